@@ -1,0 +1,46 @@
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "paths.h"
+#include "xalloc.h"
+
+const struct daemon_desc berth_daemons[DAEMON_COUNT] = {
+	[DAEMON_IMAGED] = {"imaged", "berth-imaged", "image"},
+	[DAEMON_NETD] = {"netd", "berth-netd", "network"},
+	[DAEMON_CONTAINERD] = {"containerd", "berth-containerd", "containers"},
+};
+
+static char *pick(const char *explicit, const char *env, const char *def)
+{
+	const char *v = explicit;
+
+	if (!v || !*v)
+		v = getenv(env);
+	if (!v || !*v)
+		v = def;
+	return xstrdup(v);
+}
+
+void paths_init(struct berth_paths *p, const char *root, const char *run)
+{
+	p->root = pick(root, "BERTH_ROOT", BERTH_DEFAULT_ROOT);
+	p->run = pick(run, "BERTH_RUN", BERTH_DEFAULT_RUN);
+}
+
+void paths_free(struct berth_paths *p)
+{
+	free(p->root);
+	free(p->run);
+	p->root = p->run = NULL;
+}
+
+char *paths_socket(const struct berth_paths *p, enum berth_daemon d)
+{
+	return xasprintf("%s/%s.sock", p->run, berth_daemons[d].name);
+}
+
+char *paths_pidfile(const struct berth_paths *p, enum berth_daemon d)
+{
+	return xasprintf("%s/%s.pid", p->run, berth_daemons[d].binary);
+}

@@ -1,0 +1,25 @@
+/* Path resolution that can never leave a root directory. */
+#ifndef BERTH_SAFEPATH_H
+#define BERTH_SAFEPATH_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+/*
+ * Open path relative to rootfd as if rootfd were "/": "..", absolute
+ * symlinks and absolute paths all stay inside (openat2 RESOLVE_IN_ROOT),
+ * magic links (/proc/self/fd/N) are refused.
+ */
+int open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct err *err);
+
+/* Create directories (mode) for every component of path inside rootfd. */
+int mkdir_in_root(int rootfd, const char *path, mode_t mode, struct err *err);
+
+/*
+ * Create a directory (and its parents) at an absolute host path and check
+ * the leaf: a real directory, owned by us, not writable by group or others.
+ */
+int mkdir_secure(const char *path, mode_t mode, struct err *err);
+
+#endif

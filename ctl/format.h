@@ -1,0 +1,32 @@
+/* Output formatting shared by every command: aligned tables, key/value blocks and JSON. */
+#ifndef BERTH_FORMAT_H
+#define BERTH_FORMAT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+enum out_format {
+	FORMAT_TEXT = 0,
+	FORMAT_JSON,
+};
+
+/* Parse a --format value ("table", "text" or "json"); -1 with a message on stderr otherwise. */
+int format_parse(const char *s, enum out_format *out);
+
+struct table;
+struct table *table_new(unsigned ncols, const char *const *headers);
+/* Add a row of ncols strings (copied; NULL prints as empty). */
+void table_add(struct table *t, const char *const *cells);
+void table_print(const struct table *t, FILE *out);
+void table_free(struct table *t);
+
+/* " Key:   value" lines with the values aligned at width. */
+void kv_print(FILE *out, int indent, int width, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Pretty-print a JSON document followed by a newline. */
+void json_print(FILE *out, const cJSON *doc);
+/* "3s", "5m 2s", "2h 5m", "3d 4h". */
+void format_duration(char *buf, size_t len, unsigned long long ms);
+
+#endif

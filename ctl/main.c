@@ -1,0 +1,108 @@
+/* berth: the command-line client. Global options, then one command from the table. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const struct ctl_cmd commands[] = {
+	{"info", cmd_info, "Show host facts and what the daemons hold", cmd_info_usage},
+	{"system", cmd_system, "Start, stop or check the daemons (without systemd)",
+	 cmd_system_usage},
+	{"version", cmd_version, "Show the client and daemon versions", cmd_version_usage},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: berth [OPTIONS] COMMAND [ARGS...]\n"
+		     "\n"
+		     "A privilege-separated container engine.\n"
+		     "\n"
+		     "Options:\n"
+		     "  --root DIR     state directory (default $BERTH_ROOT or " BERTH_DEFAULT_ROOT ")\n"
+		     "  --run DIR      runtime directory (default $BERTH_RUN or " BERTH_DEFAULT_RUN ")\n"
+		     "  -h, --help     show this help\n"
+		     "  -v, --version  show the client version\n"
+		     "\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'berth COMMAND --help' for more about a command.\n");
+}
+
+static const struct ctl_cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"run", required_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *root = NULL, *run = NULL;
+	const struct ctl_cmd *cmd;
+	struct ctl ctl = {0};
+	int c, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'R':
+			run = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'v':
+			printf("berth version %s, protocol %d\n", PACKAGE_VERSION, PROTO_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_DAEMON;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_DAEMON;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 < argc && (cmd = find(argv[optind + 1]))) {
+			ctl_usage(stdout, cmd->usage);
+			return EXIT_OK;
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	cmd = find(argv[optind]);
+	if (!cmd)
+		return ctl_fail(EXIT_DAEMON, "unknown command '%s' (see 'berth --help')",
+				argv[optind]);
+	paths_init(&ctl.paths, root, run);
+	if (ctl.paths.root[0] != '/' || ctl.paths.run[0] != '/') {
+		paths_free(&ctl.paths);
+		return ctl_fail(EXIT_DAEMON, "--root and --run must be absolute paths");
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	rc = cmd->fn(&ctl, argc, argv);
+	paths_free(&ctl.paths);
+	return rc;
+}

@@ -1,0 +1,318 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/safepath.h"
+#include "common/xalloc.h"
+#include "daemon.h"
+
+static const uint32_t daemon_roles[DAEMON_COUNT] = {
+	[DAEMON_IMAGED] = ROLE_IMAGED,
+	[DAEMON_NETD] = ROLE_NETD,
+	[DAEMON_CONTAINERD] = ROLE_CONTAINERD,
+};
+
+static void usage(FILE *out, const char *name)
+{
+	fprintf(out,
+		"Usage: %s [OPTIONS]\n"
+		"\n"
+		"Options:\n"
+		"  -r, --root DIR        state directory (default $BERTH_ROOT or %s)\n"
+		"  -R, --run DIR         runtime directory for sockets (default $BERTH_RUN or %s)\n"
+		"  -g, --group NAME      group allowed on the socket (default %s)\n"
+		"  -l, --log-level LVL   error, warn, info or debug (default info)\n"
+		"  -f, --foreground      stay in the foreground and log to stderr\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n"
+		"\n"
+		"See %s(8).\n",
+		name, BERTH_DEFAULT_ROOT, BERTH_DEFAULT_RUN, BERTH_DEFAULT_GROUP, name);
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, int *level)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},  {"run", required_argument, NULL, 'R'},
+		{"group", required_argument, NULL, 'g'}, {"log-level", required_argument, NULL, 'l'},
+		{"foreground", no_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	};
+	const char *name = berth_daemons[d->def->which].binary;
+	const char *root = NULL, *run = NULL;
+	int c;
+
+	*level = LOG_LEVEL_INFO;
+	while ((c = getopt_long(argc, argv, "r:R:g:l:fhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'R':
+			run = optarg;
+			break;
+		case 'g':
+			free(d->group);
+			d->group = xstrdup(optarg);
+			break;
+		case 'l':
+			*level = log_level_parse(optarg);
+			if (*level < 0) {
+				fprintf(stderr, "%s: unknown log level '%s' (error, warn, info, debug)\n",
+					name, optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			d->foreground = true;
+			break;
+		case 'h':
+			usage(stdout, name);
+			return 0;
+		case 'V':
+			printf("%s %s\n", name, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr, name);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", name, argv[optind]);
+		return 2;
+	}
+	paths_init(&d->paths, root, run);
+	if (d->paths.root[0] != '/' || d->paths.run[0] != '/') {
+		fprintf(stderr, "%s: --root and --run must be absolute paths\n", name);
+		return 2;
+	}
+	if (!d->group)
+		d->group = xstrdup(BERTH_DEFAULT_GROUP);
+	return -1;
+}
+
+static void resolve_group(struct daemon *d)
+{
+	struct group *g = getgrnam(d->group);
+
+	if (g) {
+		d->gid = g->gr_gid;
+		return;
+	}
+	d->gid = 0;
+	log_warnx("group '%s' does not exist: the socket is for root only (create it with: groupadd %s)",
+		  d->group, d->group);
+}
+
+static int make_dirs(struct daemon *d, struct err *err)
+{
+	const char *sub = berth_daemons[d->def->which].subdir;
+	int r;
+
+	r = mkdir_secure(d->paths.root, 0711, err);
+	if (r < 0)
+		return r;
+	r = mkdir_secure(d->paths.run, 0711, err);
+	if (r < 0)
+		return r;
+	d->state_dir = xasprintf("%s/%s", d->paths.root, sub);
+	return mkdir_secure(d->state_dir, 0700, err);
+}
+
+static int daemonize(struct err *err)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return err_sys(err, "fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return err_sys(err, "setsid");
+	pid = fork();
+	if (pid < 0)
+		return err_sys(err, "fork");
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return err_sys(err, "chdir /");
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "open /dev/null");
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* Tell systemd we are ready (Type=notify), without libsystemd. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	cleanup_close int fd = -1;
+	char msg[64];
+	socklen_t len;
+	int n;
+
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%d", (int)getpid());
+	if (sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
+		log_warn("sd_notify");
+	unsetenv("NOTIFY_SOCKET");
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+
+	log_info("%s: shutting down", strsignal(signum));
+	server_stop(&d->srv);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_stop(&d->loop);
+}
+
+static int srv_info(struct server *s, cJSON *out, struct err *err)
+{
+	struct daemon *d = s->ctx;
+	cleanup_free char *privs = priv_describe();
+
+	cJSON_AddStringToObject(out, "root", d->paths.root);
+	cJSON_AddStringToObject(out, "run", d->paths.run);
+	cJSON_AddStringToObject(out, "privileges", privs);
+	return d->def->info ? d->def->info(d, out, err) : 0;
+}
+
+static int setup(struct daemon *d, struct err *err)
+{
+	cleanup_free char *pid = NULL;
+	cleanup_free char *privs = NULL;
+	int r;
+
+	if (geteuid() != 0)
+		return err_set(err, EPERM, "must run as root (euid is %u)", (unsigned)geteuid());
+	r = make_dirs(d, err);
+	if (r < 0)
+		return r;
+	resolve_group(d);
+	d->socket = paths_socket(&d->paths, d->def->which);
+	d->pidfile = paths_pidfile(&d->paths, d->def->which);
+	r = uv_loop_init(&d->loop);
+	if (r < 0)
+		return err_set(err, -r, "uv_loop_init: %s", uv_strerror(r));
+	server_init(&d->srv, &d->loop, &d->ops, d);
+	d->loop_ready = true;
+	r = server_listen(&d->srv, d->socket, d->gid, err);
+	if (r < 0)
+		return r;
+	if (!d->foreground) {
+		r = daemonize(err);
+		if (r < 0)
+			return r;
+		log_init(d->ops.name, false, log_get_level());
+	}
+	pid = xasprintf("%d\n", (int)getpid());
+	r = atomic_write_file(d->pidfile, pid, strlen(pid), 0644, err);
+	if (r < 0)
+		return r;
+	d->pid_written = true;
+	if (d->def->init) {
+		r = d->def->init(d, err);
+		if (r < 0)
+			return r;
+	}
+	r = priv_drop(d->def->priv, err);
+	if (r < 0)
+		return err_wrap(err, "drop privileges");
+	privs = priv_describe();
+	log_info("kept %s", privs);
+	r = server_start(&d->srv, err);
+	if (r < 0)
+		return r;
+	uv_signal_init(&d->loop, &d->sigterm);
+	uv_signal_init(&d->loop, &d->sigint);
+	d->sigterm.data = d->sigint.data = d;
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("%s %s serving %s%s (root %s, run %s)", d->ops.name, PACKAGE_VERSION, d->socket,
+		 d->srv.activated ? " (socket activated)" : "", d->paths.root, d->paths.run);
+	notify_ready();
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->def->fini)
+		d->def->fini(d);
+	if (d->loop_ready) {
+		server_stop(&d->srv);
+		uv_run(&d->loop, UV_RUN_DEFAULT); /* let close callbacks run */
+		if (uv_loop_close(&d->loop) < 0)
+			log_warnx("event loop still had open handles at exit");
+	}
+	if (d->pid_written)
+		unlink(d->pidfile);
+	free(d->state_dir);
+	free(d->socket);
+	free(d->pidfile);
+	free(d->group);
+	paths_free(&d->paths);
+}
+
+int daemon_main(int argc, char **argv, const struct daemon_def *def)
+{
+	struct daemon d;
+	struct err err = ERR_INIT;
+	int level, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.def = def;
+	d.ops.name = berth_daemons[def->which].binary;
+	d.ops.role = daemon_roles[def->which];
+	d.ops.accept_roles = def->accept_roles;
+	d.ops.table = def->table;
+	d.ops.info = srv_info;
+	rc = parse_args(&d, argc, argv, &level);
+	if (rc >= 0) {
+		free(d.group);
+		return rc;
+	}
+	log_init(d.ops.name, true, (enum log_level)level);
+	if (setup(&d, &err) < 0) {
+		log_error("%s", err_msg(&err));
+		err_clear(&err);
+		teardown(&d);
+		return 1;
+	}
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	teardown(&d);
+	log_info("stopped");
+	return 0;
+}

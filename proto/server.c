@@ -1,0 +1,594 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server.h"
+#include "tags.h"
+
+/* Stop reading from a peer that does not read its replies. */
+#define CONN_MAX_QUEUED (64u * 1024 * 1024)
+/* Reads per readiness callback, so one busy peer cannot starve the others. */
+#define CONN_READS_PER_WAKEUP 16
+#define LISTEN_FDS_START 3
+
+static int h_HELLO(struct conn *c, struct frame *f, struct err *err);
+static int h_PING(struct conn *c, struct frame *f, struct err *err);
+static int h_VERSION(struct conn *c, struct frame *f, struct err *err);
+static int h_INFO(struct conn *c, struct frame *f, struct err *err);
+
+#define OWN_ANY DISPATCH_ENTRY
+#define OWN_CONTAINERD DISPATCH_SKIP
+#define OWN_IMAGED DISPATCH_SKIP
+#define OWN_NETD DISPATCH_SKIP
+#define OWN_SHIM DISPATCH_SKIP
+static const struct dispatch_entry common_table[] = {
+#define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(name, roles, lo, hi)
+#include "messages.def"
+#undef MSG
+	{0, NULL, 0, 0, 0},
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void server_init(struct server *s, uv_loop_t *loop, const struct server_ops *ops, void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->loop = loop;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->lfd = -1;
+	s->started_ms = now_ms();
+	LIST_INIT(&s->conns);
+}
+
+/* ---- connections ---- */
+
+static void conn_update_events(struct conn *c);
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (c->srv->ops->conn_closed)
+		c->srv->ops->conn_closed(c);
+	close(c->fd);
+	frame_reader_free(&c->rd);
+	frame_writer_free(&c->wr);
+	free(c->peer_name);
+	free(c);
+}
+
+void conn_close(struct conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (why)
+		log_info("closing connection from pid %d (%s): %s", (int)c->cred.pid,
+			 c->peer_name ? c->peer_name : "no hello", why);
+	LIST_REMOVE(c, link);
+	c->srv->nconns--;
+	uv_poll_stop(&c->poll);
+	uv_close((uv_handle_t *)&c->poll, on_conn_closed);
+}
+
+static void conn_flush(struct conn *c)
+{
+	struct err err = ERR_INIT;
+	int r;
+
+	if (c->closing)
+		return;
+	r = frame_writer_flush(&c->wr, c->fd, &err);
+	if (r < 0) {
+		conn_close(c, err_msg(&err));
+		err_clear(&err);
+		return;
+	}
+	if (r == 1 && c->close_when_flushed) {
+		conn_close(c, NULL);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static void conn_push(struct conn *c, uint16_t type, uint16_t flags, uint32_t id, struct pbuf *pb,
+		      const int *fds, unsigned nfds)
+{
+	if (c->closing) {
+		if (pb)
+			pb_free(pb);
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		return;
+	}
+	frame_writer_push(&c->wr, type, flags, id, pb, fds, nfds);
+	conn_flush(c);
+}
+
+void conn_reply(struct conn *c, const struct frame *req, struct pbuf *pb, const int *fds,
+		unsigned nfds)
+{
+	conn_push(c, req->type, PF_REPLY, req->id, pb, fds, nfds);
+}
+
+void conn_stream(struct conn *c, const struct frame *req, struct pbuf *pb, bool end)
+{
+	conn_push(c, req->type, PF_REPLY | PF_STREAM | (end ? PF_END : 0), req->id, pb, NULL, 0);
+}
+
+void conn_error(struct conn *c, const struct frame *req, const struct err *e)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ERR_CODE, (uint32_t)(e->code ? e->code : EIO));
+	pb_put_str(&pb, TAG_ERR_MSG, err_msg(e));
+	conn_push(c, req->type, PF_REPLY | PF_ERROR, req->id, &pb, NULL, 0);
+}
+
+static void conn_fail(struct conn *c, const struct frame *req, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void conn_fail(struct conn *c, const struct frame *req, int code, const char *fmt, ...)
+{
+	struct err e = {code, NULL};
+	va_list ap;
+
+	va_start(ap, fmt);
+	e.msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	conn_error(c, req, &e);
+	err_clear(&e);
+}
+
+static const struct dispatch_entry *find_entry(const struct dispatch_entry *t, uint16_t type)
+{
+	for (; t && t->type; t++)
+		if (t->type == type)
+			return t;
+	return NULL;
+}
+
+static void dispatch(struct conn *c, struct frame *f)
+{
+	const struct server_ops *ops = c->srv->ops;
+	const struct dispatch_entry *e;
+	struct err err = ERR_INIT;
+
+	if (f->flags != 0) {
+		conn_close(c, "request frame carries reply flags");
+		return;
+	}
+	e = find_entry(common_table, f->type);
+	if (!e)
+		e = find_entry(ops->table, f->type);
+	if (!e) {
+		if (msg_lookup(f->type))
+			conn_fail(c, f, ENOSYS, "%s is not served by %s", msg_name(f->type),
+				  ops->name);
+		else
+			conn_fail(c, f, ENOSYS, "unknown message type 0x%04x", f->type);
+		return;
+	}
+	if (!c->role && f->type != MSG_HELLO) {
+		conn_fail(c, f, EPROTO, "%s before hello", msg_name(f->type));
+		c->close_when_flushed = true;
+		conn_flush(c);
+		return;
+	}
+	if (c->role && !(e->roles & c->role)) {
+		conn_fail(c, f, EACCES, "%s is not allowed for role %s", msg_name(f->type),
+			  role_name(c->role));
+		return;
+	}
+	if (f->len < e->min_len || f->len > e->max_len) {
+		conn_fail(c, f, EMSGSIZE, "%s payload of %u bytes is outside %u..%u",
+			  msg_name(f->type), f->len, e->min_len, e->max_len);
+		return;
+	}
+	if (fields_validate(f->payload, f->len, &err) < 0) {
+		char *why = xasprintf("malformed %s payload: %s", msg_name(f->type), err_msg(&err));
+
+		conn_close(c, why);
+		free(why);
+		err_clear(&err);
+		return;
+	}
+	log_debug("%s from pid %d", msg_name(f->type), (int)c->cred.pid);
+	if (e->fn(c, f, &err) < 0) {
+		log_debug("%s failed: %s", msg_name(f->type), err_msg(&err));
+		conn_error(c, f, &err);
+	}
+	err_clear(&err);
+}
+
+static void conn_read(struct conn *c)
+{
+	struct err err = ERR_INIT;
+
+	for (int i = 0; i < CONN_READS_PER_WAKEUP && !c->closing; i++) {
+		struct frame f;
+		int r = frame_reader_recv(&c->rd, c->fd, &err);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			conn_close(c, err_msg(&err));
+			break;
+		}
+		if (r == 0) {
+			conn_close(c, frame_reader_partial(&c->rd) ? "peer went away in the middle of a frame"
+								   : NULL);
+			break;
+		}
+		while (!c->closing && (r = frame_reader_next(&c->rd, &f, &err)) == 1) {
+			dispatch(c, &f);
+			frame_release(&f);
+		}
+		if (r < 0) {
+			conn_close(c, err_msg(&err));
+			break;
+		}
+		if (c->wr.queued >= CONN_MAX_QUEUED)
+			break;
+	}
+	err_clear(&err);
+}
+
+static void on_conn_event(uv_poll_t *p, int status, int events)
+{
+	struct conn *c = p->data;
+
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	if (events & UV_WRITABLE)
+		conn_flush(c);
+	if (!c->closing && (events & (UV_READABLE | UV_DISCONNECT)))
+		conn_read(c);
+	if (!c->closing)
+		conn_update_events(c);
+}
+
+static void conn_update_events(struct conn *c)
+{
+	int ev = 0;
+
+	if (c->closing)
+		return;
+	if (!c->close_when_flushed && c->wr.queued < CONN_MAX_QUEUED)
+		ev |= UV_READABLE;
+	if (!frame_writer_empty(&c->wr))
+		ev |= UV_WRITABLE;
+	if (ev == c->events)
+		return;
+	c->events = ev;
+	uv_poll_start(&c->poll, ev, on_conn_event);
+}
+
+/* A peer may connect when it is root or in the socket's group. */
+static bool peer_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[4096];
+	cleanup_fclose FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7;; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if ((gid_t)g == gid)
+				return true;
+		}
+	}
+	return false;
+}
+
+int server_adopt(struct server *s, int fd, struct err *err)
+{
+	struct conn *c = xzalloc(sizeof(*c));
+	socklen_t len = sizeof(c->cred);
+	int flags;
+
+	c->srv = s;
+	c->fd = fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+		free(c);
+		close(fd);
+		return err_sys(err, "SO_PEERCRED");
+	}
+	if (c->cred.uid != 0 && (s->gid == 0 || (c->cred.gid != s->gid &&
+						 !peer_in_group(c->cred.pid, s->gid)))) {
+		int r = err_set(err, EACCES, "refusing uid %u (pid %d): not root and not in group %u",
+				(unsigned)c->cred.uid, (int)c->cred.pid, (unsigned)s->gid);
+		free(c);
+		close(fd);
+		return r;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int r = err_sys(err, "set O_NONBLOCK");
+		free(c);
+		close(fd);
+		return r;
+	}
+	frame_reader_init(&c->rd);
+	frame_writer_init(&c->wr);
+	uv_poll_init(s->loop, &c->poll, fd);
+	c->poll.data = c;
+	LIST_INSERT_HEAD(&s->conns, c, link);
+	s->nconns++;
+	conn_update_events(c);
+	return 0;
+}
+
+static void on_accept(uv_poll_t *p, int status, int events)
+{
+	struct server *s = p->data;
+
+	for (int i = 0; i < 64; i++) {
+		struct err err = ERR_INIT;
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("accept");
+			return;
+		}
+		if (server_adopt(s, fd, &err) < 0)
+			log_warnx("%s", err_msg(&err));
+		err_clear(&err);
+	}
+}
+
+/* ---- listening socket ---- */
+
+static int take_activated(struct server *s, struct err *err)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int type = 0, acc = 0;
+	socklen_t len = sizeof(type);
+
+	if (!pid || !fds || strtol(pid, NULL, 10) != getpid() || strtol(fds, NULL, 10) < 1)
+		return 0;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM)
+		return err_set(err, EINVAL, "LISTEN_FDS: fd %d is not a stream socket",
+			       LISTEN_FDS_START);
+	len = sizeof(acc);
+	if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc)
+		return err_set(err, EINVAL, "LISTEN_FDS: fd %d is not listening", LISTEN_FDS_START);
+	if (fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(LISTEN_FDS_START, F_SETFL, fcntl(LISTEN_FDS_START, F_GETFL) | O_NONBLOCK) < 0)
+		return err_sys(err, "LISTEN_FDS: fcntl");
+	s->lfd = LISTEN_FDS_START;
+	s->activated = true;
+	return 1;
+}
+
+/* ENOENT: nothing there; 0: stale socket removed; <0 error (EADDRINUSE when alive). */
+static int clear_stale(const char *path, const struct sockaddr_un *sun, struct err *err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(err, "stat %s", path);
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(err, EEXIST, "%s exists and is not a socket", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(err, "socket");
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		return err_set(err, EADDRINUSE, "another daemon is already serving %s", path);
+	if (errno != ECONNREFUSED)
+		return err_sys(err, "probe %s", path);
+	log_info("removing stale socket %s", path);
+	if (unlink(path) < 0)
+		return err_sys(err, "remove stale socket %s", path);
+	return 0;
+}
+
+int server_listen(struct server *s, const char *path, gid_t gid, struct err *err)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	cleanup_close int fd = -1;
+	mode_t old;
+	int r;
+
+	s->gid = gid;
+	s->path = xstrdup(path);
+	r = take_activated(s, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return err_set(err, ENAMETOOLONG, "socket path %s is too long", path);
+	strcpy(sun.sun_path, path);
+	r = clear_stale(path, &sun, err);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_sys(err, "socket");
+	old = umask(0117);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r < 0)
+		return err_sys(err, "bind %s", path);
+	if (chown(path, 0, gid) < 0 || chmod(path, 0660) < 0) {
+		r = err_sys(err, "set owner root:%u and mode 0660 on %s", (unsigned)gid, path);
+		unlink(path);
+		return r;
+	}
+	if (listen(fd, 128) < 0) {
+		r = err_sys(err, "listen on %s", path);
+		unlink(path);
+		return r;
+	}
+	s->lfd = steal_fd(&fd);
+	return 0;
+}
+
+int server_start(struct server *s, struct err *err)
+{
+	int r = uv_poll_init(s->loop, &s->lpoll, s->lfd);
+
+	if (r < 0)
+		return err_set(err, -r, "uv_poll_init: %s", uv_strerror(r));
+	s->lpoll.data = s;
+	r = uv_poll_start(&s->lpoll, UV_READABLE, on_accept);
+	if (r < 0)
+		return err_set(err, -r, "uv_poll_start: %s", uv_strerror(r));
+	s->polling = true;
+	return 0;
+}
+
+void server_stop(struct server *s)
+{
+	struct conn *c;
+
+	while ((c = LIST_FIRST(&s->conns)))
+		conn_close(c, NULL);
+	if (s->polling) {
+		uv_poll_stop(&s->lpoll);
+		uv_close((uv_handle_t *)&s->lpoll, NULL);
+		s->polling = false;
+	}
+	if (s->lfd >= 0) {
+		if (!s->activated && s->path)
+			unlink(s->path);
+		close(s->lfd);
+		s->lfd = -1;
+	}
+	free(s->path);
+	s->path = NULL;
+}
+
+/* ---- the messages every daemon serves ---- */
+
+static int h_HELLO(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct server_ops *ops = c->srv->ops;
+	uint32_t version = 0, role = 0;
+	struct pbuf pb;
+
+	if (c->role)
+		return err_set(err, EPROTO, "hello sent twice");
+	if (p_get_u32(f->payload, f->len, TAG_PROTO, &version, err) <= 0 ||
+	    p_get_u32(f->payload, f->len, TAG_ROLE, &role, err) <= 0) {
+		c->close_when_flushed = true;
+		return err_set(err, EPROTO, "hello without protocol version and role");
+	}
+	if (version != PROTO_VERSION) {
+		c->close_when_flushed = true;
+		return err_set(err, EPROTO,
+			       "protocol version mismatch: peer speaks %u, %s speaks %u", version,
+			       ops->name, PROTO_VERSION);
+	}
+	if (__builtin_popcount(role) != 1 || !(role & ops->accept_roles)) {
+		c->close_when_flushed = true;
+		return err_set(err, EACCES, "%s does not accept peers of role %s", ops->name,
+			       role_name(role));
+	}
+	if (role != ROLE_CLIENT && c->cred.uid != 0) {
+		c->close_when_flushed = true;
+		return err_set(err, EACCES, "role %s is only for root (peer uid %u)",
+			       role_name(role), (unsigned)c->cred.uid);
+	}
+	c->role = role;
+	p_get_str(f->payload, f->len, TAG_NAME, &c->peer_name, err);
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_PROTO, PROTO_VERSION);
+	pb_put_u32(&pb, TAG_ROLE, ops->role);
+	pb_put_str(&pb, TAG_NAME, ops->name);
+	pb_put_str(&pb, TAG_VERSION, PACKAGE_VERSION);
+	pb_put_u32(&pb, TAG_PID, (uint32_t)getpid());
+	conn_reply(c, f, &pb, NULL, 0);
+	return 0;
+}
+
+/* PING echoes its payload, so it also measures throughput. */
+static int h_PING(struct conn *c, struct frame *f, struct err *err)
+{
+	if (c->closing)
+		return 0;
+	frame_writer_push_buf(&c->wr, f->type, PF_REPLY, f->id, f->buf, f->payload, f->len);
+	f->buf = f->payload = NULL;
+	conn_flush(c);
+	return 0;
+}
+
+static int h_VERSION(struct conn *c, struct frame *f, struct err *err)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_NAME, c->srv->ops->name);
+	pb_put_str(&pb, TAG_VERSION, PACKAGE_VERSION);
+	pb_put_u32(&pb, TAG_PROTO, PROTO_VERSION);
+	pb_put_u32(&pb, TAG_PID, (uint32_t)getpid());
+	pb_put_u64(&pb, TAG_UPTIME, now_ms() - c->srv->started_ms);
+	conn_reply(c, f, &pb, NULL, 0);
+	return 0;
+}
+
+static int h_INFO(struct conn *c, struct frame *f, struct err *err)
+{
+	struct server *s = c->srv;
+	cleanup_cjson cJSON *doc = cJSON_CreateObject();
+	cleanup_free char *text = NULL;
+	struct pbuf pb;
+
+	cJSON_AddStringToObject(doc, "name", s->ops->name);
+	cJSON_AddStringToObject(doc, "version", PACKAGE_VERSION);
+	cJSON_AddNumberToObject(doc, "pid", getpid());
+	cJSON_AddNumberToObject(doc, "uptime_ms", (double)(now_ms() - s->started_ms));
+	cJSON_AddStringToObject(doc, "socket", s->path ? s->path : "");
+	cJSON_AddBoolToObject(doc, "socket_activated", s->activated);
+	cJSON_AddNumberToObject(doc, "connections", s->nconns);
+	if (s->ops->info) {
+		int r = s->ops->info(s, doc, err);
+		if (r < 0)
+			return r;
+	}
+	text = cJSON_PrintUnformatted(doc);
+	if (!text)
+		return err_set(err, ENOMEM, "cannot format info");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	conn_reply(c, f, &pb, NULL, 0);
+	return 0;
+}

@@ -1,0 +1,93 @@
+/* The daemon side of the protocol: listening socket, peer checks, connections, dispatch. */
+#ifndef BERTH_SERVER_H
+#define BERTH_SERVER_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "wire.h"
+
+struct conn;
+struct server;
+
+typedef int (*msg_handler)(struct conn *c, struct frame *f, struct err *err);
+
+/* One row of a daemon's dispatch table (made from messages.def). */
+struct dispatch_entry {
+	uint16_t type;
+	msg_handler fn;
+	uint32_t roles;
+	uint32_t min_len, max_len;
+};
+
+#define DISPATCH_ENTRY(name, roles, lo, hi) {MSG_##name, h_##name, roles, lo, hi},
+#define DISPATCH_SKIP(name, roles, lo, hi)
+
+struct server_ops {
+	const char *name;      /* "berth-containerd" */
+	uint32_t role;         /* ROLE_CONTAINERD */
+	uint32_t accept_roles; /* roles that may say HELLO */
+	const struct dispatch_entry *table; /* ends with a zero type */
+	/* Add the daemon's own facts to the INFO document. */
+	int (*info)(struct server *s, cJSON *out, struct err *err);
+	/* Called before a connection is freed (drop per-connection state). */
+	void (*conn_closed)(struct conn *c);
+};
+
+struct conn {
+	LIST_ENTRY(conn) link;
+	struct server *srv;
+	uv_poll_t poll;
+	int fd;
+	int events;
+	struct frame_reader rd;
+	struct frame_writer wr;
+	struct ucred cred;
+	uint32_t role; /* 0 until HELLO */
+	char *peer_name;
+	bool closing;
+	bool close_when_flushed;
+	void *data; /* the daemon's per-connection state */
+};
+
+struct server {
+	uv_loop_t *loop;
+	const struct server_ops *ops;
+	void *ctx; /* the daemon's context */
+	int lfd;
+	bool activated; /* socket came from systemd (LISTEN_FDS) */
+	bool polling;
+	uv_poll_t lpoll;
+	char *path;
+	gid_t gid;
+	uint64_t started_ms;
+	LIST_HEAD(, conn) conns;
+	unsigned nconns;
+};
+
+void server_init(struct server *s, uv_loop_t *loop, const struct server_ops *ops, void *ctx);
+/*
+ * Take the socket from systemd when LISTEN_FDS says so; otherwise create it
+ * at path (0660 root:gid), refusing when a live daemon answers there and
+ * removing a stale one.
+ */
+int server_listen(struct server *s, const char *path, gid_t gid, struct err *err);
+/* Start accepting (call from the loop's thread, after privileges are dropped). */
+int server_start(struct server *s, struct err *err);
+/* Close every connection and the listening socket; remove the socket file. */
+void server_stop(struct server *s);
+/* Serve an already connected socket (tests, socketpairs). */
+int server_adopt(struct server *s, int fd, struct err *err);
+
+/* Replies. pb's payload and the fds are taken over. */
+void conn_reply(struct conn *c, const struct frame *req, struct pbuf *pb, const int *fds,
+		unsigned nfds);
+void conn_stream(struct conn *c, const struct frame *req, struct pbuf *pb, bool end);
+void conn_error(struct conn *c, const struct frame *req, const struct err *e);
+void conn_close(struct conn *c, const char *why);
+
+#endif
