@@ -62,8 +62,7 @@ fail:
 	return r;
 }
 
-int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode,
-		      struct err *err)
+int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode, struct err *err)
 {
 	cleanup_free char *dcopy = xstrdup(path);
 	cleanup_free char *bcopy = xstrdup(path);

@@ -9,21 +9,24 @@ struct err {
 	char *msg; /* heap string, "outer: inner: cause" */
 };
 
-#define ERR_INIT {0, NULL}
+#define ERR_INIT                                                                                   \
+	{                                                                                          \
+		0, NULL                                                                            \
+	}
 
 /* Each setter fills *e (when e is not NULL) and returns -code. */
-int err_set(struct err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Like err_set with code = errno and ": strerror(errno)" appended. */
-int err_sys(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_sys(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix the existing message with context: "context: old". */
-int err_wrap(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_wrap(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_clear(struct err *e);
 /* Move src into dst (dst is cleared first). */
 void err_move(struct err *dst, struct err *src);
-static inline bool err_isset(const struct err *e) { return e && e->code != 0; }
+static inline bool err_isset(const struct err *e)
+{
+	return e && e->code != 0;
+}
 const char *err_msg(const struct err *e);
 
 #endif

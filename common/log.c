@@ -37,7 +37,10 @@ int log_level_parse(const char *s)
 	return -1;
 }
 
-enum log_level log_get_level(void) { return log_cfg.level; }
+enum log_level log_get_level(void)
+{
+	return log_cfg.level;
+}
 
 static void log_vemit(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 {

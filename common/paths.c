@@ -6,9 +6,9 @@
 #include "xalloc.h"
 
 const struct daemon_desc berth_daemons[DAEMON_COUNT] = {
-	[DAEMON_IMAGED] = {"imaged", "berth-imaged", "image"},
-	[DAEMON_NETD] = {"netd", "berth-netd", "network"},
-	[DAEMON_CONTAINERD] = {"containerd", "berth-containerd", "containers"},
+    [DAEMON_IMAGED] = {"imaged", "berth-imaged", "image"},
+    [DAEMON_NETD] = {"netd", "berth-netd", "network"},
+    [DAEMON_CONTAINERD] = {"containerd", "berth-containerd", "containers"},
 };
 
 static char *pick(const char *explicit, const char *env, const char *def)

@@ -7,9 +7,9 @@
 #include "err.h"
 
 struct priv_spec {
-	const int *caps;           /* kept effective + permitted + bounding, -1 ends */
+	const int *caps;	   /* kept effective + permitted + bounding, -1 ends */
 	const int *caps_permitted; /* kept permitted + bounding only (for workers), -1 ends */
-	bool keep_all_caps;        /* containerd: shims and containers derive from it */
+	bool keep_all_caps;	   /* containerd: shims and containers derive from it */
 	bool no_new_privs;
 	const char *const *syscalls; /* seccomp allowlist (NULL: no filter), NULL ends */
 };

@@ -6,9 +6,9 @@
 
 enum cgroup_mode {
 	CGROUP_MODE_UNKNOWN = 0,
-	CGROUP_MODE_V1,     /* legacy: controllers on v1 hierarchies only */
+	CGROUP_MODE_V1,	    /* legacy: controllers on v1 hierarchies only */
 	CGROUP_MODE_HYBRID, /* controllers on v1, a cgroup2 mount beside them */
-	CGROUP_MODE_V2,     /* unified: /sys/fs/cgroup is cgroup2 */
+	CGROUP_MODE_V2,	    /* unified: /sys/fs/cgroup is cgroup2 */
 };
 
 /* Detect the layout under base (normally "/sys/fs/cgroup") with statfs. */

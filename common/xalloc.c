@@ -21,7 +21,10 @@ void *xmalloc(size_t n)
 	return p;
 }
 
-void *xzalloc(size_t n) { return xcalloc(1, n); }
+void *xzalloc(size_t n)
+{
+	return xcalloc(1, n);
+}
 
 void *xcalloc(size_t nmemb, size_t size)
 {

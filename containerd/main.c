@@ -10,17 +10,17 @@
 #include "containerd.h"
 
 static const struct priv_spec containerd_priv = {
-	.keep_all_caps = true,
-	.no_new_privs = false,
-	.syscalls = NULL,
+    .keep_all_caps = true,
+    .no_new_privs = false,
+    .syscalls = NULL,
 };
 
 static const struct daemon_def containerd_def = {
-	.which = DAEMON_CONTAINERD,
-	.accept_roles = ROLE_CLIENT | ROLE_SHIM,
-	.table = containerd_table,
-	.priv = &containerd_priv,
-	.info = containerd_info,
+    .which = DAEMON_CONTAINERD,
+    .accept_roles = ROLE_CLIENT | ROLE_SHIM,
+    .table = containerd_table,
+    .priv = &containerd_priv,
+    .info = containerd_info,
 };
 
 int main(int argc, char **argv)

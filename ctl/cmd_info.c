@@ -11,14 +11,14 @@
 #include "proto/tags.h"
 
 const char cmd_info_usage[] =
-	"info [--format table|json]\n"
-	"\n"
-	"Show the state directories, the kernel and cgroup layout, overlayfs support,\n"
-	"what the daemons hold and the privileges each daemon kept.\n"
-	"\n"
-	"Options:\n"
-	"  -f, --format FORMAT   table (default) or json\n"
-	"  -h, --help            show this help\n";
+    "info [--format table|json]\n"
+    "\n"
+    "Show the state directories, the kernel and cgroup layout, overlayfs support,\n"
+    "what the daemons hold and the privileges each daemon kept.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT   table (default) or json\n"
+    "  -h, --help            show this help\n";
 
 static int daemon_info(struct ctl *ctl, enum berth_daemon d, cJSON **out)
 {
@@ -34,7 +34,8 @@ static int daemon_info(struct ctl *ctl, enum berth_daemon d, cJSON **out)
 	    p_get_str(f.payload, f.len, TAG_JSON, &text, &err) <= 0) {
 		if (!err.code)
 			err_set(&err, EPROTO, "no info document in the reply");
-		rc = ctl_fail(EXIT_FAIL, "info from %s: %s", berth_daemons[d].binary, err_msg(&err));
+		rc =
+		    ctl_fail(EXIT_FAIL, "info from %s: %s", berth_daemons[d].binary, err_msg(&err));
 		err_clear(&err);
 		client_close(&c);
 		return rc;
@@ -43,7 +44,8 @@ static int daemon_info(struct ctl *ctl, enum berth_daemon d, cJSON **out)
 	client_close(&c);
 	*out = cJSON_Parse(text);
 	if (!*out)
-		return ctl_fail(EXIT_FAIL, "%s sent info that is not JSON", berth_daemons[d].binary);
+		return ctl_fail(EXIT_FAIL, "%s sent info that is not JSON",
+				berth_daemons[d].binary);
 	return EXIT_OK;
 }
 
@@ -82,8 +84,7 @@ static void print_text(const cJSON *doc)
 	kv_print(stdout, 0, 20, "Images", "%.0f", num(i, "images"));
 	kv_print(stdout, 0, 20, "Networks", "%.0f", num(n, "networks"));
 	printf("Daemons:\n");
-	cJSON_ArrayForEach(d, ds)
-	{
+	cJSON_ArrayForEach (d, ds) {
 		printf(" %s (pid %.0f, %s)\n", str(d, "name"), num(d, "pid"), str(d, "socket"));
 		printf("   %s\n", str(d, "privileges"));
 	}
@@ -92,9 +93,9 @@ static void print_text(const cJSON *doc)
 int cmd_info(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum out_format fmt = FORMAT_TEXT;
 	cleanup_cjson cJSON *doc = cJSON_CreateObject();

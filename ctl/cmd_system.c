@@ -22,23 +22,23 @@
 #include "proto/tags.h"
 
 const char cmd_system_usage[] =
-	"system COMMAND\n"
-	"\n"
-	"Run the berth daemons on a host without systemd (or for tests).\n"
-	"\n"
-	"Commands:\n"
-	"  start [--log-level LVL] [--group NAME] [--timeout SECONDS]\n"
-	"            start berth-imaged, berth-netd and berth-containerd in the background,\n"
-	"            wait until each answers and print their pids; daemons already\n"
-	"            running are left alone. Logs go to $ROOT/log/<daemon>.log.\n"
-	"  stop [--timeout SECONDS]\n"
-	"            ask each daemon to stop (SIGTERM) and wait for it; after the\n"
-	"            timeout (default 10) it is killed.\n"
-	"  status [--format table|json]\n"
-	"            show which daemons answer; exits 3 when any is not running.\n"
-	"\n"
-	"The daemons are looked up in $BERTH_DAEMON_DIR, then beside the berth binary,\n"
-	"then in " SBINDIR ".\n";
+    "system COMMAND\n"
+    "\n"
+    "Run the berth daemons on a host without systemd (or for tests).\n"
+    "\n"
+    "Commands:\n"
+    "  start [--log-level LVL] [--group NAME] [--timeout SECONDS]\n"
+    "            start berth-imaged, berth-netd and berth-containerd in the background,\n"
+    "            wait until each answers and print their pids; daemons already\n"
+    "            running are left alone. Logs go to $ROOT/log/<daemon>.log.\n"
+    "  stop [--timeout SECONDS]\n"
+    "            ask each daemon to stop (SIGTERM) and wait for it; after the\n"
+    "            timeout (default 10) it is killed.\n"
+    "  status [--format table|json]\n"
+    "            show which daemons answer; exits 3 when any is not running.\n"
+    "\n"
+    "The daemons are looked up in $BERTH_DAEMON_DIR, then beside the berth binary,\n"
+    "then in " SBINDIR ".\n";
 
 #define STATUS_NOT_RUNNING 3
 
@@ -187,8 +187,8 @@ static int wait_ready(struct ctl *ctl, enum berth_daemon d, pid_t child, unsigne
 				ctl_fail(EXIT_FAIL, "%s exited with status %d while starting", bin,
 					 WEXITSTATUS(status));
 			else
-				ctl_fail(EXIT_FAIL, "%s was killed by signal %d while starting", bin,
-					 WTERMSIG(status));
+				ctl_fail(EXIT_FAIL, "%s was killed by signal %d while starting",
+					 bin, WTERMSIG(status));
 			print_log_tail(log);
 			return EXIT_FAIL;
 		}
@@ -216,11 +216,11 @@ static int parse_timeout(const char *s, unsigned *out)
 static int system_start(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"log-level", required_argument, NULL, 'l'},
-		{"group", required_argument, NULL, 'g'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"group", required_argument, NULL, 'g'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct err err = ERR_INIT;
 	cleanup_free char *logdir = NULL;
@@ -313,13 +313,14 @@ static int stop_one(struct ctl *ctl, enum berth_daemon d, unsigned timeout)
 	if (pid <= 1)
 		return ctl_fail(EXIT_FAIL, "%s: cannot tell its pid", bin);
 	if (kill(pid, SIGTERM) < 0)
-		return ctl_fail(EXIT_FAIL, "signal %s (pid %d): %s", bin, (int)pid, strerror(errno));
+		return ctl_fail(EXIT_FAIL, "signal %s (pid %d): %s", bin, (int)pid,
+				strerror(errno));
 	deadline = mono_ms() + timeout * 1000ULL;
 	while (alive(pid)) {
 		if (mono_ms() > deadline) {
 			kill(pid, SIGKILL);
-			return ctl_fail(EXIT_FAIL, "%s (pid %d) did not stop within %us: killed", bin,
-					(int)pid, timeout);
+			return ctl_fail(EXIT_FAIL, "%s (pid %d) did not stop within %us: killed",
+					bin, (int)pid, timeout);
 		}
 		sleep_ms(5);
 	}
@@ -330,9 +331,9 @@ static int stop_one(struct ctl *ctl, enum berth_daemon d, unsigned timeout)
 static int system_stop(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	unsigned timeout = 10;
 	int c, rc = EXIT_OK;
@@ -396,9 +397,9 @@ static cJSON *status_one(struct ctl *ctl, enum berth_daemon d)
 static int system_status(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char *const hdr[] = {"DAEMON", "STATUS", "PID", "VERSION", "UPTIME", "SOCKET"};
 	enum out_format fmt = FORMAT_TEXT;
@@ -428,8 +429,7 @@ static int system_status(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	}
 	t = table_new(6, hdr);
-	cJSON_ArrayForEach(o, doc)
-	{
+	cJSON_ArrayForEach (o, doc) {
 		const cJSON *pid = cJSON_GetObjectItem(o, "pid");
 		const cJSON *ver = cJSON_GetObjectItem(o, "version");
 		const cJSON *up = cJSON_GetObjectItem(o, "uptime_ms");
@@ -456,9 +456,9 @@ static int system_status(struct ctl *ctl, int argc, char **argv)
 int cmd_system(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct ctl_cmd subs[] = {
-		{"start", system_start, NULL, NULL},
-		{"stop", system_stop, NULL, NULL},
-		{"status", system_status, NULL, NULL},
+	    {"start", system_start, NULL, NULL},
+	    {"stop", system_stop, NULL, NULL},
+	    {"status", system_status, NULL, NULL},
 	};
 
 	if (argc < 2) {
@@ -474,5 +474,6 @@ int cmd_system(struct ctl *ctl, int argc, char **argv)
 			optind = 0;
 			return subs[i].fn(ctl, argc - 1, argv + 1);
 		}
-	return ctl_fail(EXIT_DAEMON, "unknown command 'system %s' (start, stop or status)", argv[1]);
+	return ctl_fail(EXIT_DAEMON, "unknown command 'system %s' (start, stop or status)",
+			argv[1]);
 }

@@ -12,14 +12,14 @@
 #include "proto/tags.h"
 
 const char cmd_version_usage[] =
-	"version [--format table|json]\n"
-	"\n"
-	"Show the version of the berth client, of each daemon and of the protocol.\n"
-	"Exits 125 when a daemon cannot be reached (the client part is still shown).\n"
-	"\n"
-	"Options:\n"
-	"  -f, --format FORMAT   table (default) or json\n"
-	"  -h, --help            show this help\n";
+    "version [--format table|json]\n"
+    "\n"
+    "Show the version of the berth client, of each daemon and of the protocol.\n"
+    "Exits 125 when a daemon cannot be reached (the client part is still shown).\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT   table (default) or json\n"
+    "  -h, --help            show this help\n";
 
 static cJSON *daemon_version(struct ctl *ctl, enum berth_daemon d, struct err *err)
 {
@@ -63,12 +63,12 @@ static void print_text(const cJSON *doc)
 	kv_print(stdout, 1, 16, "Version", "%s", cJSON_GetObjectItem(cl, "version")->valuestring);
 	kv_print(stdout, 1, 16, "Protocol", "%d", cJSON_GetObjectItem(cl, "protocol")->valueint);
 	kv_print(stdout, 1, 16, "OS/Arch", "%s", cJSON_GetObjectItem(cl, "os_arch")->valuestring);
-	cJSON_ArrayForEach(d, ds)
-	{
+	cJSON_ArrayForEach (d, ds) {
 		char up[32];
 
-		format_duration(up, sizeof(up),
-				(unsigned long long)cJSON_GetObjectItem(d, "uptime_ms")->valuedouble);
+		format_duration(
+		    up, sizeof(up),
+		    (unsigned long long)cJSON_GetObjectItem(d, "uptime_ms")->valuedouble);
 		printf("\n%s:\n", cJSON_GetObjectItem(d, "name")->valuestring);
 		kv_print(stdout, 1, 16, "Version", "%s",
 			 cJSON_GetObjectItem(d, "version")->valuestring);
@@ -82,9 +82,9 @@ static void print_text(const cJSON *doc)
 int cmd_version(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum out_format fmt = FORMAT_TEXT;
 	cleanup_cjson cJSON *doc = cJSON_CreateObject();
@@ -122,7 +122,8 @@ int cmd_version(struct ctl *ctl, int argc, char **argv)
 			cJSON_AddItemToObject(daemons, berth_daemons[d].name, o);
 			continue;
 		}
-		ctl_fail(EXIT_DAEMON, "cannot reach %s: %s (is it running? try: berth system start)",
+		ctl_fail(EXIT_DAEMON,
+			 "cannot reach %s: %s (is it running? try: berth system start)",
 			 berth_daemons[d].binary, err_msg(&err));
 		err_clear(&err);
 		rc = EXIT_DAEMON;

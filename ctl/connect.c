@@ -45,8 +45,9 @@ int ctl_connect(struct ctl *ctl, enum berth_daemon d, struct client *c)
 	if (r == 0)
 		return 0;
 	if (err.code == ENOENT || err.code == ECONNREFUSED)
-		ctl_fail(EXIT_DAEMON, "cannot reach %s: %s (is %s running? try: berth system start)",
-			 bin, err_msg(&err), bin);
+		ctl_fail(EXIT_DAEMON,
+			 "cannot reach %s: %s (is %s running? try: berth system start)", bin,
+			 err_msg(&err), bin);
 	else if (err.code == EACCES)
 		ctl_fail(EXIT_DAEMON, "%s: %s (are you root or in the berth group?)", bin,
 			 err_msg(&err));

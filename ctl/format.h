@@ -22,7 +22,7 @@ void table_free(struct table *t);
 
 /* " Key:   value" lines with the values aligned at width. */
 void kv_print(FILE *out, int indent, int width, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Pretty-print a JSON document followed by a newline. */
 void json_print(FILE *out, const cJSON *doc);

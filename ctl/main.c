@@ -10,27 +10,27 @@
 #include "ctl.h"
 
 static const struct ctl_cmd commands[] = {
-	{"info", cmd_info, "Show host facts and what the daemons hold", cmd_info_usage},
-	{"system", cmd_system, "Start, stop or check the daemons (without systemd)",
-	 cmd_system_usage},
-	{"version", cmd_version, "Show the client and daemon versions", cmd_version_usage},
+    {"info", cmd_info, "Show host facts and what the daemons hold", cmd_info_usage},
+    {"system", cmd_system, "Start, stop or check the daemons (without systemd)", cmd_system_usage},
+    {"version", cmd_version, "Show the client and daemon versions", cmd_version_usage},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: berth [OPTIONS] COMMAND [ARGS...]\n"
-		     "\n"
-		     "A privilege-separated container engine.\n"
-		     "\n"
-		     "Options:\n"
-		     "  --root DIR     state directory (default $BERTH_ROOT or " BERTH_DEFAULT_ROOT ")\n"
-		     "  --run DIR      runtime directory (default $BERTH_RUN or " BERTH_DEFAULT_RUN ")\n"
-		     "  -h, --help     show this help\n"
-		     "  -v, --version  show the client version\n"
-		     "\n"
-		     "Commands:\n");
+	fprintf(out,
+		"Usage: berth [OPTIONS] COMMAND [ARGS...]\n"
+		"\n"
+		"A privilege-separated container engine.\n"
+		"\n"
+		"Options:\n"
+		"  --root DIR     state directory (default $BERTH_ROOT or " BERTH_DEFAULT_ROOT ")\n"
+		"  --run DIR      runtime directory (default $BERTH_RUN or " BERTH_DEFAULT_RUN ")\n"
+		"  -h, --help     show this help\n"
+		"  -v, --version  show the client version\n"
+		"\n"
+		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'berth COMMAND --help' for more about a command.\n");
@@ -47,11 +47,11 @@ static const struct ctl_cmd *find(const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"run", required_argument, NULL, 'R'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"run", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *run = NULL;
 	const struct ctl_cmd *cmd;

@@ -12,5 +12,5 @@ const struct dispatch_entry imaged_table[] = {
 #define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(name, roles, lo, hi)
 #include "proto/messages.def"
 #undef MSG
-	{0, NULL, 0, 0, 0},
+    {0, NULL, 0, 0, 0},
 };

@@ -11,24 +11,24 @@
 #include "imaged.h"
 
 static const int imaged_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD, CAP_SETFCAP, -1,
+    CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD, CAP_SETFCAP, -1,
 };
 static const int imaged_caps_permitted[] = {CAP_SYS_CHROOT, CAP_SYS_ADMIN, -1};
 
 static const struct priv_spec imaged_priv = {
-	.caps = imaged_caps,
-	.caps_permitted = imaged_caps_permitted,
-	.no_new_privs = true,
-	.syscalls = priv_base_syscalls,
+    .caps = imaged_caps,
+    .caps_permitted = imaged_caps_permitted,
+    .no_new_privs = true,
+    .syscalls = priv_base_syscalls,
 };
 
 static const struct daemon_def imaged_def = {
-	.which = DAEMON_IMAGED,
-	.accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
-	.table = imaged_table,
-	.priv = &imaged_priv,
-	.init = imaged_init,
-	.info = imaged_info,
+    .which = DAEMON_IMAGED,
+    .accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
+    .table = imaged_table,
+    .priv = &imaged_priv,
+    .init = imaged_init,
+    .info = imaged_info,
 };
 
 int main(int argc, char **argv)

@@ -10,7 +10,7 @@
 #include "netd.h"
 
 static const int netd_caps[] = {
-	CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_ADMIN, -1,
+    CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_ADMIN, -1,
 };
 
 static const char *const netd_syscalls[] = {"setns", "unshare", NULL};
@@ -18,16 +18,16 @@ static const char *const netd_syscalls[] = {"setns", "unshare", NULL};
 static const char *const *netd_allowlist(void);
 
 static struct priv_spec netd_priv = {
-	.caps = netd_caps,
-	.no_new_privs = true,
+    .caps = netd_caps,
+    .no_new_privs = true,
 };
 
 static const struct daemon_def netd_def = {
-	.which = DAEMON_NETD,
-	.accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
-	.table = netd_table,
-	.priv = &netd_priv,
-	.info = netd_info,
+    .which = DAEMON_NETD,
+    .accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
+    .table = netd_table,
+    .priv = &netd_priv,
+    .info = netd_info,
 };
 
 /* The base list plus netd's own, built once at start. */

@@ -34,8 +34,9 @@ static const struct {
 	uint32_t role;
 	const char *name;
 } roles[] = {
-	{ROLE_CLIENT, "client"}, {ROLE_CONTAINERD, "containerd"}, {ROLE_IMAGED, "imaged"},
-	{ROLE_NETD, "netd"},     {ROLE_SHIM, "shim"},
+    {ROLE_CLIENT, "client"}, {ROLE_CONTAINERD, "containerd"},
+    {ROLE_IMAGED, "imaged"}, {ROLE_NETD, "netd"},
+    {ROLE_SHIM, "shim"},
 };
 
 const char *role_name(uint32_t role)

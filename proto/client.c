@@ -41,18 +41,41 @@ static int client_hello(struct client *c, uint32_t role, uint32_t version, struc
 	return 0;
 }
 
-int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
-			   struct err *err)
+static void client_init(struct client *c, int fd, const char *label)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	frame_reader_init(&c->rd);
+	c->path = xstrdup(label);
+}
+
+static int client_start(struct client *c, uint32_t role, uint32_t version, struct err *err)
+{
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	int r;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	frame_reader_init(&c->rd);
-	c->path = xstrdup(path);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		c->peer_pid = cred.pid;
+	r = client_hello(c, role, version, err);
+	if (r < 0)
+		return err_wrap(err, "hello to %s", c->path);
+	return 0;
+}
+
+int client_from_fd(struct client *c, int fd, const char *label, uint32_t role, uint32_t version,
+		   struct err *err)
+{
+	client_init(c, fd, label);
+	return client_start(c, role, version, err);
+}
+
+int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
+			   struct err *err)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+	client_init(c, -1, path);
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return err_set(err, ENAMETOOLONG, "socket path %s is too long", path);
 	strcpy(sun.sun_path, path);
@@ -61,12 +84,7 @@ int client_connect_version(struct client *c, const char *path, uint32_t role, ui
 		return err_sys(err, "socket");
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return err_sys(err, "connect to %s", path);
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		c->peer_pid = cred.pid;
-	r = client_hello(c, role, version, err);
-	if (r < 0)
-		return err_wrap(err, "hello to %s", path);
-	return 0;
+	return client_start(c, role, version, err);
 }
 
 int client_connect(struct client *c, const char *path, uint32_t role, struct err *err)

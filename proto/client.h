@@ -13,7 +13,7 @@ struct client {
 	char *path;
 	char *peer_name;    /* from HELLO: "berth-containerd" */
 	char *peer_version; /* software version */
-	pid_t peer_pid;     /* SO_PEERCRED */
+	pid_t peer_pid;	    /* SO_PEERCRED */
 };
 
 /* Connect to a daemon's socket and exchange HELLO, declaring role. */
@@ -21,6 +21,9 @@ int client_connect(struct client *c, const char *path, uint32_t role, struct err
 /* Same, with an explicit protocol version (tests use it for mismatches). */
 int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
 			   struct err *err);
+/* Use an already connected socket (taken over) and exchange HELLO. */
+int client_from_fd(struct client *c, int fd, const char *label, uint32_t role, uint32_t version,
+		   struct err *err);
 void client_close(struct client *c);
 /* Fail a blocking receive after ms milliseconds (0: wait forever). */
 int client_set_timeout(struct client *c, unsigned ms, struct err *err);

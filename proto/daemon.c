@@ -21,9 +21,9 @@
 #include "daemon.h"
 
 static const uint32_t daemon_roles[DAEMON_COUNT] = {
-	[DAEMON_IMAGED] = ROLE_IMAGED,
-	[DAEMON_NETD] = ROLE_NETD,
-	[DAEMON_CONTAINERD] = ROLE_CONTAINERD,
+    [DAEMON_IMAGED] = ROLE_IMAGED,
+    [DAEMON_NETD] = ROLE_NETD,
+    [DAEMON_CONTAINERD] = ROLE_CONTAINERD,
 };
 
 static void usage(FILE *out, const char *name)
@@ -47,10 +47,10 @@ static void usage(FILE *out, const char *name)
 static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},  {"run", required_argument, NULL, 'R'},
-		{"group", required_argument, NULL, 'g'}, {"log-level", required_argument, NULL, 'l'},
-		{"foreground", no_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'},  {"run", required_argument, NULL, 'R'},
+	    {"group", required_argument, NULL, 'g'}, {"log-level", required_argument, NULL, 'l'},
+	    {"foreground", no_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	const char *name = berth_daemons[d->def->which].binary;
 	const char *root = NULL, *run = NULL;
@@ -72,7 +72,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 		case 'l':
 			*level = log_level_parse(optarg);
 			if (*level < 0) {
-				fprintf(stderr, "%s: unknown log level '%s' (error, warn, info, debug)\n",
+				fprintf(stderr,
+					"%s: unknown log level '%s' (error, warn, info, debug)\n",
 					name, optarg);
 				return 2;
 			}
@@ -114,8 +115,9 @@ static void resolve_group(struct daemon *d)
 		return;
 	}
 	d->gid = 0;
-	log_warnx("group '%s' does not exist: the socket is for root only (create it with: groupadd %s)",
-		  d->group, d->group);
+	log_warnx(
+	    "group '%s' does not exist: the socket is for root only (create it with: groupadd %s)",
+	    d->group, d->group);
 }
 
 static int make_dirs(struct daemon *d, struct err *err)

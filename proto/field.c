@@ -149,7 +149,8 @@ static int validate(const uint8_t *p, size_t len, int depth, struct err *err)
 		switch (f.kind) {
 		case KIND_U32:
 			if (f.len != 4)
-				return err_set(err, EPROTO, "field %u: u32 of length %u", f.tag, f.len);
+				return err_set(err, EPROTO, "field %u: u32 of length %u", f.tag,
+					       f.len);
 			break;
 		case KIND_U64:
 		case KIND_I64:
@@ -159,7 +160,8 @@ static int validate(const uint8_t *p, size_t len, int depth, struct err *err)
 			break;
 		case KIND_STR:
 			if (memchr(f.val, '\0', f.len))
-				return err_set(err, EPROTO, "field %u: string with a NUL byte", f.tag);
+				return err_set(err, EPROTO, "field %u: string with a NUL byte",
+					       f.tag);
 			break;
 		case KIND_BYTES:
 			break;
@@ -194,8 +196,8 @@ static int find(const void *p, size_t len, uint16_t tag, uint16_t kind, struct p
 		if (f.tag != tag)
 			continue;
 		if (f.kind != kind)
-			return err_set(err, EPROTO, "field %u has kind %u, expected %u", tag, f.kind,
-				       kind);
+			return err_set(err, EPROTO, "field %u has kind %u, expected %u", tag,
+				       f.kind, kind);
 		*out = f;
 		return 1;
 	}

@@ -14,9 +14,9 @@ enum field_kind {
 	KIND_U32 = 1,
 	KIND_U64 = 2,
 	KIND_I64 = 3,
-	KIND_STR = 4,   /* UTF-8 text, no NUL byte, not terminated on the wire */
+	KIND_STR = 4,	/* UTF-8 text, no NUL byte, not terminated on the wire */
 	KIND_BYTES = 5, /* opaque */
-	KIND_LIST = 6,  /* a nested sequence of fields */
+	KIND_LIST = 6,	/* a nested sequence of fields */
 };
 
 /* A growing payload being built. */

@@ -35,7 +35,7 @@ static const struct dispatch_entry common_table[] = {
 #define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(name, roles, lo, hi)
 #include "messages.def"
 #undef MSG
-	{0, NULL, 0, 0, 0},
+    {0, NULL, 0, 0, 0},
 };
 
 static uint64_t now_ms(void)
@@ -144,7 +144,7 @@ void conn_error(struct conn *c, const struct frame *req, const struct err *e)
 }
 
 static void conn_fail(struct conn *c, const struct frame *req, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void conn_fail(struct conn *c, const struct frame *req, int code, const char *fmt, ...)
 {
@@ -234,8 +234,9 @@ static void conn_read(struct conn *c)
 			break;
 		}
 		if (r == 0) {
-			conn_close(c, frame_reader_partial(&c->rd) ? "peer went away in the middle of a frame"
-								   : NULL);
+			conn_close(c, frame_reader_partial(&c->rd)
+					  ? "peer went away in the middle of a frame"
+					  : NULL);
 			break;
 		}
 		while (!c->closing && (r = frame_reader_next(&c->rd, &f, &err)) == 1) {
@@ -324,10 +325,11 @@ int server_adopt(struct server *s, int fd, struct err *err)
 		close(fd);
 		return err_sys(err, "SO_PEERCRED");
 	}
-	if (c->cred.uid != 0 && (s->gid == 0 || (c->cred.gid != s->gid &&
-						 !peer_in_group(c->cred.pid, s->gid)))) {
-		int r = err_set(err, EACCES, "refusing uid %u (pid %d): not root and not in group %u",
-				(unsigned)c->cred.uid, (int)c->cred.pid, (unsigned)s->gid);
+	if (c->cred.uid != 0 &&
+	    (s->gid == 0 || (c->cred.gid != s->gid && !peer_in_group(c->cred.pid, s->gid)))) {
+		int r =
+		    err_set(err, EACCES, "refusing uid %u (pid %d): not root and not in group %u",
+			    (unsigned)c->cred.uid, (int)c->cred.pid, (unsigned)s->gid);
 		free(c);
 		close(fd);
 		return r;

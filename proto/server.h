@@ -28,9 +28,9 @@ struct dispatch_entry {
 #define DISPATCH_SKIP(name, roles, lo, hi)
 
 struct server_ops {
-	const char *name;      /* "berth-containerd" */
-	uint32_t role;         /* ROLE_CONTAINERD */
-	uint32_t accept_roles; /* roles that may say HELLO */
+	const char *name;		    /* "berth-containerd" */
+	uint32_t role;			    /* ROLE_CONTAINERD */
+	uint32_t accept_roles;		    /* roles that may say HELLO */
 	const struct dispatch_entry *table; /* ends with a zero type */
 	/* Add the daemon's own facts to the INFO document. */
 	int (*info)(struct server *s, cJSON *out, struct err *err);

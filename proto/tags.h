@@ -3,15 +3,15 @@
 #define BERTH_TAGS_H
 
 enum field_tag {
-	TAG_PROTO = 1,    /* u32: protocol version */
-	TAG_ROLE = 2,     /* u32: one enum proto_role */
-	TAG_NAME = 3,     /* str: program name ("berth-containerd") */
+	TAG_PROTO = 1,	  /* u32: protocol version */
+	TAG_ROLE = 2,	  /* u32: one enum proto_role */
+	TAG_NAME = 3,	  /* str: program name ("berth-containerd") */
 	TAG_VERSION = 4,  /* str: software version */
-	TAG_PID = 5,      /* u32 */
+	TAG_PID = 5,	  /* u32 */
 	TAG_ERR_CODE = 6, /* u32: errno-like code */
 	TAG_ERR_MSG = 7,  /* str: human message */
-	TAG_JSON = 8,     /* str: a JSON document */
-	TAG_DATA = 9,     /* bytes: opaque data (PING echoes it) */
+	TAG_JSON = 8,	  /* str: a JSON document */
+	TAG_DATA = 9,	  /* bytes: opaque data (PING echoes it) */
 	TAG_UPTIME = 10,  /* u64: milliseconds since start */
 };
 

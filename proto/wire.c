@@ -37,8 +37,8 @@ int frame_take_fd(struct frame *f, unsigned i)
 	return fd;
 }
 
-void frame_header_encode(uint8_t out[PROTO_HDR_SIZE], uint32_t len, uint16_t type,
-			 uint16_t flags, uint32_t id, uint32_t nfds)
+void frame_header_encode(uint8_t out[PROTO_HDR_SIZE], uint32_t len, uint16_t type, uint16_t flags,
+			 uint32_t id, uint32_t nfds)
 {
 	uint32_t l = htole32(len), i = htole32(id), n = htole32(nfds);
 	uint16_t t = htole16(type), fl = htole16(flags);
@@ -169,6 +169,16 @@ int frame_reader_recv(struct frame_reader *fr, int sock, struct err *err)
 		return err_set(err, EPROTO, "fds were truncated (too many in one message)");
 	fr->len += (size_t)n;
 	return (int)(n > 0 ? (n > 0x7fffffff ? 0x7fffffff : n) : 0);
+}
+
+void frame_reader_feed(struct frame_reader *fr, const void *data, size_t len)
+{
+	if (fr->cap - fr->len < len) {
+		fr->cap = fr->len + len;
+		fr->buf = xrealloc(fr->buf, fr->cap);
+	}
+	memcpy(fr->buf + fr->len, data, len);
+	fr->len += len;
 }
 
 int frame_reader_next(struct frame_reader *fr, struct frame *f, struct err *err)

@@ -18,7 +18,7 @@ struct frame {
 	uint16_t type, flags;
 	uint32_t id;
 	uint32_t nfds;
-	uint8_t *buf;     /* owned allocation holding the payload */
+	uint8_t *buf;	  /* owned allocation holding the payload */
 	uint8_t *payload; /* len bytes inside buf */
 	int fds[PROTO_MAX_FDS];
 };
@@ -39,21 +39,23 @@ void frame_reader_init(struct frame_reader *fr);
 void frame_reader_free(struct frame_reader *fr);
 /* Read what the socket has: >0 bytes, 0 at EOF, -EAGAIN, or another negative code. */
 int frame_reader_recv(struct frame_reader *fr, int sock, struct err *err);
+/* Append bytes as if they had been received (fuzzing, tests). */
+void frame_reader_feed(struct frame_reader *fr, const void *data, size_t len);
 /* 1: *f holds the next complete frame; 0: need more; <0: bad stream (close it). */
 int frame_reader_next(struct frame_reader *fr, struct frame *f, struct err *err);
 /* True when part of a frame has been read. */
 bool frame_reader_partial(const struct frame_reader *fr);
 
 /* Encode a header into 16 bytes. */
-void frame_header_encode(uint8_t out[PROTO_HDR_SIZE], uint32_t len, uint16_t type,
-			 uint16_t flags, uint32_t id, uint32_t nfds);
+void frame_header_encode(uint8_t out[PROTO_HDR_SIZE], uint32_t len, uint16_t type, uint16_t flags,
+			 uint32_t id, uint32_t nfds);
 /* Decode and check a header (size limit, flags, fd count). */
 int frame_header_decode(const uint8_t in[PROTO_HDR_SIZE], struct frame *f, struct err *err);
 
 struct out_frame {
 	STAILQ_ENTRY(out_frame) link;
 	uint8_t hdr[PROTO_HDR_SIZE];
-	void *alloc;            /* what to free once sent */
+	void *alloc;		/* what to free once sent */
 	const uint8_t *payload; /* plen bytes, usually alloc itself */
 	size_t plen, off;
 	int fds[PROTO_MAX_FDS];

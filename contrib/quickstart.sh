@@ -1,0 +1,24 @@
+#!/bin/sh
+# The quick start: install build dependencies, build berth, start its three
+# daemons with a local state directory, and talk to them.
+# Usage: contrib/quickstart.sh     (as root, or a user with sudo)
+set -eu
+cd "$(dirname "$0")/.."
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+contrib/install-deps.sh
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure --quiet
+make -j"$(nproc)" --no-print-directory
+state="$(pwd)/.berth-local"
+export BERTH_ROOT="$state/root" BERTH_RUN="$state/run"
+$sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" system start
+$sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" version
+$sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" info
+cat <<MSG
+
+berth is running with its state in $state.
+  export BERTH_ROOT=$BERTH_ROOT BERTH_RUN=$BERTH_RUN
+  ./berth system status        # see the daemons
+  ./berth system stop          # stop them
+MSG

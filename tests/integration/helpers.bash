@@ -1,0 +1,62 @@
+# Shared by every integration test: a private root/run per test, the built
+# binaries, and cleanup of whatever the test started, even when it fails.
+
+BUILD=${BERTH_BUILDDIR:?run through make check or tests/run}
+SRC=${BERTH_SRCDIR:-$BUILD}
+BERTH="$BUILD/berth"
+export BERTH_DAEMON_DIR="$BUILD"
+
+berth_setup() {
+	[ "$(id -u)" = 0 ] || skip "integration tests need root"
+	BERTH_TMP=$(mktemp -d /tmp/berth-it.XXXXXX)
+	chmod 0755 "$BERTH_TMP"
+	export BERTH_ROOT="$BERTH_TMP/root" BERTH_RUN="$BERTH_TMP/run"
+	BG_PIDS=""
+}
+
+# Remember a pid this test started, so teardown ends it.
+track_pid() {
+	BG_PIDS="$BG_PIDS $1"
+}
+
+wait_gone() {
+	local pid=$1 i=0
+	while [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 1000 ] && return 1
+		sleep 0.01
+	done
+}
+
+berth_teardown() {
+	[ -n "${BERTH_TMP:-}" ] || return 0
+	local f pid
+	for f in "$BERTH_RUN"/*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill "$pid" 2>/dev/null && wait_gone "$pid"
+	done
+	for pid in $BG_PIDS; do
+		kill "$pid" 2>/dev/null && wait_gone "$pid"
+	done
+	rm -rf "$BERTH_TMP"
+}
+
+# Wait until a socket exists (a daemon started by hand).
+wait_socket() {
+	local i=0
+	while [ ! -S "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && return 1
+		sleep 0.01
+	done
+}
+
+daemon_pid() {
+	cat "$BERTH_RUN/berth-$1.pid"
+}
+
+# Run the raw-frame tool (tests/integration/rawframe.py) against a socket.
+rawframe() {
+	python3 "$SRC/tests/integration/rawframe.py" "$@"
+}

@@ -1,0 +1,270 @@
+/* Unit tests for common/: errors, atomic files, safe paths, ids, digests, host facts. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/err.h"
+#include "common/id.h"
+#include "common/paths.h"
+#include "common/safepath.h"
+#include "common/sysinfo.h"
+#include "common/xalloc.h"
+#include "tap.h"
+
+static char *tmpdir(void)
+{
+	char tmpl[] = "/tmp/berth-unit.XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	return xstrdup(tmpl);
+}
+
+static void rmrf(const char *path)
+{
+	char *cmd = xasprintf("rm -rf '%s'", path);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+START_TEST(test_err_chain)
+{
+	struct err e = ERR_INIT;
+	int r;
+
+	r = err_set(&e, ENOENT, "no such image: %s", "busybox:latest");
+	ck_assert_int_eq(r, -ENOENT);
+	r = err_wrap(&e, "pull %s", "busybox");
+	ck_assert_int_eq(r, -ENOENT);
+	ck_assert_str_eq(err_msg(&e), "pull busybox: no such image: busybox:latest");
+	errno = EACCES;
+	r = err_sys(&e, "open %s", "/x");
+	ck_assert_int_eq(r, -EACCES);
+	ck_assert_str_eq(err_msg(&e), "open /x: Permission denied");
+	err_clear(&e);
+	ck_assert_int_eq(e.code, 0);
+	ck_assert_ptr_null(e.msg);
+	/* a NULL err is allowed: the code still comes back */
+	ck_assert_int_eq(err_set(NULL, EINVAL, "ignored"), -EINVAL);
+	ck_assert_int_eq(err_set(&e, 0, "zero code becomes EIO"), -EIO);
+	err_clear(&e);
+}
+END_TEST
+
+START_TEST(test_atomic_write)
+{
+	cleanup_free char *dir = tmpdir();
+	cleanup_free char *path = xasprintf("%s/state.json", dir);
+	cleanup_free char *text = NULL;
+	struct err e = ERR_INIT;
+	struct stat st;
+	size_t len = 0;
+
+	ck_assert_int_eq(atomic_write_file(path, "one", 3, 0600, &e), 0);
+	ck_assert_int_eq(atomic_write_file(path, "second", 6, 0640, &e), 0);
+	ck_assert_int_eq(read_file_at(AT_FDCWD, path, 1024, &text, &len, &e), 0);
+	ck_assert_str_eq(text, "second");
+	ck_assert_uint_eq(len, 6);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	/* no temporary file is left behind */
+	{
+		cleanup_free char *cmd = xasprintf("test $(ls -A '%s' | wc -l) -eq 1", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	/* a missing directory is a clear error naming it */
+	{
+		cleanup_free char *bad = xasprintf("%s/missing/state.json", dir);
+		ck_assert_int_lt(atomic_write_file(bad, "x", 1, 0600, &e), 0);
+		ck_assert_int_eq(e.code, ENOENT);
+		ck_assert_ptr_nonnull(strstr(err_msg(&e), "missing"));
+		err_clear(&e);
+	}
+	/* read_file_at refuses what is larger than asked */
+	free(text);
+	text = NULL;
+	ck_assert_int_lt(read_file_at(AT_FDCWD, path, 3, &text, NULL, &e), 0);
+	ck_assert_int_eq(e.code, EFBIG);
+	err_clear(&e);
+	rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_open_in_root)
+{
+	cleanup_free char *dir = tmpdir();
+	cleanup_free char *root = xasprintf("%s/root", dir);
+	cleanup_free char *canary = xasprintf("%s/canary", dir);
+	cleanup_close int rootfd = -1;
+	struct err e = ERR_INIT;
+	char buf[16] = {0};
+	int fd;
+
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	ck_assert_int_eq(atomic_write_file(canary, "outside", 7, 0644, &e), 0);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(rootfd, 0);
+	ck_assert_int_eq(mkdirat(rootfd, "inner", 0755), 0);
+	ck_assert_int_eq(atomic_write_at(rootfd, "inner/canary", "inside", 6, 0644, &e), 0);
+	/* an absolute symlink and a ".." chain both stay inside the root */
+	ck_assert_int_eq(symlinkat("/inner", rootfd, "abs"), 0);
+	ck_assert_int_eq(symlinkat("../../../../../..", rootfd, "up"), 0);
+	fd = open_in_root(rootfd, "abs/canary", O_RDONLY, 0, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 6);
+	ck_assert_str_eq(buf, "inside");
+	close(fd);
+	fd = open_in_root(rootfd, "up/canary", O_RDONLY, 0, &e);
+	ck_assert_int_lt(fd, 0); /* resolves to <root>/canary, which does not exist */
+	ck_assert_int_eq(e.code, ENOENT);
+	err_clear(&e);
+	fd = open_in_root(rootfd, "/../../canary", O_RDONLY, 0, &e);
+	ck_assert_int_lt(fd, 0);
+	err_clear(&e);
+	/* creating through an escaping symlink lands inside */
+	fd = open_in_root(rootfd, "up/new", O_WRONLY | O_CREAT | O_EXCL, 0600, &e);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(faccessat(rootfd, "new", F_OK, 0), 0);
+	/* mkdir_in_root through the same symlink */
+	ck_assert_int_eq(mkdir_in_root(rootfd, "up/a/b", 0755, &e), 0);
+	ck_assert_int_eq(faccessat(rootfd, "a/b", F_OK, 0), 0);
+	{
+		cleanup_free char *outside = xasprintf("%s/a", dir);
+		ck_assert_int_ne(access(outside, F_OK), 0);
+	}
+	rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_mkdir_secure)
+{
+	cleanup_free char *dir = tmpdir();
+	cleanup_free char *deep = xasprintf("%s/a/b/c", dir);
+	cleanup_free char *open_dir = xasprintf("%s/open", dir);
+	cleanup_free char *file = xasprintf("%s/file", dir);
+	struct err e = ERR_INIT;
+	struct stat st;
+
+	ck_assert_int_eq(mkdir_secure(deep, 0711, &e), 0);
+	ck_assert_int_eq(stat(deep, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0711);
+	ck_assert_int_eq(mkdir_secure(deep, 0711, &e), 0); /* idempotent */
+	ck_assert_int_eq(mkdir(open_dir, 0777), 0);
+	ck_assert_int_eq(chmod(open_dir, 0777), 0);
+	ck_assert_int_lt(mkdir_secure(open_dir, 0700, &e), 0);
+	ck_assert_ptr_nonnull(strstr(err_msg(&e), "writable by group or others"));
+	err_clear(&e);
+	ck_assert_int_eq(atomic_write_file(file, "x", 1, 0600, &e), 0);
+	ck_assert_int_lt(mkdir_secure(file, 0700, &e), 0);
+	ck_assert_int_eq(e.code, ENOTDIR);
+	err_clear(&e);
+	ck_assert_int_lt(mkdir_secure("relative/path", 0700, &e), 0);
+	err_clear(&e);
+	rmrf(dir);
+}
+END_TEST
+
+START_TEST(test_ids)
+{
+	char a[ID_LEN + 1], b[ID_LEN + 1], s[ID_SHORT_LEN + 1];
+
+	id_new(a);
+	id_new(b);
+	ck_assert(id_valid(a));
+	ck_assert(id_valid(b));
+	ck_assert_str_ne(a, b);
+	id_short(a, s);
+	ck_assert_uint_eq(strlen(s), ID_SHORT_LEN);
+	ck_assert(strncmp(a, s, ID_SHORT_LEN) == 0);
+	ck_assert(id_prefix_valid(s));
+	ck_assert(!id_prefix_valid(""));
+	ck_assert(!id_prefix_valid("ABC"));
+	ck_assert(!id_valid(s));
+	ck_assert(!id_valid("zz"));
+}
+END_TEST
+
+START_TEST(test_sha256)
+{
+	char d[DIGEST_STR_LEN + 1], d2[DIGEST_STR_LEN + 1];
+	struct err e = ERR_INIT;
+	struct sha256 h;
+
+	ck_assert_int_eq(sha256_digest("abc", 3, d, &e), 0);
+	ck_assert_str_eq(d,
+			 "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_int_eq(sha256_init(&h, &e), 0);
+	sha256_update(&h, "a", 1);
+	sha256_update(&h, "bc", 2);
+	sha256_final(&h, d2);
+	ck_assert_str_eq(d, d2);
+	ck_assert(digest_valid(d));
+	ck_assert(!digest_valid("sha256:abc"));
+	ck_assert(
+	    !digest_valid("md5:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+}
+END_TEST
+
+START_TEST(test_paths)
+{
+	struct berth_paths p;
+	char *s;
+
+	setenv("BERTH_ROOT", "/env/root", 1);
+	unsetenv("BERTH_RUN");
+	paths_init(&p, NULL, NULL);
+	ck_assert_str_eq(p.root, "/env/root");
+	ck_assert_str_eq(p.run, BERTH_DEFAULT_RUN);
+	paths_free(&p);
+	paths_init(&p, "/flag/root", "/flag/run");
+	ck_assert_str_eq(p.root, "/flag/root");
+	s = paths_socket(&p, DAEMON_CONTAINERD);
+	ck_assert_str_eq(s, "/flag/run/containerd.sock");
+	free(s);
+	s = paths_pidfile(&p, DAEMON_IMAGED);
+	ck_assert_str_eq(s, "/flag/run/berth-imaged.pid");
+	free(s);
+	paths_free(&p);
+	unsetenv("BERTH_ROOT");
+}
+END_TEST
+
+START_TEST(test_cgroup_mode)
+{
+	enum cgroup_mode m = cgroup_mode_detect("/sys/fs/cgroup");
+
+	/* every Linux host berth runs on has one of the three layouts */
+	ck_assert_int_ne(m, CGROUP_MODE_UNKNOWN);
+	ck_assert_int_eq(cgroup_mode_detect("/nonexistent"), CGROUP_MODE_UNKNOWN);
+	ck_assert_int_eq(cgroup_mode_version(CGROUP_MODE_HYBRID), 1);
+	ck_assert_int_eq(cgroup_mode_version(CGROUP_MODE_V2), 2);
+	ck_assert_str_eq(cgroup_mode_name(CGROUP_MODE_HYBRID), "hybrid");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("common");
+
+	tcase_add_test(tc, test_err_chain);
+	tcase_add_test(tc, test_atomic_write);
+	tcase_add_test(tc, test_open_in_root);
+	tcase_add_test(tc, test_mkdir_secure);
+	tcase_add_test(tc, test_ids);
+	tcase_add_test(tc, test_sha256);
+	tcase_add_test(tc, test_paths);
+	tcase_add_test(tc, test_cgroup_mode);
+	suite_add_tcase(s, tc);
+	return run_suite_tap(s);
+}
