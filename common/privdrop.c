@@ -257,6 +257,20 @@ int priv_drop(const struct priv_spec *spec, struct err *err)
 	return apply_seccomp(spec->syscalls, err);
 }
 
+/* True when every capability this kernel knows is effective. */
+static bool all_caps_effective(void)
+{
+	cleanup_fclose FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = -1;
+
+	if (!f || fscanf(f, "%d", &last) != 1 || last < 0)
+		return false;
+	for (int c = 0; c <= last; c++)
+		if (!capng_have_capability(CAPNG_EFFECTIVE, (unsigned)c))
+			return false;
+	return true;
+}
+
 char *priv_describe(void)
 {
 	cleanup_free char *caps = NULL;
@@ -264,7 +278,7 @@ char *priv_describe(void)
 	int seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
 
 	capng_get_caps_process();
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_FULL)
+	if (all_caps_effective())
 		caps = xstrdup("all");
 	else if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
 		caps = xstrdup("none");
