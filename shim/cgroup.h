@@ -1,0 +1,72 @@
+/* The cgroup manager: one interface, a v1 and a v2 backend chosen at run time. */
+#ifndef BERTH_CGROUP_H
+#define BERTH_CGROUP_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "common/sysinfo.h"
+#include "spec.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+struct cgroup;
+
+struct cgroup_ops {
+	const char *name;
+	/* Create the cgroup and apply linux.resources (and allow linux.devices). */
+	int (*create)(struct cgroup *cg, const struct spec *s, struct err *err);
+	int (*add)(struct cgroup *cg, pid_t pid, struct err *err);
+	/* Signal every process in the cgroup. */
+	int (*kill_all)(struct cgroup *cg, int sig, struct err *err);
+	/* Remove the cgroup (it must be empty, or become so shortly). */
+	int (*destroy)(struct cgroup *cg, struct err *err);
+	/* How many OOM kills happened in the cgroup. */
+	uint64_t (*oom_kills)(struct cgroup *cg);
+	/* Mount the container's view of its cgroups at dest inside rootfd. */
+	int (*mount)(struct cgroup *cg, int rootfd, const char *dest, unsigned long flags,
+		     struct err *err);
+	/* True while any process is in the cgroup. */
+	bool (*populated)(struct cgroup *cg);
+};
+
+struct cgroup_hier {
+	char *mnt;	   /* /sys/fs/cgroup/memory */
+	char *controllers; /* "memory", "cpu,cpuacct" or "name=systemd" */
+	char *name;	   /* directory name in the container's view */
+};
+
+struct cgroup {
+	const struct cgroup_ops *ops;
+	enum cgroup_mode mode;
+	char *path; /* "/berth/<id>", relative to each hierarchy's root */
+	struct cgroup_hier *h;
+	size_t nh;
+};
+
+/* Detect the layout and find the hierarchies; path is linux.cgroupsPath or a default. */
+int cgroup_open(struct cgroup *cg, const char *path, struct err *err);
+void cgroup_close(struct cgroup *cg);
+
+extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_v2_ops;
+
+/* Helpers shared by the backends. */
+int cg_write(const char *dir, const char *file, const char *value, struct err *err);
+int cg_writef(const char *dir, const char *file, struct err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int cg_read(const char *dir, const char *file, char *buf, size_t len);
+/* mkdir every level of path under base; on_new(parent dir, new dir) for each new level. */
+int cg_mkdir_p(const char *base, const char *path,
+	       int (*on_new)(const char *parent, const char *dir, struct err *err),
+	       struct err *err);
+int cg_rmdir(const char *dir, struct err *err);
+/* Read an int64 member of a resources object; 0 absent, 1 found, <0 not a number. */
+int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, struct err *err);
+/* Parse "oom_kill N" style lines. */
+uint64_t cg_keyed_value(const char *dir, const char *file, const char *key);
+
+#endif

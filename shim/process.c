@@ -1,0 +1,109 @@
+/* The last steps before exec: rlimits, user, working directory, fds, PATH lookup. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "runtime.h"
+
+int rlimits_apply(const struct spec_process *p, struct err *err)
+{
+	for (size_t i = 0; i < p->nrlimits; i++) {
+		const struct spec_rlimit *rl = &p->rlimits[i];
+		struct rlimit cur, want = {rl->soft, rl->hard};
+
+		if (getrlimit(rl->resource, &cur) < 0)
+			return err_sys(err, "getrlimit %s", rl->name);
+		if (setrlimit(rl->resource, &want) == 0)
+			continue;
+		if (errno == EPERM && want.rlim_max > cur.rlim_max)
+			return err_set(err, EPERM,
+				       "process.rlimits: cannot raise the hard limit of %s to %llu "
+				       "(it is %llu and raising it needs CAP_SYS_RESOURCE)",
+				       rl->name, (unsigned long long)want.rlim_max,
+				       (unsigned long long)cur.rlim_max);
+		return err_sys(err, "setrlimit %s soft %llu hard %llu", rl->name,
+			       (unsigned long long)want.rlim_cur,
+			       (unsigned long long)want.rlim_max);
+	}
+	return 0;
+}
+
+int user_apply(const struct spec_process *p, struct err *err)
+{
+	if (setgroups(p->ngroups, p->groups) < 0 && !(errno == EPERM && p->ngroups == 0))
+		return err_sys(err, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return err_sys(err, "setresgid %u", (unsigned)p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return err_sys(err, "setresuid %u", (unsigned)p->uid);
+	if (p->has_umask)
+		umask(p->umask);
+	return 0;
+}
+
+int cwd_apply(const char *cwd, struct err *err)
+{
+	char buf[PATH_MAX];
+
+	if (chdir(cwd) < 0)
+		return err_sys(err, "chdir to process.cwd %s", cwd);
+	/* a cwd outside the root shows as "(unreachable)/..." or fails */
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return err_set(err, EPERM, "process.cwd %s resolves outside the container root",
+			       cwd);
+	return 0;
+}
+
+int fds_close_from(int keep, struct err *err)
+{
+	unsigned first = 3 + (unsigned)keep;
+
+	if (syscall(SYS_close_range, first, ~0U, 0) < 0)
+		return err_sys(err, "close_range");
+	return 0;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (char **e = env; e && *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+char *exec_path(const struct spec_process *p)
+{
+	const char *name = p->argv[0];
+	const char *path = env_get(p->env, "PATH");
+	char *copy, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	copy = xstrdup(path);
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
+		struct stat st;
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+			found = cand;
+			break;
+		}
+		free(cand);
+	}
+	free(copy);
+	return found ? found : xstrdup(name);
+}

@@ -1,0 +1,97 @@
+/* The runtime core: turning a parsed spec into an isolated process (used by berth-runtime and the
+ * shim). */
+#ifndef BERTH_RUNTIME_H
+#define BERTH_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "spec.h"
+
+/* ---- pieces run inside the new container process (child side) ---- */
+
+/* Mounts, devices, pivot_root, masked and read-only paths. */
+int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int console_fd,
+		 struct err *err);
+int sysctl_apply(const struct spec *s, struct err *err);
+/* Bounding set, user ids, then the other capability sets. */
+int caps_drop_bounding(const struct spec_process *p, struct err *err);
+int caps_apply(const struct spec_process *p, struct err *err);
+/* Compile linux.seccomp and load it. */
+int seccomp_apply(const cJSON *seccomp, struct err *err);
+/* Check a seccomp section without loading it (create-time errors). */
+int seccomp_check(const cJSON *seccomp, struct err *err);
+int rlimits_apply(const struct spec_process *p, struct err *err);
+int user_apply(const struct spec_process *p, struct err *err);
+/* chdir, and check the result is inside the root (CVE-2024-21626). */
+int cwd_apply(const char *cwd, struct err *err);
+/* Close every fd above 2 except the first `keep` after it (close_range). */
+int fds_close_from(int keep, struct err *err);
+/* Find argv[0] in the process's PATH; returns the path to exec. */
+char *exec_path(const struct spec_process *p);
+
+/* ---- the parent side ---- */
+
+enum container_status { ST_CREATING, ST_CREATED, ST_RUNNING, ST_STOPPED };
+const char *status_name(enum container_status s);
+
+struct container_opts {
+	const char *state_root; /* --root of berth-runtime */
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool detach; /* create: the caller, not we, is the parent from now on */
+	bool no_pivot;
+};
+
+/* The persistent record in <root>/<id>/state.json. */
+struct container_state {
+	char *id;
+	char *bundle;
+	char *rootfs;
+	char *cgroup_path;
+	pid_t pid;
+	unsigned long long start_time; /* /proc/<pid>/stat field 22, against pid reuse */
+	char *created;		       /* RFC 3339 */
+	char *annotations;	       /* JSON text of the annotations object, or NULL */
+};
+
+/* Exit record in <root>/<id>/exit: written once, atomically. */
+struct exit_status {
+	int code; /* exit code, or 128 + signal */
+	int signal;
+	bool oom_killed;
+};
+
+int container_create(const struct container_opts *o, pid_t *pid_out, struct err *err);
+/* create + start + wait in the foreground; the state is removed afterwards unless keep. */
+int container_run(const struct container_opts *o, struct exit_status *es, bool keep,
+		  struct err *err);
+int container_start(const char *root, const char *id, struct err *err);
+int container_kill(const char *root, const char *id, int sig, bool all, struct err *err);
+int container_delete(const char *root, const char *id, bool force, struct err *err);
+/* Wait for the init (we must be its parent), record the exit file, return the status. */
+int container_wait(const char *root, const char *id, pid_t pid, struct exit_status *st,
+		   struct err *err);
+/* runtime-spec state JSON (heap string). */
+int container_state_json(const char *root, const char *id, char **out, struct err *err);
+int container_exec(const char *root, const char *id, struct spec_process *p, bool detach,
+		   const char *pid_file, int *exit_code, struct err *err);
+
+/* State files. */
+char *state_dir(const char *root, const char *id);
+int state_write(const char *root, const struct container_state *st, struct err *err);
+int state_read(const char *root, const char *id, struct container_state *st, struct err *err);
+void state_free(struct container_state *st);
+enum container_status state_status(const char *root, const struct container_state *st);
+unsigned long long proc_start_time(pid_t pid);
+int exit_write(const char *root, const char *id, const struct exit_status *es, struct err *err);
+int exit_read(const char *root, const char *id, struct exit_status *es);
+
+/* CVE-2019-5736: re-exec from a sealed memfd copy unless already done. */
+int sealed_reexec(char **argv, struct err *err);
+
+#endif

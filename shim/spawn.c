@@ -1,0 +1,233 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "spawn.h"
+#include "terminal.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int sync_send(int fd, char tag)
+{
+	return send(fd, &tag, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int sync_read(int fd, char *tag, struct err *err)
+{
+	char buf[4096];
+	ssize_t n;
+
+	do
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(err, "read from the container's init");
+	if (n == 0) {
+		*tag = 0;
+		return 0;
+	}
+	buf[n] = '\0';
+	*tag = buf[0];
+	if (buf[0] == SYNC_ERROR)
+		return err_set(err, EINVAL, "%s", buf + 1);
+	return 0;
+}
+
+/* Report an error to the parent (or stderr) and die. */
+static void __attribute__((noreturn)) child_fail(int sync, struct err *err, int code)
+{
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "%c%s", SYNC_ERROR, err_msg(err));
+
+	if (send(sync, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1),
+		 MSG_NOSIGNAL) < 0)
+		dprintf(2, "berth-runtime: %s\n", err_msg(err));
+	_exit(code);
+}
+
+static int join_namespaces(const struct spec *s, struct err *err)
+{
+	/* the user namespace first: it owns the others */
+	static const enum ns_kind order[] = {NS_USER, NS_IPC, NS_UTS, NS_NET, NS_CGROUP, NS_MOUNT};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const struct spec_ns *ns = &s->ns[order[i]];
+		cleanup_close int fd = -1;
+
+		if (!ns->present || !ns->path)
+			continue;
+		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return err_sys(err, "open %s namespace %s", ns_name(order[i]), ns->path);
+		if (setns(fd, ns_clone_flag(order[i])) < 0)
+			return err_sys(err, "join %s namespace %s", ns_name(order[i]), ns->path);
+	}
+	return 0;
+}
+
+static int unshare_flags(const struct spec *s)
+{
+	int flags = 0;
+
+	for (int k = 0; k < NS_COUNT; k++)
+		if (k != NS_USER && k != NS_PID && s->ns[k].present && !s->ns[k].path)
+			flags |= ns_clone_flag((enum ns_kind)k);
+	return flags;
+}
+
+static int oom_score_adj(const struct spec_process *p, struct err *err)
+{
+	char buf[16];
+	cleanup_close int fd = -1;
+	int n;
+
+	if (!p->has_oom_score_adj)
+		return 0;
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		return err_sys(err, "set oomScoreAdj %d", p->oom_score_adj);
+	return 0;
+}
+
+/* Wait for `start`: the fifo in create mode, the sync socket in run mode. */
+static int wait_start(struct spawn_args *a, struct err *err)
+{
+	char c;
+	ssize_t n;
+
+	if (a->fifo >= 0) {
+		do
+			n = read(a->fifo, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			return err_sys(err, "wait for start");
+		close(a->fifo);
+		a->fifo = -1;
+		return 0;
+	}
+	do
+		n = recv(a->sync, &c, 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || c != SYNC_START)
+		return err_set(err, ECANCELED, "the runtime went away before start");
+	return 0;
+}
+
+static int drop_and_confine(const struct spec *s, struct err *err)
+{
+	const struct spec_process *p = &s->proc;
+	int r;
+
+	r = caps_drop_bounding(p, err);
+	if (r < 0)
+		return r;
+	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it */
+	if (!p->no_new_privs && (r = seccomp_apply(s->seccomp, err)) < 0)
+		return r;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_KEEPCAPS");
+	r = user_apply(p, err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_KEEPCAPS");
+	r = caps_apply(p, err);
+	if (r < 0)
+		return r;
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_NO_NEW_PRIVS");
+	if (p->no_new_privs && (r = seccomp_apply(s->seccomp, err)) < 0)
+		return r;
+	return 0;
+}
+
+static void __attribute__((noreturn)) child_main(struct spawn_args *a)
+{
+	const struct spec *s = a->spec;
+	struct err err = ERR_INIT;
+	cleanup_free char *path = NULL;
+	bool new_user = s->ns[NS_USER].present && !s->ns[NS_USER].path;
+	char c = 0;
+	int r;
+
+	close(a->parent_sync);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (recv(a->sync, &c, 1, 0) != 1 || c != SYNC_GO)
+		_exit(1); /* the parent failed: it reports */
+	if (new_user && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		err_sys(&err, "become root in the new user namespace");
+		child_fail(a->sync, &err, 1);
+	}
+	if (join_namespaces(s, &err) < 0 || oom_score_adj(&s->proc, &err) < 0)
+		child_fail(a->sync, &err, 1);
+	if (unshare(unshare_flags(s)) < 0) {
+		err_sys(&err, "unshare namespaces");
+		child_fail(a->sync, &err, 1);
+	}
+	if (a->pty_slave >= 0 && pty_become_stdio(a->pty_slave, &err) < 0)
+		child_fail(a->sync, &err, 1);
+	r = rootfs_setup(s, a->cg, new_user || s->ns[NS_USER].path, a->pty_slave, &err);
+	if (r < 0 || rlimits_apply(&s->proc, &err) < 0)
+		child_fail(a->sync, &err, 1);
+	if (a->pty_slave > 2)
+		close(a->pty_slave);
+	/* create: the parent exits once it hears "ready"; we must outlive it */
+	if (a->fifo >= 0)
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (sync_send(a->sync, SYNC_READY) < 0 || wait_start(a, &err) < 0)
+		child_fail(a->sync, &err, 1);
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (drop_and_confine(s, &err) < 0 || cwd_apply(s->proc.cwd, &err) < 0)
+		child_fail(a->sync, &err, 1);
+	/* nothing but 0-2 (and preserved fds) may reach the process */
+	if (syscall(SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		err_sys(&err, "close_range");
+		child_fail(a->sync, &err, 1);
+	}
+	path = exec_path(&s->proc);
+	execve(path, s->proc.argv, s->proc.env);
+	r = errno;
+	err_sys(&err, "exec %s", s->proc.argv[0]);
+	child_fail(a->sync, &err, r == ENOENT ? 127 : 126);
+}
+
+pid_t spawn_init(struct spawn_args *a, struct err *err)
+{
+	unsigned long flags = SIGCHLD;
+	pid_t pid;
+
+	if (a->spec->ns[NS_USER].present && !a->spec->ns[NS_USER].path)
+		flags |= CLONE_NEWUSER;
+	if (a->spec->ns[NS_PID].present) {
+		if (a->spec->ns[NS_PID].path) {
+			cleanup_close int fd = open(a->spec->ns[NS_PID].path, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+				return err_sys(err, "join pid namespace %s",
+					       a->spec->ns[NS_PID].path);
+		} else {
+			flags |= CLONE_NEWPID;
+		}
+	}
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return err_sys(err, "clone the container's init");
+	if (pid == 0)
+		child_main(a);
+	return pid;
+}

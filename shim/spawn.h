@@ -1,0 +1,33 @@
+/* Creating the container process: clone, namespaces, the child's setup, and the sync protocol. */
+#ifndef BERTH_SPAWN_H
+#define BERTH_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime.h"
+
+/* Child -> parent messages on the sync socket. */
+#define SYNC_READY 'R' /* set up, waiting for start */
+#define SYNC_ERROR 'E' /* followed by the error text */
+/* Parent -> child. */
+#define SYNC_GO 'G'    /* namespaces mapped, cgroup joined: go on */
+#define SYNC_START 'S' /* run mode: exec now */
+
+struct spawn_args {
+	const struct spec *spec;
+	struct cgroup *cg;
+	int sync;	 /* child end of the sync socketpair */
+	int parent_sync; /* parent end: closed in the child */
+	int fifo;	 /* exec.fifo opened O_RDWR (create mode), or -1 (run mode) */
+	int pty_slave;	 /* or -1 */
+	int preserve_fds;
+};
+
+/* clone the init process; returns its pid in the parent. */
+pid_t spawn_init(struct spawn_args *a, struct err *err);
+/* Read one sync message: the tag, and for SYNC_ERROR the text into err. */
+int sync_read(int fd, char *tag, struct err *err);
+int sync_send(int fd, char tag);
+
+#endif
