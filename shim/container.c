@@ -90,6 +90,7 @@ struct create_ctx {
 	pid_t pid;
 	int sync[2];
 	int master, slave, fifo;
+	char pty_path[64];
 };
 
 static void ctx_cleanup(struct create_ctx *c, bool failed)
@@ -169,7 +170,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 			return err_sys(err, "open %s", fifo);
 	}
 	if (c->spec.proc.terminal) {
-		r = pty_open(&c->master, &c->slave, err);
+		r = pty_open(&c->master, &c->slave, c->pty_path, err);
 		if (r < 0)
 			return r;
 	}
@@ -181,6 +182,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	a.parent_sync = c->sync[0];
 	a.fifo = c->fifo;
 	a.pty_slave = c->slave;
+	a.pty_path = c->pty_path;
 	a.preserve_fds = o->preserve_fds;
 	c->pid = spawn_init(&a, err);
 	if (c->pid < 0) {

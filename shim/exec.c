@@ -169,7 +169,7 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 	r = cgroup_open(&cg, st.cgroup_path, err);
 	if (r < 0)
 		goto out;
-	if (p->terminal && (r = pty_open(&master, &a.slave, err)) < 0)
+	if (p->terminal && (r = pty_open(&master, &a.slave, NULL, err)) < 0)
 		goto out;
 	if (!p->terminal)
 		a.slave = -1;

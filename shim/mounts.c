@@ -161,13 +161,13 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		return 0;
 	}
 	{
-		char host[64], target[FDPATH_LEN];
+		char target[FDPATH_LEN];
 		cleanup_close int fd = -1;
 
 		if (fmt != S_IFCHR)
 			return err_set(err, EPERM, "cannot create %s inside a user namespace",
 				       path);
-		snprintf(host, sizeof(host), "/dev/char/%u:%u", maj, min);
+		const char *host = path; /* the host node of the same name */
 		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (fd < 0 && errno != EEXIST)
 			return err_sys(err, "create %s", path);

@@ -76,6 +76,11 @@ static int parse_signal(const char *s)
 
 static int one_id(int argc, char **argv, const char *cmd)
 {
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
+
+	if (optind == 0)
+		while (getopt_long(argc, argv, "+", none, NULL) != -1)
+			return -1;
 	if (optind != argc - 1) {
 		fprintf(stderr, "berth-runtime %s: expects exactly one container id\n", cmd);
 		return -1;

@@ -179,8 +179,19 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 		err_sys(&err, "unshare namespaces");
 		child_fail(a->sync, &err, 1);
 	}
-	if (a->pty_slave >= 0 && pty_become_stdio(a->pty_slave, &err) < 0)
-		child_fail(a->sync, &err, 1);
+	if (a->pty_slave >= 0) {
+		/* a mount can only be bound from our own mount namespace: reopen it here */
+		int fd = open(a->pty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0) {
+			err_sys(&err, "open the pty %s", a->pty_path);
+			child_fail(a->sync, &err, 1);
+		}
+		dup3(fd, a->pty_slave, O_CLOEXEC);
+		close(fd);
+		if (pty_become_stdio(a->pty_slave, &err) < 0)
+			child_fail(a->sync, &err, 1);
+	}
 	r = rootfs_setup(s, a->cg, new_user || s->ns[NS_USER].path, a->pty_slave, &err);
 	if (r < 0 || rlimits_apply(&s->proc, &err) < 0)
 		child_fail(a->sync, &err, 1);

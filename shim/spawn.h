@@ -20,7 +20,8 @@ struct spawn_args {
 	int sync;	 /* child end of the sync socketpair */
 	int parent_sync; /* parent end: closed in the child */
 	int fifo;	 /* exec.fifo opened O_RDWR (create mode), or -1 (run mode) */
-	int pty_slave;	 /* or -1 */
+	int pty_slave;	 /* or -1; reopened by path in the child mount namespace */
+	const char *pty_path;
 	int preserve_fds;
 };
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,7 +16,7 @@
 #include "common/cleanup.h"
 #include "terminal.h"
 
-int pty_open(int *master, int *slave, struct err *err)
+int pty_open(int *master, int *slave, char *path, struct err *err)
 {
 	cleanup_close int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char name[64];
@@ -30,6 +31,8 @@ int pty_open(int *master, int *slave, struct err *err)
 		return err_sys(err, "open %s", name);
 	*master = steal_fd(&m);
 	*slave = s;
+	if (path)
+		snprintf(path, 64, "%s", name);
 	return 0;
 }
 

@@ -6,8 +6,8 @@
 
 #include "common/err.h"
 
-/* Open a new pty pair (both O_CLOEXEC). */
-int pty_open(int *master, int *slave, struct err *err);
+/* Open a new pty pair (both O_CLOEXEC); path (optional, 64 bytes) gets the slave's name. */
+int pty_open(int *master, int *slave, char *path, struct err *err);
 /* Send the master to a listening --console-socket (SCM_RIGHTS), as runc does. */
 int console_socket_send(const char *path, int master, struct err *err);
 /* Copy stdin -> master and master -> stdout until pid exits; the host tty goes raw meanwhile. */
