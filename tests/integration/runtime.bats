@@ -343,3 +343,70 @@ PY
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"process.terminal needs --console-socket"* ]]
 }
+
+@test "joining another container's network namespace by path" {
+	args '["sleep", "100"]'
+	rt run -d -b "$B" "$ID-a"
+	pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$STATE/$ID-a/state.json")
+	args '["readlink", "/proc/self/ns/net"]'
+	edit "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/proc/$pid/ns/net'}]"
+	run rt run -b "$B" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(readlink /proc/$pid/ns/net)" ]
+	edit "c['linux']['namespaces'][-1]['path'] = '/proc/999999999/ns/net'"
+	run rt run -b "$B" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"network namespace path /proc/999999999/ns/net: No such file or directory"* ]]
+	rt delete --force "$ID-a"
+	assert_clean "$ID-a"
+}
+
+@test "linux.devices, umask, oomScoreAdj and cpu limits are applied" {
+	args '["sh", "-c", "ls -l /dev/mynull; echo x > /dev/mynull && echo dev-ok; umask; cat /proc/self/oom_score_adj; sleep 100"]'
+	edit 'c["linux"]["devices"] = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 0}]' \
+		'c["process"]["user"]["umask"] = 63' 'c["process"]["oomScoreAdj"] = 500' \
+		'c["linux"]["resources"]["cpu"] = {"shares": 512, "quota": 50000, "period": 100000}'
+	rt run -d -b "$B" "$ID"
+	for i in $(seq 100); do [ -f "$STATE/$ID/state.json" ] && break; sleep 0.02; done
+	if [ -d /sys/fs/cgroup/cpu/berth/"$ID" ]; then
+		[ "$(cat /sys/fs/cgroup/cpu/berth/$ID/cpu.cfs_quota_us)" = 50000 ]
+		[ "$(cat /sys/fs/cgroup/cpu/berth/$ID/cpu.shares)" = 512 ]
+	else
+		[ "$(cat /sys/fs/cgroup/berth/$ID/cpu.max)" = "50000 100000" ]
+	fi
+	run rt exec "$ID" sh -c 'cat /proc/1/oom_score_adj; stat -c %t:%T /dev/mynull'
+	[ "${lines[0]}" = 500 ]
+	[ "${lines[1]}" = "1:3" ]
+	rt delete --force "$ID"
+	assert_clean "$ID"
+}
+
+@test "the shipped default seccomp profile loads, allows a shell and denies unshare" {
+	args '["sh", "-c", "grep ^Seccomp: /proc/self/status; sleep 0 & wait; echo fork-ok; unshare -U true; echo unshare=$?"]'
+	edit "import json; c['linux']['seccomp'] = json.load(open('$SRC/contrib/seccomp/default.json'))"
+	run rt run -b "$B" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"fork-ok"* ]]
+	[[ "$output" == *"unshare=1"* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "berth-runtime usage: --help, --version, unknown commands" {
+	run "$RT" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"create [--bundle DIR]"* ]]
+	run "$RT" --version
+	[[ "$output" == "berth-runtime version "* ]]
+	run "$RT" frob
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown command 'frob'"* ]]
+	run rt state
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"expects exactly one container id"* ]]
+	run rt state "bad/id"
+	[ "$status" -ne 0 ]
+	run rt create -b "$B" "../evil"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid container id '../evil'"* ]]
+}
