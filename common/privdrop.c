@@ -198,6 +198,22 @@ const char *const priv_base_syscalls[] = {
     NULL,
 };
 
+const char *const *priv_allowlist(const char *const *extra)
+{
+	size_t n = 0, m = 0;
+	const char **list;
+
+	while (priv_base_syscalls[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	list = xcalloc(n + m + 1, sizeof(char *));
+	memcpy(list, priv_base_syscalls, n * sizeof(char *));
+	if (m)
+		memcpy(list + n, extra, m * sizeof(char *));
+	return list;
+}
+
 static int apply_caps(const struct priv_spec *spec, struct err *err)
 {
 	if (spec->keep_all_caps)

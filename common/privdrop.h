@@ -17,6 +17,9 @@ struct priv_spec {
 /* The syscalls every libuv daemon of berth needs; NULL ends the list. */
 extern const char *const priv_base_syscalls[];
 
+/* The base list plus extra (NULL ends both); the result lives until exit. */
+const char *const *priv_allowlist(const char *const *extra);
+
 /* Apply spec to the calling process (all threads must not exist yet). */
 int priv_drop(const struct priv_spec *spec, struct err *err);
 /* A one-line description of what the process kept, for the start log. */

@@ -30,6 +30,14 @@ int cmd_version(struct ctl *ctl, int argc, char **argv);
 int cmd_info(struct ctl *ctl, int argc, char **argv);
 int cmd_system(struct ctl *ctl, int argc, char **argv);
 extern const char cmd_version_usage[], cmd_info_usage[], cmd_system_usage[];
+int cmd_load(struct ctl *ctl, int argc, char **argv);
+int cmd_images(struct ctl *ctl, int argc, char **argv);
+int cmd_tag(struct ctl *ctl, int argc, char **argv);
+int cmd_rmi(struct ctl *ctl, int argc, char **argv);
+int cmd_history(struct ctl *ctl, int argc, char **argv);
+int cmd_image(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
+    cmd_history_usage[], cmd_image_usage[];
 
 /*
  * Connect to a daemon. On failure prints one clear line (which socket, and

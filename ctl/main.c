@@ -10,8 +10,14 @@
 #include "ctl.h"
 
 static const struct ctl_cmd commands[] = {
+    {"history", cmd_history, "Show the history of an image", cmd_history_usage},
+    {"image", cmd_image, "Manage images", cmd_image_usage},
+    {"images", cmd_images, "List images", cmd_images_usage},
     {"info", cmd_info, "Show host facts and what the daemons hold", cmd_info_usage},
+    {"load", cmd_load, "Load images from a docker-archive or OCI tarball", cmd_load_usage},
+    {"rmi", cmd_rmi, "Remove images", cmd_rmi_usage},
     {"system", cmd_system, "Start, stop or check the daemons (without systemd)", cmd_system_usage},
+    {"tag", cmd_tag, "Give an image another name", cmd_tag_usage},
     {"version", cmd_version, "Show the client and daemon versions", cmd_version_usage},
 };
 

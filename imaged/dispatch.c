@@ -3,6 +3,16 @@
 
 #include "imaged.h"
 
+int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err);
+int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err);
+int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err);
+
 #define OWN_ANY DISPATCH_SKIP
 #define OWN_CONTAINERD DISPATCH_SKIP
 #define OWN_IMAGED DISPATCH_ENTRY

@@ -16,7 +16,10 @@
 int imaged_init(struct daemon *d, struct err *err)
 {
 	static const char *const sub[] = {"blobs", "blobs/sha256", "snapshots", "tmp"};
+	struct imaged *im = xzalloc(sizeof(*im));
 
+	im->store.dir = xstrdup(d->state_dir);
+	d->priv = im;
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		cleanup_free char *p = xasprintf("%s/%s", d->state_dir, sub[i]);
 		int r = mkdir_secure(p, 0700, err);
@@ -24,7 +27,20 @@ int imaged_init(struct daemon *d, struct err *err)
 		if (r < 0)
 			return r;
 	}
+	/* whatever a crash left half made is not used: remove it */
+	store_cleanup_tmp(&im->store);
 	return 0;
+}
+
+void imaged_fini(struct daemon *d)
+{
+	struct imaged *im = d->priv;
+
+	if (!im)
+		return;
+	free(im->store.dir);
+	free(im);
+	d->priv = NULL;
 }
 
 int imaged_info(struct daemon *d, cJSON *out, struct err *err)
@@ -35,11 +51,11 @@ int imaged_info(struct daemon *d, cJSON *out, struct err *err)
 	struct err ignore = ERR_INIT;
 	int images = 0;
 
-	if (read_file_at(-1, path, REFS_MAX, &text, NULL, &ignore) == 0) {
+	if (read_file_at(-100, path, REFS_MAX, &text, NULL, &ignore) == 0) {
 		refs = cJSON_Parse(text);
 		if (!refs)
 			return err_set(err, EINVAL, "%s is not valid JSON", path);
-		images = cJSON_GetArraySize(refs);
+		images = cJSON_GetArraySize(cJSON_GetObjectItem(refs, "images"));
 	} else if (ignore.code != ENOENT) {
 		err_move(err, &ignore);
 		return -err->code;

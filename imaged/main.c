@@ -9,17 +9,20 @@
 #include <linux/capability.h>
 
 #include "imaged.h"
+#include "job.h"
 
 static const int imaged_caps[] = {
     CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_MKNOD, CAP_SETFCAP, -1,
 };
 static const int imaged_caps_permitted[] = {CAP_SYS_CHROOT, CAP_SYS_ADMIN, -1};
 
-static const struct priv_spec imaged_priv = {
+/* The base list plus what the unpack worker needs. */
+static const char *const imaged_syscalls[] = {"chroot", "mknod", "mknodat", "capset", NULL};
+
+static struct priv_spec imaged_priv = {
     .caps = imaged_caps,
     .caps_permitted = imaged_caps_permitted,
     .no_new_privs = true,
-    .syscalls = priv_base_syscalls,
 };
 
 static const struct daemon_def imaged_def = {
@@ -29,9 +32,12 @@ static const struct daemon_def imaged_def = {
     .priv = &imaged_priv,
     .init = imaged_init,
     .info = imaged_info,
+    .fini = imaged_fini,
+    .conn_closed = job_conn_closed,
 };
 
 int main(int argc, char **argv)
 {
+	imaged_priv.syscalls = priv_allowlist(imaged_syscalls);
 	return daemon_main(argc, argv, &imaged_def);
 }

@@ -15,8 +15,6 @@ static const int netd_caps[] = {
 
 static const char *const netd_syscalls[] = {"setns", "unshare", NULL};
 
-static const char *const *netd_allowlist(void);
-
 static struct priv_spec netd_priv = {
     .caps = netd_caps,
     .no_new_privs = true,
@@ -30,22 +28,8 @@ static const struct daemon_def netd_def = {
     .info = netd_info,
 };
 
-/* The base list plus netd's own, built once at start. */
-static const char *const *netd_allowlist(void)
-{
-	static const char *list[512];
-	size_t n = 0;
-
-	for (const char *const *s = priv_base_syscalls; *s && n < 500; s++)
-		list[n++] = *s;
-	for (const char *const *s = netd_syscalls; *s && n < 510; s++)
-		list[n++] = *s;
-	list[n] = NULL;
-	return list;
-}
-
 int main(int argc, char **argv)
 {
-	netd_priv.syscalls = netd_allowlist();
+	netd_priv.syscalls = priv_allowlist(netd_syscalls);
 	return daemon_main(argc, argv, &netd_def);
 }

@@ -301,6 +301,7 @@ int daemon_main(int argc, char **argv, const struct daemon_def *def)
 	d.ops.accept_roles = def->accept_roles;
 	d.ops.table = def->table;
 	d.ops.info = srv_info;
+	d.ops.conn_closed = def->conn_closed;
 	rc = parse_args(&d, argc, argv, &level);
 	if (rc >= 0) {
 		free(d.group);

@@ -22,6 +22,8 @@ struct daemon_def {
 	/* Add facts to INFO. */
 	int (*info)(struct daemon *d, cJSON *out, struct err *err);
 	void (*fini)(struct daemon *d);
+	/* A client connection is going away. */
+	void (*conn_closed)(struct conn *c);
 };
 
 /* The daemon's one context struct. */

@@ -13,6 +13,12 @@ enum field_tag {
 	TAG_JSON = 8,	  /* str: a JSON document */
 	TAG_DATA = 9,	  /* bytes: opaque data (PING echoes it) */
 	TAG_UPTIME = 10,  /* u64: milliseconds since start */
+	TAG_REF = 11,	  /* str: an image reference or id */
+	TAG_FORCE = 12,	  /* u32: 1 to force */
+	TAG_LINE = 13,	  /* str: one line of progress */
+	TAG_FORMAT = 14,  /* str: an output format (docker, oci) */
+	TAG_KEY = 15,	  /* str: a snapshot key */
+	TAG_ALL = 16,	  /* u32: 1 for all */
 };
 
 #endif

@@ -130,6 +130,22 @@ def main():
         s.sendall(frame(2, 2, flags=PF_REPLY))
         ok = closed(s)
         print('closed' if ok else 'still open')
+    elif scenario in ('prepare', 'unprepare'):
+        # imaged's snapshot messages, as containerd (role 2) sends them
+        s.sendall(hello(role=2))
+        recv_frame(s)
+        key = sys.argv[3].encode()
+        if scenario == 'prepare':
+            s.sendall(frame(0x0310, 2, field(15, 4, key) + field(11, 4, sys.argv[4].encode())))
+        else:
+            s.sendall(frame(0x0311, 2, field(15, 4, key)))
+        fr = recv_frame(s)
+        if fr[1] & PF_ERROR:
+            print('error %d: %s' % error_of(fr))
+            ok = False
+        else:
+            print(fields(fr[3])[8].decode())
+            ok = True
     elif scenario == 'hold':
         # connect, say hello and keep the connection for a while
         s.sendall(hello())

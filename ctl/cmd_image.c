@@ -1,0 +1,546 @@
+/* berth load, images, tag, rmi, history, image inspect|prune|ls|rm|load|tag|history. */
+#include "config.h"
+
+#include <bsd/libutil.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "ctl.h"
+#include "format.h"
+#include "proto/tags.h"
+
+const char cmd_load_usage[] =
+    "load [-i FILE] [-q]\n"
+    "\n"
+    "Load images from a docker-archive (docker save) or an OCI layout tarball,\n"
+    "plain or compressed, from FILE or standard input.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --input FILE   read from FILE instead of standard input\n"
+    "  -q, --quiet        print only the loaded names\n"
+    "  -h, --help         show this help\n";
+
+const char cmd_images_usage[] =
+    "images [OPTIONS] [REPOSITORY[:TAG]]\n"
+    "\n"
+    "List images.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --all             show all images (berth keeps no intermediate ones)\n"
+    "  -q, --quiet           only image ids\n"
+    "      --digests         show digests\n"
+    "      --no-trunc        full ids\n"
+    "  -f, --filter F        dangling=true|false, reference=PATTERN\n"
+    "      --format FORMAT   table (default) or json\n"
+    "  -h, --help            show this help\n";
+
+const char cmd_tag_usage[] = "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"
+			     "\n"
+			     "Give an image another name.\n";
+
+const char cmd_rmi_usage[] =
+    "rmi [-f] IMAGE [IMAGE...]\n"
+    "\n"
+    "Remove images: a name that is one of several only untags; the last name or an id\n"
+    "deletes the image and the layers nothing else uses. An image a container uses is\n"
+    "refused unless -f (it is then untagged and kept).\n";
+
+const char cmd_history_usage[] = "history [--no-trunc] [-q] [--format table|json] IMAGE\n"
+				 "\n"
+				 "Show the history of an image, newest first.\n";
+
+const char cmd_image_usage[] =
+    "image COMMAND\n"
+    "\n"
+    "Commands:\n"
+    "  ls        list images (as berth images)\n"
+    "  load      load images (as berth load)\n"
+    "  tag       tag an image (as berth tag)\n"
+    "  rm        remove images (as berth rmi)\n"
+    "  history   show the history of an image\n"
+    "  inspect   show images as JSON\n"
+    "  prune [-a] [-f]   remove dangling images (-a: every unused one)\n";
+
+/* Call imaged and parse the JSON document of the reply. */
+static int call_json(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out)
+{
+	struct err err = ERR_INIT;
+	cleanup_free char *text = NULL;
+	struct client c;
+	struct frame f;
+	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
+
+	if (rc) {
+		pb_free(pb);
+		return rc;
+	}
+	if (client_call(&c, type, pb, NULL, 0, &f, &err) < 0) {
+		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+		err_clear(&err);
+		client_close(&c);
+		return rc;
+	}
+	p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
+	frame_release(&f);
+	client_close(&c);
+	*out = text ? cJSON_Parse(text) : NULL;
+	if (!*out)
+		return ctl_fail(EXIT_FAIL, "berth-imaged sent a reply that is not JSON");
+	return 0;
+}
+
+static int parse_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			ctl_usage(stdout, usage);
+			return 1;
+		}
+	return 0;
+}
+
+int cmd_load(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *input = NULL;
+	bool quiet = false;
+	struct err err = ERR_INIT;
+	struct client c;
+	struct frame f;
+	uint32_t id;
+	int fd, c_, rc;
+
+	while ((c_ = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+		if (c_ == 'i')
+			input = optarg;
+		else if (c_ == 'q')
+			quiet = true;
+		else if (c_ == 'h') {
+			ctl_usage(stdout, cmd_load_usage);
+			return EXIT_OK;
+		} else {
+			ctl_usage(stderr, cmd_load_usage);
+			return EXIT_DAEMON;
+		}
+	}
+	if (input) {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return ctl_fail(EXIT_FAIL, "open %s: %s", input, strerror(errno));
+	} else {
+		if (isatty(0))
+			return ctl_fail(EXIT_FAIL, "requested load from stdin, but stdin is a "
+						   "terminal: use -i FILE or redirect a file");
+		fd = dup(0);
+	}
+	rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	/* the archive travels as an fd: imaged reads what we opened, nothing else */
+	if (client_send(&c, MSG_IMAGE_LOAD, NULL, &fd, 1, &id, &err) < 0)
+		goto fail;
+	for (;;) {
+		cleanup_free char *line = NULL;
+
+		if (client_recv(&c, &f, &err) < 0)
+			goto fail;
+		if (f.flags & PF_END) {
+			frame_release(&f);
+			break;
+		}
+		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 &&
+		    (!quiet || !strncmp(line, "Loaded image", 12)))
+			printf("%s\n", line);
+		fflush(stdout);
+		frame_release(&f);
+	}
+	client_close(&c);
+	return EXIT_OK;
+fail:
+	rc = ctl_fail(EXIT_FAIL, "load: %s", err_msg(&err));
+	err_clear(&err);
+	client_close(&c);
+	return rc;
+}
+
+static void split_name(const char *name, char *repo, size_t rlen, char *tag, size_t tlen)
+{
+	const char *colon = strrchr(name, ':');
+
+	if (colon && !strchr(colon, '/')) {
+		snprintf(repo, rlen, "%.*s", (int)(colon - name), name);
+		snprintf(tag, tlen, "%s", colon + 1);
+	} else {
+		snprintf(repo, rlen, "%s", name);
+		snprintf(tag, tlen, "<none>");
+	}
+}
+
+static void ago(const char *rfc3339, char *buf, size_t len)
+{
+	struct tm tm = {0};
+	time_t then, now = time(NULL);
+	long d;
+
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, len, "N/A");
+		return;
+	}
+	then = timegm(&tm);
+	d = (long)(now - then);
+	if (d < 60)
+		snprintf(buf, len, "%ld seconds ago", d < 1 ? 1 : d);
+	else if (d < 3600)
+		snprintf(buf, len, "%ld minutes ago", d / 60);
+	else if (d < 86400)
+		snprintf(buf, len, "%ld hours ago", d / 3600);
+	else if (d < 86400 * 30)
+		snprintf(buf, len, "%ld days ago", d / 86400);
+	else if (d < 86400 * 365)
+		snprintf(buf, len, "%ld months ago", d / (86400 * 30));
+	else
+		snprintf(buf, len, "%ld years ago", d / (86400 * 365));
+}
+
+static void human_size(double bytes, char *buf, size_t len)
+{
+	if (humanize_number(buf, len < 7 ? len : 7, (int64_t)bytes, "B", HN_AUTOSCALE,
+			    HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000) < 0)
+		snprintf(buf, len, "%.0fB", bytes);
+}
+
+int cmd_images(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'},	      {"quiet", no_argument, NULL, 'q'},
+	    {"digests", no_argument, NULL, 'D'},      {"no-trunc", no_argument, NULL, 'T'},
+	    {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	};
+	bool quiet = false, digests = false, notrunc = false;
+	int dangling = -1;
+	const char *refpat = NULL;
+	enum out_format fmt = FORMAT_TEXT;
+	cleanup_cjson cJSON *list = NULL;
+	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	struct table *t;
+	const cJSON *img;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'D':
+			digests = true;
+			break;
+		case 'T':
+			notrunc = true;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "dangling=true"))
+				dangling = 1;
+			else if (!strcmp(optarg, "dangling=false"))
+				dangling = 0;
+			else if (!strncmp(optarg, "reference=", 10))
+				refpat = optarg + 10;
+			else
+				return ctl_fail(
+				    EXIT_DAEMON,
+				    "invalid filter '%s' (dangling=true|false, reference=PATTERN)",
+				    optarg);
+			break;
+		case 'F':
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+			break;
+		case 'h':
+			ctl_usage(stdout, cmd_images_usage);
+			return EXIT_OK;
+		default:
+			ctl_usage(stderr, cmd_images_usage);
+			return EXIT_DAEMON;
+		}
+	}
+	if (optind < argc)
+		refpat = argv[optind];
+	rc = call_json(ctl, MSG_IMAGE_LIST, NULL, &list);
+	if (rc)
+		return rc;
+	{
+		static const char *const hdr[] = {"REPOSITORY", "TAG",	   "DIGEST",
+						  "IMAGE ID",	"CREATED", "SIZE"};
+		static const char *const hdr_nd[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+						     "SIZE"};
+
+		t = digests ? table_new(6, hdr) : table_new(5, hdr_nd);
+	}
+	cJSON_ArrayForEach (img, list) {
+		const cJSON *tags = cJSON_GetObjectItem(img, "RepoTags"), *tg;
+		bool is_dangling = cJSON_GetArraySize(tags) == 0;
+		const char *id = cJSON_GetObjectItem(img, "Id")->valuestring;
+		char idbuf[80], created[48], size[16];
+		int rows = 0;
+
+		if (dangling >= 0 && is_dangling != (dangling == 1))
+			continue;
+		snprintf(idbuf, sizeof(idbuf), "%s", notrunc ? id : id + 7);
+		if (!notrunc)
+			idbuf[12] = '\0';
+		ago(cJSON_GetObjectItem(img, "Created")->valuestring, created, sizeof(created));
+		human_size(cJSON_GetObjectItem(img, "Size")->valuedouble, size, sizeof(size));
+		for (int i = 0; i < (is_dangling ? 1 : cJSON_GetArraySize(tags)); i++) {
+			char repo[256] = "<none>", tag[130] = "<none>";
+
+			tg = is_dangling ? NULL : cJSON_GetArrayItem(tags, i);
+			if (tg)
+				split_name(tg->valuestring, repo, sizeof(repo), tag, sizeof(tag));
+			if (refpat && (!tg || (fnmatch(refpat, tg->valuestring, 0) != 0 &&
+					       fnmatch(refpat, repo, 0) != 0)))
+				continue;
+			rows++;
+			if (quiet) {
+				if (rows == 1)
+					printf("%s\n", idbuf);
+				continue;
+			}
+			if (digests) {
+				const char *row[] = {
+				    repo,  tag,	    cJSON_GetObjectItem(img, "Digest")->valuestring,
+				    idbuf, created, size};
+				table_add(t, row);
+			} else {
+				const char *row[] = {repo, tag, idbuf, created, size};
+				table_add(t, row);
+			}
+		}
+		if (rows)
+			cJSON_AddItemToArray(out, cJSON_Duplicate(img, true));
+	}
+	if (fmt == FORMAT_JSON)
+		json_print(stdout, out);
+	else if (!quiet)
+		table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
+}
+
+int cmd_tag(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *out = NULL;
+	struct pbuf pb;
+
+	if (parse_help(argc, argv, cmd_tag_usage))
+		return EXIT_OK;
+	if (argc != 3)
+		return ctl_fail(EXIT_DAEMON, "tag needs SOURCE_IMAGE and TARGET_IMAGE");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[1]);
+	pb_put_str(&pb, TAG_NAME, argv[2]);
+	return call_json(ctl, MSG_IMAGE_TAG, &pb, &out);
+}
+
+int cmd_rmi(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool force = false;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_rmi_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (optind >= argc)
+		return ctl_fail(EXIT_DAEMON, "rmi needs at least one image");
+	for (int i = optind; i < argc; i++) {
+		cleanup_cjson cJSON *out = NULL;
+		const cJSON *line;
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		pb_put_u32(&pb, TAG_FORCE, force);
+		r = call_json(ctl, MSG_IMAGE_REMOVE, &pb, &out);
+		if (r) {
+			rc = r;
+			continue;
+		}
+		cJSON_ArrayForEach (line, out)
+			printf("%s\n", line->valuestring);
+	}
+	return rc;
+}
+
+int cmd_history(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"no-trunc", no_argument, NULL, 'T'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"format", required_argument, NULL, 'F'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	static const char *const hdr[] = {"CREATED", "CREATED BY", "SIZE", "COMMENT"};
+	enum out_format fmt = FORMAT_TEXT;
+	bool notrunc = false, quiet = false;
+	cleanup_cjson cJSON *out = NULL;
+	const cJSON *h;
+	struct table *t;
+	struct pbuf pb;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+		if (c == 'T')
+			notrunc = true;
+		else if (c == 'q')
+			quiet = true;
+		else if (c == 'F') {
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+		} else if (c == 'h') {
+			ctl_usage(stdout, cmd_history_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (optind != argc - 1)
+		return ctl_fail(EXIT_DAEMON, "history needs one image");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[optind]);
+	rc = call_json(ctl, MSG_IMAGE_HISTORY, &pb, &out);
+	if (rc)
+		return rc;
+	if (fmt == FORMAT_JSON) {
+		json_print(stdout, out);
+		return EXIT_OK;
+	}
+	t = table_new(4, hdr);
+	cJSON_ArrayForEach (h, out) {
+		char created[48], size[16], by[64];
+		const char *cb = cJSON_GetObjectItem(h, "CreatedBy")->valuestring;
+		const char *row[4];
+
+		ago(cJSON_GetObjectItem(h, "Created")->valuestring, created, sizeof(created));
+		human_size(cJSON_GetObjectItem(h, "Size")->valuedouble, size, sizeof(size));
+		if (!notrunc && strlen(cb) > 45)
+			snprintf(by, sizeof(by), "%.44s…", cb);
+		else
+			snprintf(by, sizeof(by), "%s", cb);
+		row[0] = created;
+		row[1] = notrunc ? cb : by;
+		row[2] = size;
+		row[3] = cJSON_GetObjectItem(h, "Comment")->valuestring;
+		if (quiet)
+			printf("%s\n", created);
+		else
+			table_add(t, row);
+	}
+	if (!quiet)
+		table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
+}
+
+static int image_inspect(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *all = cJSON_CreateArray();
+	int rc = EXIT_OK;
+
+	if (parse_help(argc, argv, "image inspect IMAGE [IMAGE...]\n\nShow images as JSON.\n"))
+		return EXIT_OK;
+	if (argc < 2)
+		return ctl_fail(EXIT_DAEMON, "image inspect needs at least one image");
+	for (int i = 1; i < argc; i++) {
+		cJSON *out = NULL;
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		r = call_json(ctl, MSG_IMAGE_INSPECT, &pb, &out);
+		if (r)
+			rc = r;
+		else
+			cJSON_AddItemToArray(all, out);
+	}
+	json_print(stdout, all);
+	return rc;
+}
+
+static int image_prune(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"force", no_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	cleanup_cjson cJSON *out = NULL;
+	const cJSON *it;
+	bool all = false;
+	struct pbuf pb;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_image_usage);
+			return EXIT_OK;
+		} else if (c != 'f')
+			return EXIT_DAEMON;
+	}
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, all);
+	rc = call_json(ctl, MSG_IMAGE_PRUNE, &pb, &out);
+	if (rc)
+		return rc;
+	cJSON_ArrayForEach (it, out)
+		printf("Deleted Images: %s\n", it->valuestring);
+	printf("Total: %d image(s) removed\n", cJSON_GetArraySize(out));
+	return EXIT_OK;
+}
+
+int cmd_image(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct ctl *, int, char **);
+	} subs[] = {
+	    {"ls", cmd_images},		{"list", cmd_images},	{"load", cmd_load},
+	    {"tag", cmd_tag},		{"rm", cmd_rmi},	{"history", cmd_history},
+	    {"inspect", image_inspect}, {"prune", image_prune},
+	};
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		ctl_usage(argc < 2 ? stderr : stdout, cmd_image_usage);
+		return argc < 2 ? EXIT_DAEMON : EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name)) {
+			optind = 0;
+			return subs[i].fn(ctl, argc - 1, argv + 1);
+		}
+	return ctl_fail(EXIT_DAEMON, "unknown command 'image %s'", argv[1]);
+}

@@ -1,0 +1,513 @@
+/* The image commands: load, list, tag, remove, inspect, history, prune; and snapshots for
+ * containerd. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "imaged.h"
+#include "job.h"
+#include "proto/tags.h"
+#include "reference.h"
+#include "unpack.h"
+
+static int reply_json(struct conn *c, const struct frame *f, const cJSON *doc)
+{
+	cleanup_free char *text = cJSON_PrintUnformatted(doc);
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	conn_reply(c, f, &pb, NULL, 0);
+	return 0;
+}
+
+static int need_str(const struct frame *f, uint16_t tag, const char *what, char **out,
+		    struct err *err)
+{
+	int r = p_get_str(f->payload, f->len, tag, out, err);
+
+	if (r == 0)
+		return err_set(err, EINVAL, "%s is required", what);
+	return r < 0 ? r : 0;
+}
+
+int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err);
+int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err);
+int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err);
+
+int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
+{
+	int fd = frame_take_fd(f, 0);
+
+	if (fd < 0)
+		return err_set(err, EINVAL, "image.load needs the archive as a file descriptor");
+	return job_start(c, f, &imaged_of(c)->store, fd, load_run, NULL, err);
+}
+
+/* names (familiar) of an image, from refs */
+static void names_of(const cJSON *refs, const char *manifest, cJSON *tags, cJSON *digests,
+		     const char *id)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "refs")) {
+		cleanup_free char *fam = NULL;
+
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, manifest) != 0)
+			continue;
+		fam = ref_familiar_of(it->string);
+		cJSON_AddItemToArray(tags, cJSON_CreateString(fam));
+		if (digests) {
+			char *at = xstrdup(fam), *colon = strrchr(at, ':');
+			char *d;
+
+			if (colon && !strchr(colon, '/'))
+				*colon = '\0';
+			d = xasprintf("%s@%s", at, manifest);
+			cJSON_AddItemToArray(digests, cJSON_CreateString(d));
+			free(d);
+			free(at);
+		}
+	}
+	(void)id;
+}
+
+static const char *cfg_str(const cJSON *cfg, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(cfg, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static cJSON *summary(const struct image *img, const cJSON *refs)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *tags = cJSON_AddArrayToObject(o, "RepoTags");
+	cJSON *digests = cJSON_AddArrayToObject(o, "RepoDigests");
+
+	cJSON_AddStringToObject(o, "Id", img->id);
+	names_of(refs, img->manifest_digest, tags, digests, img->id);
+	cJSON_AddStringToObject(o, "Digest", img->manifest_digest);
+	cJSON_AddStringToObject(o, "Created", cfg_str(img->config, "created"));
+	cJSON_AddNumberToObject(o, "Size", (double)img->size);
+	cJSON_AddBoolToObject(o, "Dangling", cJSON_GetArraySize(tags) == 0);
+	return o;
+}
+
+int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_cjson cJSON *refs = NULL;
+	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	const cJSON *it;
+	int r = refs_load(s, &refs, err);
+
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "images")) {
+		struct image img;
+		struct err e = ERR_INIT;
+
+		if (!cJSON_IsString(it) || image_open(s, it->valuestring, &img, &e) < 0) {
+			err_clear(&e);
+			continue;
+		}
+		cJSON_AddItemToArray(out, summary(&img, refs));
+		image_free(&img);
+	}
+	return reply_json(c, f, out);
+}
+
+int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *src = NULL, *dst = NULL, *full = NULL;
+	char manifest[DIGEST_STR_LEN + 1];
+	cleanup_cjson cJSON *refs = NULL;
+	const char *names[1];
+	struct ref r;
+	int rc;
+
+	if (need_str(f, TAG_REF, "source image", &src, err) < 0 ||
+	    need_str(f, TAG_NAME, "target name", &dst, err) < 0)
+		return -err->code;
+	if ((rc = refs_load(s, &refs, err)) < 0 ||
+	    (rc = image_resolve(s, refs, src, manifest, err)) < 0)
+		return rc;
+	if (ref_parse(dst, &r, err) < 0)
+		return -err->code;
+	if (r.digest) {
+		ref_free(&r);
+		return err_set(err, EINVAL, "refusing to create a tag with a digest reference");
+	}
+	full = ref_full(&r);
+	ref_free(&r);
+	names[0] = full;
+	return store_add_image(s, manifest, names, 1, NULL, err) < 0
+		   ? -err->code
+		   : reply_json(c, f, cJSON_GetObjectItem(refs, "refs"));
+}
+
+/* True when an active snapshot (a container) uses the image. */
+static bool image_in_use(const struct store *s, const char *manifest)
+{
+	cleanup_free char *snaps = xasprintf("%s/snapshots", s->dir);
+	struct dirent *de;
+	bool used = false;
+	DIR *d = opendir(snaps);
+
+	while (d && !used && (de = readdir(d))) {
+		cleanup_free char *meta = NULL, *text = NULL;
+		struct err e = ERR_INIT;
+
+		if (strncmp(de->d_name, "active-", 7) != 0)
+			continue;
+		meta = xasprintf("%s/%s/meta.json", snaps, de->d_name);
+		if (read_file_at(-100, meta, 1 << 20, &text, NULL, &e) == 0)
+			used = strstr(text, manifest) != NULL;
+		err_clear(&e);
+	}
+	if (d)
+		closedir(d);
+	return used;
+}
+
+static void drop_names(cJSON *refs, const char *manifest)
+{
+	cJSON *map = cJSON_GetObjectItem(refs, "refs");
+	cJSON *it = map ? map->child : NULL;
+
+	while (it) {
+		cJSON *next = it->next;
+
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest))
+			cJSON_Delete(cJSON_DetachItemViaPointer(map, it));
+		it = next;
+	}
+}
+
+static void drop_image(cJSON *refs, const char *manifest)
+{
+	cJSON *arr = cJSON_GetObjectItem(refs, "images");
+	int i = 0;
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, arr) {
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest)) {
+			cJSON_DeleteItemFromArray(arr, i);
+			break;
+		}
+		i++;
+	}
+	drop_names(refs, manifest);
+}
+
+static int count_names(const cJSON *refs, const char *manifest)
+{
+	const cJSON *it;
+	int n = 0;
+
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "refs"))
+		n += cJSON_IsString(it) && !strcmp(it->valuestring, manifest);
+	return n;
+}
+
+int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *name = NULL;
+	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	cJSON *refs = NULL;
+	char manifest[DIGEST_STR_LEN + 1];
+	uint32_t force = 0;
+	struct ref parsed;
+	bool by_name;
+	int lock, r;
+
+	if (need_str(f, TAG_REF, "image", &name, err) < 0)
+		return -err->code;
+	p_get_u32(f->payload, f->len, TAG_FORCE, &force, err);
+	lock = refs_lock(s, err);
+	if (lock < 0)
+		return lock;
+	if ((r = refs_load(s, &refs, err)) < 0 ||
+	    (r = image_resolve(s, refs, name, manifest, err)) < 0)
+		goto out;
+	by_name = ref_parse(name, &parsed, NULL) == 0;
+	if (by_name) {
+		cleanup_free char *full = ref_full(&parsed);
+		cJSON *map = cJSON_GetObjectItem(refs, "refs");
+
+		ref_free(&parsed);
+		by_name = cJSON_GetObjectItem(map, full) != NULL;
+		/* another name still points at it: only untag */
+		if (by_name && count_names(refs, manifest) > 1) {
+			cleanup_free char *fam = ref_familiar_of(full);
+			char *line = xasprintf("Untagged: %s", fam);
+
+			cJSON_DeleteItemFromObject(map, full);
+			cJSON_AddItemToArray(out, cJSON_CreateString(line));
+			free(line);
+			r = refs_save(s, refs, err);
+			goto out;
+		}
+	}
+	if (image_in_use(s, manifest)) {
+		if (!force) {
+			r = err_set(
+			    err, EBUSY,
+			    "image %s is in use by a container: remove the container first, "
+			    "or use -f to untag it",
+			    name);
+			goto out;
+		}
+		drop_names(refs, manifest);
+		cJSON_AddItemToArray(out,
+				     cJSON_CreateString("Untagged (in use, kept as dangling)"));
+		r = refs_save(s, refs, err);
+		goto out;
+	}
+	{
+		const cJSON *it;
+
+		cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "refs")) {
+			if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest)) {
+				cleanup_free char *fam = ref_familiar_of(it->string);
+				char *line = xasprintf("Untagged: %s", fam);
+
+				cJSON_AddItemToArray(out, cJSON_CreateString(line));
+				free(line);
+			}
+		}
+	}
+	{
+		struct image img;
+		char *line;
+
+		if (image_open(s, manifest, &img, err) == 0) {
+			line = xasprintf("Deleted: %s", img.id);
+			cJSON_AddItemToArray(out, cJSON_CreateString(line));
+			free(line);
+			image_free(&img);
+		}
+		err_clear(err);
+	}
+	drop_image(refs, manifest);
+	r = refs_save(s, refs, err);
+	if (r == 0)
+		r = store_gc(s, refs, err);
+out:
+	cJSON_Delete(refs);
+	refs_unlock(lock);
+	return r < 0 ? r : reply_json(c, f, out);
+}
+
+int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *name = NULL;
+	cleanup_cjson cJSON *refs = NULL, *o = NULL;
+	char manifest[DIGEST_STR_LEN + 1];
+	struct image img;
+	cJSON *rootfs, *layers;
+	int r;
+
+	if (need_str(f, TAG_REF, "image", &name, err) < 0)
+		return -err->code;
+	if ((r = refs_load(s, &refs, err)) < 0 ||
+	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
+	    (r = image_open(s, manifest, &img, err)) < 0)
+		return r;
+	o = summary(&img, refs);
+	cJSON_AddStringToObject(o, "Architecture", cfg_str(img.config, "architecture"));
+	cJSON_AddStringToObject(o, "Os", cfg_str(img.config, "os"));
+	cJSON_AddStringToObject(o, "Author", cfg_str(img.config, "author"));
+	cJSON_AddItemToObject(o, "Config",
+			      cJSON_Duplicate(cJSON_GetObjectItem(img.config, "config"), true));
+	rootfs = cJSON_AddObjectToObject(o, "RootFS");
+	cJSON_AddStringToObject(rootfs, "Type", "layers");
+	layers = cJSON_AddArrayToObject(rootfs, "Layers");
+	for (size_t i = 0; i < img.nlayers; i++)
+		cJSON_AddItemToArray(layers, cJSON_CreateString(img.diff_ids[i]));
+	cJSON_AddItemToObject(o, "Manifest", cJSON_Duplicate(img.manifest, true));
+	image_free(&img);
+	return reply_json(c, f, o);
+}
+
+int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *name = NULL;
+	cleanup_cjson cJSON *refs = NULL;
+	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	char manifest[DIGEST_STR_LEN + 1];
+	const cJSON *it, *mlayers;
+	struct image img;
+	size_t layer = 0;
+	int r;
+
+	if (need_str(f, TAG_REF, "image", &name, err) < 0)
+		return -err->code;
+	if ((r = refs_load(s, &refs, err)) < 0 ||
+	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
+	    (r = image_open(s, manifest, &img, err)) < 0)
+		return r;
+	mlayers = cJSON_GetObjectItem(img.manifest, "layers");
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(img.config, "history")) {
+		cJSON *h = cJSON_CreateObject();
+		bool empty = cJSON_IsTrue(cJSON_GetObjectItem(it, "empty_layer"));
+		double size = 0;
+
+		if (!empty && layer < img.nlayers)
+			size = cJSON_GetNumberValue(
+			    cJSON_GetObjectItem(cJSON_GetArrayItem(mlayers, (int)layer++), "size"));
+		cJSON_AddStringToObject(h, "Created", cfg_str(it, "created"));
+		cJSON_AddStringToObject(h, "CreatedBy", cfg_str(it, "created_by"));
+		cJSON_AddStringToObject(h, "Comment", cfg_str(it, "comment"));
+		cJSON_AddNumberToObject(h, "Size", size);
+		cJSON_AddBoolToObject(h, "EmptyLayer", empty);
+		/* newest first, as docker history shows it */
+		if (cJSON_GetArraySize(out) == 0)
+			cJSON_AddItemToArray(out, h);
+		else
+			cJSON_InsertItemInArray(out, 0, h);
+	}
+	image_free(&img);
+	return reply_json(c, f, out);
+}
+
+int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	cJSON *refs = NULL, *imgs;
+	uint32_t all = 0;
+	int lock, r, i = 0;
+
+	p_get_u32(f->payload, f->len, TAG_ALL, &all, err);
+	lock = refs_lock(s, err);
+	if (lock < 0)
+		return lock;
+	if ((r = refs_load(s, &refs, err)) < 0)
+		goto out;
+	imgs = cJSON_GetObjectItem(refs, "images");
+	while (i < cJSON_GetArraySize(imgs)) {
+		const char *m = cJSON_GetArrayItem(imgs, i)->valuestring;
+
+		if ((all || count_names(refs, m) == 0) && !image_in_use(s, m)) {
+			cJSON_AddItemToArray(out, cJSON_CreateString(m));
+			drop_image(refs, m);
+			continue;
+		}
+		i++;
+	}
+	r = refs_save(s, refs, err);
+	if (r == 0)
+		r = store_gc(s, refs, err);
+out:
+	cJSON_Delete(refs);
+	refs_unlock(lock);
+	return r < 0 ? r : reply_json(c, f, out);
+}
+
+static int check_key(const char *key, struct err *err)
+{
+	if (!*key || strlen(key) > 128 ||
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(key) || key[0] == '.')
+		return err_set(err, EINVAL, "invalid snapshot key '%s'", key);
+	return 0;
+}
+
+int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *key = NULL, *name = NULL, *dir = NULL, *meta = NULL, *mp = NULL;
+	cleanup_cjson cJSON *refs = NULL, *o = cJSON_CreateObject();
+	char manifest[DIGEST_STR_LEN + 1];
+	struct image img;
+	cJSON *lower;
+	int r;
+
+	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 ||
+	    need_str(f, TAG_REF, "image", &name, err) < 0 || check_key(key, err) < 0)
+		return -err->code;
+	if ((r = refs_load(s, &refs, err)) < 0 ||
+	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
+	    (r = image_open(s, manifest, &img, err)) < 0)
+		return r;
+	r = snapshots_ensure(s, &img, -1, err);
+	if (r < 0)
+		goto out;
+	dir = xasprintf("%s/snapshots/active-%s", s->dir, key);
+	mp = xasprintf("%s/meta.json", dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = err_sys(err, "create %s", dir);
+		goto out;
+	}
+	for (const char *sub = "fs"; sub; sub = strcmp(sub, "fs") ? NULL : "work") {
+		cleanup_free char *p = xasprintf("%s/%s", dir, sub);
+
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			r = err_sys(err, "create %s", p);
+			goto out;
+		}
+	}
+	meta = xasprintf("{\"image\":\"%s\",\"top\":\"%s\"}", manifest,
+			 img.nlayers ? img.chain_ids[img.nlayers - 1] : "");
+	r = atomic_write_file(mp, meta, strlen(meta), 0600, err);
+	if (r < 0)
+		goto out;
+	lower = cJSON_AddArrayToObject(o, "lower");
+	for (size_t i = img.nlayers; i-- > 0;) {
+		cleanup_free char *l = snapshot_dir(s, img.chain_ids[i]);
+		char *fs = xasprintf("%s/fs", l);
+
+		cJSON_AddItemToArray(lower, cJSON_CreateString(fs));
+		free(fs);
+	}
+	{
+		char *up = xasprintf("%s/fs", dir), *wk = xasprintf("%s/work", dir);
+
+		cJSON_AddStringToObject(o, "upper", up);
+		cJSON_AddStringToObject(o, "work", wk);
+		free(up);
+		free(wk);
+	}
+	cJSON_AddStringToObject(o, "image", manifest);
+	cJSON_AddStringToObject(o, "id", img.id);
+	cJSON_AddItemToObject(o, "config", cJSON_Duplicate(img.config, true));
+	r = reply_json(c, f, o);
+out:
+	image_free(&img);
+	return r;
+}
+
+int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *key = NULL, *dir = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+
+	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || check_key(key, err) < 0)
+		return -err->code;
+	dir = xasprintf("%s/snapshots/active-%s", s->dir, key);
+	if (rm_tree(dir, err) < 0)
+		return -err->code;
+	cJSON_AddStringToObject(o, "removed", key);
+	return reply_json(c, f, o);
+}

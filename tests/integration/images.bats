@@ -1,0 +1,261 @@
+#!/usr/bin/env bats
+# berth-imaged: load, list, tag, remove, inspect, history, prune; safe unpacking; crash safety.
+
+load helpers
+
+setup() {
+	berth_setup
+	IMGS="$BERTH_TMP/images"
+	CANARY="$BERTH_TMP/canary"
+	mkdir -p "$CANARY"
+	echo original >"$CANARY/canary"
+	python3 "$SRC/tests/fixtures/make-images.py" "$IMGS" "$CANARY"
+	"$BERTH" system start >/dev/null
+	STORE="$BERTH_ROOT/image"
+}
+teardown() { berth_teardown; }
+
+snapshots() { ls "$STORE/snapshots" | grep -v '^active-' | sort; }
+blobs() { ls "$STORE/blobs/sha256" | sort; }
+refs() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["refs"], sort_keys=True))' "$STORE/refs.json"; }
+
+# the root filesystem of an image as overlayfs shows it, listed from a private mount namespace
+rootfs_view() {
+	local lower
+	lower=$(python3 - "$STORE" "$1" <<'PY'
+import json, sys, hashlib
+store, name = sys.argv[1], sys.argv[2]
+refs = json.load(open(store + "/refs.json"))["refs"]
+m = json.load(open(store + "/blobs/sha256/" + refs[name][7:]))
+cfg = json.load(open(store + "/blobs/sha256/" + m["config"]["digest"][7:]))
+chain, dirs = None, []
+for d in cfg["rootfs"]["diff_ids"]:
+    chain = d if chain is None else "sha256:" + hashlib.sha256((chain + " " + d).encode()).hexdigest()
+    dirs.append(store + "/snapshots/" + chain[7:] + "/fs")
+print(":".join(reversed(dirs)))
+PY
+)
+	mkdir -p "$BERTH_TMP/mnt"
+	unshare -m sh -c "mount -t overlay overlay -o lowerdir=$lower $BERTH_TMP/mnt && cd $BERTH_TMP/mnt && $2"
+}
+
+@test "load a docker-archive: layers unpacked once, whiteouts and opaque dirs as overlayfs wants them" {
+	run "$BERTH" load -i "$IMGS/multi-docker.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Loaded image: berth-test/multi:1"* ]]
+	[ "$(snapshots | wc -l)" -eq 2 ]
+	run rootfs_view docker.io/berth-test/multi:1 'ls -A; echo ---; ls -A opaque; echo ---; stat -c "%u:%g %a" keep/owned; ls keep'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"gone"* ]]                 # whited out
+	[[ "${lines[*]}" == *"added"* ]]
+	[ "$(sed -n '/^---$/,/^---$/p' <<<"$output" | grep -v -- --- | tr '\n' ' ')" = "c " ] # opaque: only its own
+	[[ "$output" == *"1000:1000 640"* ]]        # ownership and mode kept
+	[[ "$output" == *"owned"* ]]                # a whiteout of a missing name hides nothing of its own layer
+	# whiteout files never appear in a rootfs
+	! find "$STORE/snapshots" -name '.wh.*' | grep -q .
+	python3 -c 'import os,sys,glob; assert any(os.getxattr(p, "trusted.overlay.opaque") == b"y" for p in glob.glob(sys.argv[1] + "/snapshots/*/fs/opaque"))' "$STORE"
+}
+
+@test "load an OCI layout tarball from stdin; shared layers are reused; compressed archives load too" {
+	"$BERTH" load -i "$IMGS/multi-docker.tar" >/dev/null
+	run "$BERTH" load <"$IMGS/multi-oci.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Already exists"* ]]
+	[[ "$output" == *"Loaded image: localhost/berth-test/multi-oci:2"* ]]
+	[ "$(snapshots | wc -l)" -eq 2 ]
+	gzip -c "$IMGS/busybox.tar" >"$BERTH_TMP/busybox.tar.gz"
+	run "$BERTH" load -q -i "$BERTH_TMP/busybox.tar.gz"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: berth-test/busybox:latest" ]
+	run "$BERTH" images
+	[[ "$output" == *"berth-test/multi"*"1"* ]]
+	[[ "$output" == *"localhost/berth-test/multi-oci"*"2"* ]]
+	[[ "$output" == *"berth-test/busybox"*"latest"* ]]
+}
+
+@test "images: -q, --digests, --no-trunc, filters and --format json" {
+	"$BERTH" load -q -i "$IMGS/multi-docker.tar" >/dev/null
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	run "$BERTH" images -q
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^[0-9a-f]{12}$ ]]
+	run "$BERTH" images --no-trunc --digests
+	[[ "$output" == *"sha256:"*"sha256:"* ]]
+	run "$BERTH" images --filter reference='berth-test/bus*'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "berth-test/busybox"* ]]
+	run "$BERTH" images --format json
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d)==2 and all(i["Id"].startswith("sha256:") for i in d), d' "$output"
+	run "$BERTH" images --filter dangling=true --format json
+	[ "$(echo $output)" = "[]" ]
+	run "$BERTH" images --filter nonsense=1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'nonsense=1'"* ]]
+}
+
+@test "tag, then rmi untags a second name and deletes with the last one; unused blobs and layers go" {
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	"$BERTH" tag berth-test/busybox mybox:v1
+	run "$BERTH" images mybox
+	[[ "$output" == *"mybox"*"v1"* ]]
+	run "$BERTH" rmi mybox:v1
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: mybox:v1" ]
+	[ "$(snapshots | wc -l)" -eq 1 ]
+	run "$BERTH" rmi berth-test/busybox
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Untagged: berth-test/busybox:latest"* ]]
+	[[ "$output" == *"Deleted: sha256:"* ]]
+	[ "$(snapshots | wc -l)" -eq 0 ]
+	[ "$(blobs | wc -l)" -eq 0 ]
+	run "$BERTH" rmi berth-test/busybox
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such image: berth-test/busybox"* ]]
+	run "$BERTH" tag nosuch:1 other:2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such image: nosuch:1"* ]]
+	run "$BERTH" tag berth-test/busybox 'Bad Name'
+	[ "$status" -eq 1 ]
+}
+
+@test "image ids and id prefixes work as references; a shared layer stays while an image uses it" {
+	"$BERTH" load -q -i "$IMGS/multi-docker.tar" >/dev/null
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	id=$("$BERTH" images -q berth-test/busybox)
+	run "$BERTH" image inspect "$id"
+	[ "$status" -eq 0 ]
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; assert d["RepoTags"]==["berth-test/busybox:latest"] and d["Config"]["Cmd"]==["sh"] and len(d["RootFS"]["Layers"])==1, d' "$output"
+	# busybox's only layer is multi's first: removing busybox keeps it
+	"$BERTH" rmi "$id" >/dev/null
+	[ "$(snapshots | wc -l)" -eq 2 ]
+}
+
+@test "history lists the config's history, newest first" {
+	"$BERTH" load -q -i "$IMGS/multi-docker.tar" >/dev/null
+	run "$BERTH" history berth-test/multi:1
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"make-images.py layer 2"* ]]
+	[[ "${lines[2]}" == *"make-images.py layer 1"* ]]
+	run "$BERTH" history --format json berth-test/multi:1
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert [h["CreatedBy"] for h in d]==["make-images.py layer 2","make-images.py layer 1"], d' "$output"
+}
+
+@test "untrusted layers: every escape fails clearly or stays inside, nothing outside changes" {
+	before=$(find "$CANARY" -exec stat -c '%n %s %Y' {} + | sort)
+	for e in dotdot absolute symlink hardlink whiteout dot-symlink bare-whiteout; do
+		run "$BERTH" load -i "$IMGS/evil-$e.tar"
+		echo "$e: $status $output"
+		if [ "$status" -ne 0 ]; then
+			[[ "$output" == *"berth: load: layer 1"* ]]
+		fi
+	done
+	[ "$(find "$CANARY" -exec stat -c '%n %s %Y' {} + | sort)" = "$before" ]
+	[ "$(cat "$CANARY/canary")" = original ]
+	# what did load stayed inside its snapshot
+	run "$BERTH" load -i "$IMGS/evil-bare-whiteout.tar"
+	[[ "$output" == *"layer entry 'dir/.wh.' is a whiteout without a name"* ]]
+	run "$BERTH" load -i "$IMGS/evil-dotdot.tar"
+	[[ "$output" == *"Path contains '..'"* ]]
+	# failed loads leave no half snapshot and no blob behind
+	[ -z "$(ls "$STORE/snapshots" | grep tmp-)" ]
+	[ -z "$(ls "$STORE/tmp")" ]
+}
+
+@test "bad archives: a clear error and the store as it was" {
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	state="$(blobs) $(snapshots) $(refs)"
+	head -c 10000 /dev/urandom >"$BERTH_TMP/noise"
+	run "$BERTH" load -i "$BERTH_TMP/noise"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"berth: load:"* ]]
+	run "$BERTH" load -i "$BERTH_TMP/missing.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"open $BERTH_TMP/missing.tar: No such file or directory"* ]]
+	# a layer whose content does not match the config's diff_id
+	python3 - "$IMGS/busybox.tar" "$BERTH_TMP/tampered.tar" <<'PY'
+import json, sys, tarfile, io
+src, dst = tarfile.open(sys.argv[1]), tarfile.open(sys.argv[2], "w")
+for m in src.getmembers():
+    data = src.extractfile(m).read() if m.isfile() else None
+    if m.name.endswith(".json") and m.name != "manifest.json":
+        c = json.loads(data); c["rootfs"]["diff_ids"][0] = "sha256:" + "0" * 64
+        data = json.dumps(c).encode(); m.size = len(data)
+    dst.addfile(m, io.BytesIO(data) if data is not None else None)
+dst.close()
+PY
+	run "$BERTH" load -i "$BERTH_TMP/tampered.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"but the image config says diff_id sha256:0000"* ]]
+	# a manifest.json naming a layer that is not there
+	python3 - "$BERTH_TMP/nolayer.tar" <<'PY'
+import json, sys, tarfile, io
+t = tarfile.open(sys.argv[1], "w")
+data = json.dumps([{"Config": "c.json", "RepoTags": ["x:1"], "Layers": ["nope/layer.tar"]}]).encode()
+ti = tarfile.TarInfo("manifest.json"); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+ti = tarfile.TarInfo("c.json"); ti.size = 2; t.addfile(ti, io.BytesIO(b"{}"))
+t.close()
+PY
+	run "$BERTH" load -i "$BERTH_TMP/nolayer.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Layers[0]: nope/layer.tar is not in the archive"* ]]
+	[ "$(blobs) $(snapshots) $(refs)" = "$state" ]
+}
+
+@test "snapshots for containers: prepare gives lowers, upper and work; rmi refuses an image in use" {
+	"$BERTH" load -q -i "$IMGS/multi-docker.tar" >/dev/null
+	run rawframe "$BERTH_RUN/imaged.sock" prepare c1 berth-test/multi:1
+	[ "$status" -eq 0 ]
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert len(d["lower"])==2 and d["upper"].endswith("active-c1/fs") and d["config"]["config"]["Cmd"]==["sh"], d' "$output"
+	run rawframe "$BERTH_RUN/imaged.sock" prepare c1 berth-test/multi:1
+	[ "$status" -eq 0 ]   # idempotent
+	run "$BERTH" rmi berth-test/multi:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is in use by a container"* ]]
+	run "$BERTH" image prune -a
+	[[ "$output" == *"Total: 0 image(s) removed"* ]]
+	run rawframe "$BERTH_RUN/imaged.sock" unprepare c1
+	[ "$status" -eq 0 ]
+	[ ! -e "$STORE/snapshots/active-c1" ]
+	run "$BERTH" image prune -a
+	[[ "$output" == *"Total: 1 image(s) removed"* ]]
+	[ "$(snapshots | wc -l)" -eq 0 ]
+	run rawframe "$BERTH_RUN/imaged.sock" prepare ../x berth-test/multi:1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid snapshot key '../x'"* ]]
+}
+
+@test "kill -9 of imaged in the middle of a load: after a restart the store is consistent" {
+	for round in 1 2 3; do
+		{ head -c 700000 "$IMGS/multi-docker.tar"; sleep 3; tail -c +700001 "$IMGS/multi-docker.tar"; } |
+			"$BERTH" load >/dev/null 2>&1 &
+		loader=$!
+		sleep 0.5
+		kill -9 "$(daemon_pid imaged)"
+		wait $loader || true
+		"$BERTH" system start >/dev/null
+		# nothing half made survives the restart
+		[ -z "$(ls "$STORE/tmp")" ]
+		[ -z "$(ls "$STORE/snapshots" | grep tmp-)" ]
+		run "$BERTH" images --format json
+		[ "$status" -eq 0 ]
+	done
+	run "$BERTH" load -q -i "$IMGS/multi-docker.tar"
+	[ "$status" -eq 0 ]
+	run rootfs_view docker.io/berth-test/multi:1 'cat added'
+	[ "$output" = "added by layer 2" ]
+}
+
+@test "image command group and help" {
+	for cmd in load images tag rmi history image; do
+		run "$BERTH" $cmd --help
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "Usage: berth $cmd"* ]]
+	done
+	"$BERTH" image load -q -i "$IMGS/busybox.tar"
+	run "$BERTH" image ls -q
+	[ "${#lines[@]}" -eq 1 ]
+	run "$BERTH" image frob
+	[ "$status" -eq 125 ]
+	run "$BERTH" load
+	[ "$status" -ne 0 ]
+}
