@@ -43,6 +43,25 @@ const char cmd_images_usage[] =
     "      --format FORMAT   table (default) or json\n"
     "  -h, --help            show this help\n";
 
+const char cmd_save_usage[] =
+    "save [-o FILE] [--format docker|oci] IMAGE [IMAGE...]\n"
+    "\n"
+    "Write images to a docker-archive (what docker load, podman load and skopeo read)\n"
+    "or an OCI layout tarball, to FILE or standard output.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE     write to FILE\n"
+    "      --format FORMAT   docker (default) or oci\n";
+
+const char cmd_import_usage[] =
+    "import [-c CHANGE]... [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]\n"
+    "\n"
+    "Make a one-layer image from a root filesystem tarball (plain or compressed).\n"
+    "\n"
+    "Options:\n"
+    "  -c, --change CHANGE   CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL or EXPOSE\n"
+    "  -m, --message TEXT    a comment for the history\n";
+
 const char cmd_tag_usage[] = "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"
 			     "\n"
 			     "Give an image another name.\n";
@@ -108,6 +127,60 @@ static int parse_help(int argc, char **argv, const char *usage)
 	return 0;
 }
 
+/*
+ * Send a request that runs as a job in imaged, with fd (taken over), print
+ * its progress lines (those accepted by show), and return the result JSON.
+ */
+static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
+		   bool (*show)(const char *line, bool quiet), bool quiet, cJSON **result)
+{
+	struct err err = ERR_INIT;
+	struct client c;
+	struct frame f;
+	uint32_t id;
+	bool tty = isatty(2);
+	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
+
+	if (rc) {
+		close(fd);
+		pb_free(pb);
+		return rc;
+	}
+	/* the data travels as an fd: imaged reads or writes what we opened, nothing else */
+	if (client_send(&c, type, pb, &fd, 1, &id, &err) < 0)
+		goto fail;
+	for (;;) {
+		cleanup_free char *line = NULL, *json = NULL;
+
+		if (client_recv(&c, &f, &err) < 0)
+			goto fail;
+		if (f.flags & PF_END) {
+			if (result && p_get_str(f.payload, f.len, TAG_JSON, &json, &err) > 0)
+				*result = cJSON_Parse(json);
+			frame_release(&f);
+			break;
+		}
+		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 && show(line, quiet)) {
+			/* progress goes to stderr on a terminal, so stdout stays clean */
+			fprintf(tty && type == MSG_IMAGE_SAVE ? stderr : stdout, "%s\n", line);
+			fflush(stdout);
+		}
+		frame_release(&f);
+	}
+	client_close(&c);
+	return EXIT_OK;
+fail:
+	rc = ctl_fail(EXIT_FAIL, "%s: %s", msg_name(type) + 6, err_msg(&err));
+	err_clear(&err);
+	client_close(&c);
+	return rc;
+}
+
+static bool show_load(const char *line, bool quiet)
+{
+	return !quiet || !strncmp(line, "Loaded image", 12);
+}
+
 int cmd_load(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
@@ -116,11 +189,7 @@ int cmd_load(struct ctl *ctl, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *input = NULL;
 	bool quiet = false;
-	struct err err = ERR_INIT;
-	struct client c;
-	struct frame f;
-	uint32_t id;
-	int fd, c_, rc;
+	int fd, c_;
 
 	while ((c_ = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
 		if (c_ == 'i')
@@ -145,36 +214,7 @@ int cmd_load(struct ctl *ctl, int argc, char **argv)
 						   "terminal: use -i FILE or redirect a file");
 		fd = dup(0);
 	}
-	rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	/* the archive travels as an fd: imaged reads what we opened, nothing else */
-	if (client_send(&c, MSG_IMAGE_LOAD, NULL, &fd, 1, &id, &err) < 0)
-		goto fail;
-	for (;;) {
-		cleanup_free char *line = NULL;
-
-		if (client_recv(&c, &f, &err) < 0)
-			goto fail;
-		if (f.flags & PF_END) {
-			frame_release(&f);
-			break;
-		}
-		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 &&
-		    (!quiet || !strncmp(line, "Loaded image", 12)))
-			printf("%s\n", line);
-		fflush(stdout);
-		frame_release(&f);
-	}
-	client_close(&c);
-	return EXIT_OK;
-fail:
-	rc = ctl_fail(EXIT_FAIL, "load: %s", err_msg(&err));
-	err_clear(&err);
-	client_close(&c);
-	return rc;
+	return run_job(ctl, MSG_IMAGE_LOAD, NULL, fd, show_load, quiet, NULL);
 }
 
 static void split_name(const char *name, char *repo, size_t rlen, char *tag, size_t tlen)
@@ -221,6 +261,103 @@ static void human_size(double bytes, char *buf, size_t len)
 	if (humanize_number(buf, len < 7 ? len : 7, (int64_t)bytes, "B", HN_AUTOSCALE,
 			    HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000) < 0)
 		snprintf(buf, len, "%.0fB", bytes);
+}
+
+static bool show_all(const char *line, bool quiet)
+{
+	return !quiet && strncmp(line, "sha256:", 7) != 0;
+}
+
+int cmd_save(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"format", required_argument, NULL, 'F'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *output = NULL, *format = "docker";
+	struct pbuf pb;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		if (c == 'o')
+			output = optarg;
+		else if (c == 'F')
+			format = optarg;
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_save_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (optind >= argc)
+		return ctl_fail(EXIT_DAEMON, "save needs at least one image");
+	if (strcmp(format, "docker") && strcmp(format, "oci"))
+		return ctl_fail(EXIT_DAEMON, "unknown --format '%s' (docker or oci)", format);
+	if (output) {
+		fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return ctl_fail(EXIT_FAIL, "open %s: %s", output, strerror(errno));
+	} else {
+		if (isatty(1))
+			return ctl_fail(EXIT_FAIL,
+					"refusing to write an archive to a terminal: use "
+					"-o FILE or redirect");
+		fd = dup(1);
+	}
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_FORMAT, format);
+	for (int i = optind; i < argc; i++)
+		pb_put_str(&pb, TAG_REF, argv[i]);
+	return run_job(ctl, MSG_IMAGE_SAVE, &pb, fd, show_all, !output, NULL);
+}
+
+int cmd_import(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"change", required_argument, NULL, 'c'},
+					     {"message", required_argument, NULL, 'm'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	cJSON *changes = cJSON_AddArrayToObject(o, "changes");
+	cleanup_cjson cJSON *res = NULL;
+	cleanup_free char *text = NULL;
+	struct pbuf pb;
+	int c, fd, rc;
+
+	while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
+		if (c == 'c')
+			cJSON_AddItemToArray(changes, cJSON_CreateString(optarg));
+		else if (c == 'm')
+			cJSON_AddStringToObject(o, "message", optarg);
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_import_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (optind >= argc || argc - optind > 2)
+		return ctl_fail(EXIT_DAEMON, "import needs FILE|- and an optional name");
+	if (strstr(argv[optind], "://"))
+		return ctl_fail(EXIT_FAIL, "import from a URL is not supported: download it and "
+					   "import the file");
+	if (!strcmp(argv[optind], "-")) {
+		if (isatty(0))
+			return ctl_fail(EXIT_FAIL, "import -: standard input is a terminal");
+		fd = dup(0);
+	} else {
+		fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return ctl_fail(EXIT_FAIL, "open %s: %s", argv[optind], strerror(errno));
+	}
+	text = cJSON_PrintUnformatted(o);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	if (optind + 1 < argc)
+		pb_put_str(&pb, TAG_NAME, argv[optind + 1]);
+	rc = run_job(ctl, MSG_IMAGE_IMPORT, &pb, fd, show_all, true, &res);
+	if (rc == EXIT_OK && res && cJSON_IsString(cJSON_GetObjectItem(res, "id")))
+		printf("%s\n", cJSON_GetObjectItem(res, "id")->valuestring);
+	return rc;
 }
 
 int cmd_images(struct ctl *ctl, int argc, char **argv)
@@ -528,9 +665,10 @@ int cmd_image(struct ctl *ctl, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct ctl *, int, char **);
 	} subs[] = {
-	    {"ls", cmd_images},		{"list", cmd_images},	{"load", cmd_load},
-	    {"tag", cmd_tag},		{"rm", cmd_rmi},	{"history", cmd_history},
-	    {"inspect", image_inspect}, {"prune", image_prune},
+	    {"ls", cmd_images},	    {"list", cmd_images},     {"load", cmd_load},
+	    {"save", cmd_save},	    {"import", cmd_import},   {"tag", cmd_tag},
+	    {"rm", cmd_rmi},	    {"history", cmd_history}, {"inspect", image_inspect},
+	    {"prune", image_prune},
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -36,6 +36,9 @@ int cmd_tag(struct ctl *ctl, int argc, char **argv);
 int cmd_rmi(struct ctl *ctl, int argc, char **argv);
 int cmd_history(struct ctl *ctl, int argc, char **argv);
 int cmd_image(struct ctl *ctl, int argc, char **argv);
+int cmd_save(struct ctl *ctl, int argc, char **argv);
+int cmd_import(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_save_usage[], cmd_import_usage[];
 extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
     cmd_history_usage[], cmd_image_usage[];
 

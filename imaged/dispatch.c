@@ -10,6 +10,8 @@ int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err);
 int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err);
 int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err);
 int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err);
 int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err);
 int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err);
 

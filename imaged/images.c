@@ -17,6 +17,8 @@
 #include "job.h"
 #include "proto/tags.h"
 #include "reference.h"
+#include "import.h"
+#include "save.h"
 #include "unpack.h"
 
 static int reply_json(struct conn *c, const struct frame *f, const cJSON *doc)
@@ -57,6 +59,111 @@ int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 	if (fd < 0)
 		return err_set(err, EINVAL, "image.load needs the archive as a file descriptor");
 	return job_start(c, f, &imaged_of(c)->store, fd, load_run, NULL, err);
+}
+
+int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err);
+int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err);
+
+int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_cjson cJSON *refs = NULL;
+	cleanup_free char *format = NULL;
+	struct save_args sa = {0};
+	struct preader rd;
+	struct pfield fl;
+	int fd, r;
+
+	if (p_get_str(f->payload, f->len, TAG_FORMAT, &format, err) < 0)
+		return -err->code;
+	if (format && strcmp(format, "docker") && strcmp(format, "oci") &&
+	    strcmp(format, "docker-archive") && strcmp(format, "oci-archive"))
+		return err_set(err, EINVAL, "unknown save format '%s' (docker or oci)", format);
+	sa.oci = format && !strncmp(format, "oci", 3);
+	if ((r = refs_load(s, &refs, err)) < 0)
+		return r;
+	pr_init(&rd, f->payload, f->len);
+	while (pr_next(&rd, &fl) == 1) {
+		cleanup_free char *name = NULL;
+		struct ref parsed;
+
+		if (fl.tag != TAG_REF || fl.kind != KIND_STR)
+			continue;
+		name = xstrndup((const char *)fl.val, fl.len);
+		sa.manifests = xreallocarray(sa.manifests, sa.n + 1, sizeof(*sa.manifests));
+		sa.names = xreallocarray(sa.names, sa.n + 1, sizeof(char *));
+		r = image_resolve(s, refs, name, sa.manifests[sa.n], err);
+		if (r < 0)
+			goto fail;
+		sa.names[sa.n] = NULL;
+		if (ref_parse(name, &parsed, NULL) == 0) {
+			char *full = ref_full(&parsed);
+
+			if (cJSON_GetObjectItem(cJSON_GetObjectItem(refs, "refs"), full))
+				sa.names[sa.n] = full;
+			else
+				free(full);
+			ref_free(&parsed);
+		}
+		sa.n++;
+	}
+	if (sa.n == 0) {
+		r = err_set(err, EINVAL, "save needs at least one image");
+		goto fail;
+	}
+	fd = frame_take_fd(f, 0);
+	if (fd < 0) {
+		r = err_set(err, EINVAL, "image.save needs the output as a file descriptor");
+		goto fail;
+	}
+	r = job_start(c, f, s, fd, save_run, &sa, err);
+fail:
+	for (size_t i = 0; i < sa.n; i++)
+		free(sa.names[i]);
+	free(sa.names);
+	free(sa.manifests);
+	return r;
+}
+
+int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *name = NULL, *opts = NULL;
+	cleanup_cjson cJSON *doc = NULL;
+	struct import_args ia = {0};
+	const cJSON *it;
+	int fd, r;
+
+	if (p_get_str(f->payload, f->len, TAG_NAME, &name, err) < 0 ||
+	    p_get_str(f->payload, f->len, TAG_JSON, &opts, err) < 0)
+		return -err->code;
+	if (name && *name) {
+		struct ref parsed;
+		char *full;
+
+		if (ref_parse(name, &parsed, err) < 0)
+			return -err->code;
+		full = ref_full(&parsed);
+		ref_free(&parsed);
+		snprintf(ia.name, sizeof(ia.name), "%s", full);
+		free(full);
+	}
+	doc = opts ? cJSON_Parse(opts) : NULL;
+	it = cJSON_GetObjectItem(doc, "message");
+	if (cJSON_IsString(it))
+		snprintf(ia.message, sizeof(ia.message), "%s", it->valuestring);
+	ia.changes = xcalloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(doc, "changes")) + 1,
+			     sizeof(char *));
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(doc, "changes"))
+		if (cJSON_IsString(it))
+			ia.changes[ia.nchanges++] = it->valuestring;
+	fd = frame_take_fd(f, 0);
+	if (fd < 0) {
+		free(ia.changes);
+		return err_set(err, EINVAL, "image.import needs the tarball as a file descriptor");
+	}
+	r = job_start(c, f, &imaged_of(c)->store, fd, import_run, &ia, err);
+	free(ia.changes);
+	return r;
 }
 
 /* names (familiar) of an image, from refs */

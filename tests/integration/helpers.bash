@@ -39,6 +39,9 @@ berth_teardown() {
 	for pid in $BG_PIDS; do
 		kill "$pid" 2>/dev/null && wait_gone "$pid"
 	done
+	# mounts a test made under its directory (deepest first)
+	awk -v t="$BERTH_TMP" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" || true; done
 	rm -rf "$BERTH_TMP"
 }
 

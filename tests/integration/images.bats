@@ -35,8 +35,9 @@ for d in cfg["rootfs"]["diff_ids"]:
 print(":".join(reversed(dirs)))
 PY
 )
-	mkdir -p "$BERTH_TMP/mnt"
-	unshare -m sh -c "mount -t overlay overlay -o lowerdir=$lower $BERTH_TMP/mnt && cd $BERTH_TMP/mnt && $2"
+	# overlayfs wants two lowers at least without an upper: an empty one at the bottom
+	mkdir -p "$BERTH_TMP/mnt" "$BERTH_TMP/empty"
+	unshare -m sh -c "mount -t overlay overlay -o lowerdir=$lower:$BERTH_TMP/empty $BERTH_TMP/mnt && cd $BERTH_TMP/mnt && $2"
 }
 
 @test "load a docker-archive: layers unpacked once, whiteouts and opaque dirs as overlayfs wants them" {
@@ -258,4 +259,120 @@ PY
 	[ "$status" -eq 125 ]
 	run "$BERTH" load
 	[ "$status" -ne 0 ]
+}
+
+@test "save as docker-archive and OCI: skopeo and podman read them, berth loads them back" {
+	"$BERTH" load -q -i "$IMGS/multi-docker.tar" >/dev/null
+	"$BERTH" save -o "$BERTH_TMP/d.tar" berth-test/multi:1
+	"$BERTH" save --format oci -o "$BERTH_TMP/o.tar" berth-test/multi:1
+	run skopeo inspect "docker-archive:$BERTH_TMP/d.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sha256:efd4eb1becf9"* ]]
+	run skopeo inspect "oci-archive:$BERTH_TMP/o.tar"
+	[ "$status" -eq 0 ]
+	P="$BERTH_TMP/podman"
+	run podman --root "$P/root" --runroot "$P/run" --storage-driver vfs load -i "$BERTH_TMP/d.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Loaded image: "*"berth-test/multi:1"* ]]
+	run podman --root "$P/root" --runroot "$P/run" --storage-driver vfs load -i "$BERTH_TMP/o.tar"
+	[ "$status" -eq 0 ]
+	# and back: what skopeo writes, berth loads
+	skopeo copy -q "oci-archive:$BERTH_TMP/o.tar" "docker-archive:$BERTH_TMP/sk.tar:skopeo/made:3"
+	"$BERTH" rmi berth-test/multi:1 >/dev/null
+	run "$BERTH" load -i "$BERTH_TMP/sk.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Loaded image: skopeo/made:3"* ]]
+	run "$BERTH" load -i "$BERTH_TMP/o.tar"
+	[ "$status" -eq 0 ]
+	run rootfs_view docker.io/skopeo/made:3 'cat added; ls opaque'
+	[ "$output" = "added by layer 2
+c" ]
+	run "$BERTH" save -o "$BERTH_TMP/x.tar" nosuch:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such image: nosuch:1"* ]]
+	run "$BERTH" save --format zip berth-test/multi:1
+	[ "$status" -eq 125 ]
+}
+
+@test "import: a rootfs tarball becomes a one-layer image with the --change settings" {
+	python3 -c 'import tarfile,sys; t=tarfile.open(sys.argv[1]); m=[x for x in t.getmembers() if x.name.endswith("layer.tar")][0]; sys.stdout.buffer.write(t.extractfile(m).read())' \
+		"$IMGS/busybox.tar" | gzip >"$BERTH_TMP/rootfs.tgz"
+	run "$BERTH" import -c 'CMD ["sh", "-c", "echo hi"]' -c 'ENV GREETING=hello' -c 'WORKDIR /tmp' \
+		-c 'EXPOSE 8080' -m 'from a test' "$BERTH_TMP/rootfs.tgz" imported:1
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ sha256:[0-9a-f]{64} ]]
+	run "$BERTH" image inspect imported:1
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1])[0]; c=d["Config"]; assert c["Cmd"]==["sh","-c","echo hi"] and c["Env"]==["GREETING=hello"] and c["WorkingDir"]=="/tmp" and "8080/tcp" in c["ExposedPorts"] and len(d["RootFS"]["Layers"])==1, d' "$output"
+	run "$BERTH" history imported:1
+	[[ "$output" == *"berth import"*"from a test"* ]]
+	run rootfs_view docker.io/library/imported:1 'head -n 1 etc/passwd'
+	echo "$output"
+	[ "${lines[0]}" = "root:x:0:0:root:/root:/bin/sh" ]
+	cat "$BERTH_TMP/rootfs.tgz" | "$BERTH" import - imported:2 >/dev/null
+	[ "$("$BERTH" images -q imported:2)" != "" ]
+	run "$BERTH" import -c 'FROBNICATE x' "$BERTH_TMP/rootfs.tgz" bad:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unsupported instruction"* ]]
+	run "$BERTH" import http://127.0.0.1:1/rootfs.tar x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"import from a URL is not supported"* ]]
+	[ -z "$("$BERTH" images -q bad:1)" ]
+}
+
+@test "a full disk during load fails cleanly and leaves the store as it was" {
+	"$BERTH" system stop >/dev/null
+	mkdir -p "$BERTH_TMP/small"
+	mount -t tmpfs -o size=8m tmpfs "$BERTH_TMP/small"
+	export BERTH_ROOT="$BERTH_TMP/small/root"
+	"$BERTH" system start >/dev/null
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	STORE="$BERTH_ROOT/image"
+	state="$(blobs) $(snapshots) $(refs)"
+	# an image with a 5 MB layer of its own does not fit any more
+	python3 - "$BERTH_TMP/big.tar" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+def add(t, n, d):
+    ti = tarfile.TarInfo(n); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as l:
+    add(l, "big", os.urandom(5 << 20))
+layer = buf.getvalue(); d = hashlib.sha256(layer).hexdigest()
+cfg = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + d]}}).encode()
+t = tarfile.open(sys.argv[1], "w")
+add(t, d + "/layer.tar", layer); add(t, "c.json", cfg)
+add(t, "manifest.json", json.dumps([{"Config": "c.json", "RepoTags": ["big:1"], "Layers": [d + "/layer.tar"]}]).encode())
+t.close()
+PY
+	run "$BERTH" load -i "$BERTH_TMP/big.tar"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[ "$(blobs) $(snapshots) $(refs)" = "$state" ]
+	[ -z "$(ls "$STORE/tmp")" ]
+	run "$BERTH" images -q
+	[ "${#lines[@]}" -eq 1 ]
+	"$BERTH" system stop >/dev/null
+	umount "$BERTH_TMP/small"
+}
+
+@test "documents of an unknown media type or schema 1 are refused naming the field" {
+	python3 - "$BERTH_TMP/weird.tar" <<'PY'
+import json, sys, tarfile, io, hashlib
+def add(t, n, d):
+    ti = tarfile.TarInfo(n); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+cfg = b'{"rootfs":{"type":"layers","diff_ids":[]}}'
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+  "config": {"mediaType": "application/vnd.example.unknown+json", "digest": "sha256:" + hashlib.sha256(cfg).hexdigest(), "size": len(cfg)},
+  "layers": []}).encode()
+md = hashlib.sha256(man).hexdigest()
+idx = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + md, "size": len(man)}]}).encode()
+t = tarfile.open(sys.argv[1], "w")
+add(t, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}'); add(t, "index.json", idx)
+add(t, "blobs/sha256/" + md, man); add(t, "blobs/sha256/" + hashlib.sha256(cfg).hexdigest(), cfg)
+t.close()
+PY
+	run "$BERTH" load -i "$BERTH_TMP/weird.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"manifest.config.mediaType 'application/vnd.example.unknown+json' is not an image config"* ]]
+	[ -z "$(blobs)" ]
 }

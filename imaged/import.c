@@ -1,0 +1,269 @@
+/*
+ * berth import: a root filesystem tarball (plain or compressed) becomes a
+ * one-layer image, with --change for CMD, ENTRYPOINT, ENV, WORKDIR, USER,
+ * LABEL and EXPOSE.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "imaged.h"
+#include "import.h"
+#include "job.h"
+#include "oci.h"
+#include "unpack.h"
+
+/* CMD ["a","b"] (JSON) or CMD a b (shell form: /bin/sh -c "a b") */
+static cJSON *command_value(const char *arg)
+{
+	cJSON *v = cJSON_Parse(arg), *it;
+
+	if (cJSON_IsArray(v)) {
+		bool ok = true;
+
+		cJSON_ArrayForEach (it, v)
+			ok = ok && cJSON_IsString(it);
+		if (ok)
+			return v;
+	}
+	cJSON_Delete(v);
+	v = cJSON_CreateArray();
+	cJSON_AddItemToArray(v, cJSON_CreateString("/bin/sh"));
+	cJSON_AddItemToArray(v, cJSON_CreateString("-c"));
+	cJSON_AddItemToArray(v, cJSON_CreateString(arg));
+	return v;
+}
+
+static int apply_change(cJSON *cfg, const char *change, struct err *err)
+{
+	char word[16];
+	size_t n = strcspn(change, " \t");
+	const char *arg = change + n;
+
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
+	if (n == 0 || n >= sizeof(word) || !*arg)
+		return err_set(err, EINVAL, "--change '%s': expected INSTRUCTION ARGUMENTS",
+			       change);
+	for (size_t i = 0; i < n; i++)
+		word[i] = (char)toupper((unsigned char)change[i]);
+	word[n] = '\0';
+	if (!strcmp(word, "CMD") || !strcmp(word, "ENTRYPOINT")) {
+		const char *key = word[0] == 'C' ? "Cmd" : "Entrypoint";
+
+		cJSON_DeleteItemFromObject(cfg, key);
+		cJSON_AddItemToObject(cfg, key, command_value(arg));
+	} else if (!strcmp(word, "ENV")) {
+		cJSON *env = cJSON_GetObjectItem(cfg, "Env");
+		char *kv = strchr(arg, '=') ? xstrdup(arg) : NULL;
+
+		if (!kv) {
+			/* ENV KEY VALUE */
+			size_t k = strcspn(arg, " \t");
+			const char *val = arg + k;
+
+			while (*val == ' ')
+				val++;
+			kv = xasprintf("%.*s=%s", (int)k, arg, val);
+		}
+		if (!env)
+			env = cJSON_AddArrayToObject(cfg, "Env");
+		cJSON_AddItemToArray(env, cJSON_CreateString(kv));
+		free(kv);
+	} else if (!strcmp(word, "WORKDIR")) {
+		if (arg[0] != '/')
+			return err_set(err, EINVAL, "--change WORKDIR '%s' must be absolute", arg);
+		cJSON_DeleteItemFromObject(cfg, "WorkingDir");
+		cJSON_AddStringToObject(cfg, "WorkingDir", arg);
+	} else if (!strcmp(word, "USER")) {
+		cJSON_DeleteItemFromObject(cfg, "User");
+		cJSON_AddStringToObject(cfg, "User", arg);
+	} else if (!strcmp(word, "LABEL")) {
+		cJSON *labels = cJSON_GetObjectItem(cfg, "Labels");
+		const char *eq = strchr(arg, '=');
+
+		if (!eq)
+			return err_set(err, EINVAL, "--change LABEL '%s': expected KEY=VALUE", arg);
+		if (!labels)
+			labels = cJSON_AddObjectToObject(cfg, "Labels");
+		{
+			char *key = xstrndup(arg, (size_t)(eq - arg));
+
+			cJSON_DeleteItemFromObject(labels, key);
+			cJSON_AddStringToObject(labels, key, eq + 1);
+			free(key);
+		}
+	} else if (!strcmp(word, "EXPOSE")) {
+		cJSON *ports = cJSON_GetObjectItem(cfg, "ExposedPorts");
+		char port[32];
+
+		snprintf(port, sizeof(port), "%s%s", arg, strchr(arg, '/') ? "" : "/tcp");
+		if (!ports)
+			ports = cJSON_AddObjectToObject(cfg, "ExposedPorts");
+		cJSON_AddItemToObject(ports, port, cJSON_CreateObject());
+	} else {
+		return err_set(err, EINVAL,
+			       "--change '%s': unsupported instruction (CMD, ENTRYPOINT, ENV, "
+			       "WORKDIR, USER, LABEL, EXPOSE)",
+			       word);
+	}
+	return 0;
+}
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+void import_run(const struct store *s, int fd, int out, void *arg)
+{
+	const struct import_args *ia = arg;
+	struct err err = ERR_INIT;
+	struct blob_writer w;
+	char layer[DIGEST_STR_LEN + 1], diff[DIGEST_STR_LEN + 1], cfgd[DIGEST_STR_LEN + 1];
+	char mand[DIGEST_STR_LEN + 1];
+	cleanup_cjson cJSON *config = cJSON_CreateObject(), *manifest = cJSON_CreateObject();
+	cleanup_cjson cJSON *result = cJSON_CreateObject();
+	cleanup_free char *created = now_rfc3339(), *tmp = NULL, *fs = NULL, *blob = NULL;
+	cleanup_free char *cfgtext = NULL, *mantext = NULL, *snap = NULL;
+	const char *names[1] = {ia->name[0] ? ia->name : NULL};
+	cJSON *cc, *h, *desc, *arr;
+	char buf[65536];
+	uint64_t size = 0;
+	bool fresh = false;
+	ssize_t n;
+
+	cc = cJSON_AddObjectToObject(config, "config");
+	for (size_t i = 0; i < ia->nchanges; i++)
+		if (apply_change(cc, ia->changes[i], &err) < 0)
+			job_fail(out, &err);
+	if (bw_open(s, &w, &err) < 0)
+		job_fail(out, &err);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (bw_write(&w, buf, (size_t)n, &err) < 0) {
+			bw_abort(&w);
+			job_fail(out, &err);
+		}
+	if (n < 0) {
+		err_sys(&err, "read the tarball");
+		bw_abort(&w);
+		job_fail(out, &err);
+	}
+	if (w.size == 0) {
+		bw_abort(&w);
+		err_set(&err, EINVAL, "the tarball is empty");
+		job_fail(out, &err);
+	}
+	if (bw_commit(s, &w, NULL, layer, &err) < 0)
+		job_fail(out, &err);
+	fresh = !w.existed;
+	job_progress(out, "%.12s: stored the root filesystem (%llu bytes)", layer + 7,
+		     (unsigned long long)w.size);
+	/* unpack it to learn its diff_id; the snapshot is then named by it */
+	blob = blob_path(s, layer);
+	tmp = xasprintf("%s/snapshots/tmp-import-%d", s->dir, (int)getpid());
+	fs = xasprintf("%s/fs", tmp);
+	if (mkdir(tmp, 0700) < 0 || mkdir(fs, 0755) < 0) {
+		err_sys(&err, "create %s", fs);
+		goto fail;
+	}
+	if (unpack_layer(blob, fs, NULL, diff, &size, &err) < 0)
+		goto fail;
+	snap = snapshot_dir(s, diff);
+	{
+		cleanup_free char *meta =
+		    xasprintf("{\"diff_id\":\"%s\",\"parent\":\"\",\"size\":%llu}", diff,
+			      (unsigned long long)size);
+		cleanup_free char *mp = xasprintf("%s/meta.json", tmp);
+
+		if (atomic_write_file(mp, meta, strlen(meta), 0600, &err) < 0)
+			goto fail;
+	}
+	if (rename(tmp, snap) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			err_sys(&err, "commit snapshot %s", snap);
+			goto fail;
+		}
+		rm_tree(tmp, &err);
+		err_clear(&err);
+	}
+	cJSON_AddStringToObject(config, "architecture", oci_host_arch());
+	cJSON_AddStringToObject(config, "os", "linux");
+	cJSON_AddStringToObject(config, "created", created);
+	arr = cJSON_AddArrayToObject(cJSON_AddObjectToObject(config, "rootfs"), "diff_ids");
+	cJSON_AddStringToObject(cJSON_GetObjectItem(config, "rootfs"), "type", "layers");
+	cJSON_AddItemToArray(arr, cJSON_CreateString(diff));
+	h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "created", created);
+	cJSON_AddStringToObject(h, "created_by", "berth import");
+	if (ia->message[0])
+		cJSON_AddStringToObject(h, "comment", ia->message);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(config, "history"), h);
+	cfgtext = cJSON_PrintUnformatted(config);
+	if (blob_put(s, cfgtext, strlen(cfgtext), cfgd, &err) < 0)
+		goto fail;
+	cJSON_AddNumberToObject(manifest, "schemaVersion", 2);
+	cJSON_AddStringToObject(manifest, "mediaType", MT_OCI_MANIFEST);
+	desc = cJSON_AddObjectToObject(manifest, "config");
+	cJSON_AddStringToObject(desc, "mediaType", MT_OCI_CONFIG);
+	cJSON_AddStringToObject(desc, "digest", cfgd);
+	cJSON_AddNumberToObject(desc, "size", (double)strlen(cfgtext));
+	desc = cJSON_CreateObject();
+	{
+		unsigned char magic[2] = {0};
+		FILE *f = fopen(blob, "re");
+
+		if (f) {
+			if (fread(magic, 1, 2, f) != 2)
+				magic[0] = 0;
+			fclose(f);
+		}
+		cJSON_AddStringToObject(desc, "mediaType",
+					magic[0] == 0x1f && magic[1] == 0x8b ? MT_OCI_LAYER_GZ
+									     : MT_OCI_LAYER);
+	}
+	cJSON_AddStringToObject(desc, "digest", layer);
+	cJSON_AddNumberToObject(desc, "size", (double)w.size);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(manifest, "layers"), desc);
+	mantext = cJSON_PrintUnformatted(manifest);
+	if (blob_put(s, mantext, strlen(mantext), mand, &err) < 0 ||
+	    store_add_image(s, mand, names, names[0] ? 1 : 0, NULL, &err) < 0)
+		goto fail;
+	cJSON_AddStringToObject(result, "id", cfgd);
+	{
+		cleanup_free char *text = cJSON_PrintUnformatted(result);
+
+		job_progress(out, "%s", cfgd);
+		job_done(out, text);
+	}
+fail:
+	if (tmp) {
+		struct err e = ERR_INIT;
+
+		rm_tree(tmp, &e);
+		err_clear(&e);
+	}
+	if (fresh) {
+		cleanup_free char *p = blob_path(s, layer);
+
+		unlink(p);
+	}
+	job_fail(out, &err);
+}

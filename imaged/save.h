@@ -1,0 +1,17 @@
+/* What the save worker is asked to write. */
+#ifndef BERTH_SAVE_H
+#define BERTH_SAVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/digest.h"
+
+struct save_args {
+	bool oci;
+	size_t n;
+	char (*manifests)[DIGEST_STR_LEN + 1];
+	char **names; /* the full name asked for, or NULL when given by id */
+};
+
+#endif
