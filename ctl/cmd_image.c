@@ -128,6 +128,43 @@ static int parse_help(int argc, char **argv, const char *usage)
 }
 
 /*
+ * Progress on a terminal: one line per layer ("<12 hex>: status"), redrawn
+ * in place as its status changes; everything else scrolls as plain lines.
+ */
+struct progress {
+	bool tty;
+	FILE *out;
+	char ids[64][13];
+	size_t n;
+};
+
+static void progress_line(struct progress *p, const char *line)
+{
+	size_t k;
+
+	if (!p->tty || strlen(line) < 14 || line[12] != ':' ||
+	    strspn(line, "0123456789abcdef") != 12) {
+		fprintf(p->out, "%s\n", line);
+		fflush(p->out);
+		return;
+	}
+	for (k = 0; k < p->n; k++)
+		if (!strncmp(p->ids[k], line, 12))
+			break;
+	if (k == p->n) {
+		if (p->n < 64)
+			snprintf(p->ids[p->n++], 13, "%.12s", line);
+		fprintf(p->out, "%s\n", line);
+	} else {
+		size_t up = p->n - k;
+
+		/* up to the layer's line, rewrite it, back down */
+		fprintf(p->out, "\033[%zuA\r\033[2K%s\033[%zuB\r", up, line, up);
+	}
+	fflush(p->out);
+}
+
+/*
  * Send a request that runs as a job in imaged, with fd (taken over), print
  * its progress lines (those accepted by show), and return the result JSON.
  */
@@ -138,7 +175,9 @@ static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
 	struct client c;
 	struct frame f;
 	uint32_t id;
-	bool tty = isatty(2);
+	/* save may write the archive to stdout: its progress goes to stderr */
+	FILE *out = type == MSG_IMAGE_SAVE ? stderr : stdout;
+	struct progress prog = {.tty = isatty(fileno(out)), .out = out};
 	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
 
 	if (rc) {
@@ -160,11 +199,8 @@ static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
 			frame_release(&f);
 			break;
 		}
-		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 && show(line, quiet)) {
-			/* progress goes to stderr on a terminal, so stdout stays clean */
-			fprintf(tty && type == MSG_IMAGE_SAVE ? stderr : stdout, "%s\n", line);
-			fflush(stdout);
-		}
+		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 && show(line, quiet))
+			progress_line(&prog, line);
 		frame_release(&f);
 	}
 	client_close(&c);
