@@ -15,6 +15,10 @@ export BERTH_ROOT="$state/root" BERTH_RUN="$state/run"
 $sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" system start
 $sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" version
 $sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" info
+# an image made on the spot from the host's busybox-static, nothing downloaded
+python3 tests/fixtures/make-images.py "$state/images" >/dev/null
+$sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" load -i "$state/images/busybox.tar"
+$sudo ./berth --root "$BERTH_ROOT" --run "$BERTH_RUN" images
 cat <<MSG
 
 berth is running with its state in $state.
