@@ -19,6 +19,10 @@ enum field_tag {
 	TAG_FORMAT = 14,  /* str: an output format (docker, oci) */
 	TAG_KEY = 15,	  /* str: a snapshot key */
 	TAG_ALL = 16,	  /* u32: 1 for all */
+	TAG_STREAM = 17,  /* u32: 0 stdin, 1 stdout, 2 stderr */
+	TAG_SIGNAL = 18,  /* u32 */
+	TAG_ROWS = 19,	  /* u32 */
+	TAG_COLS = 20,	  /* u32 */
 };
 
 #endif

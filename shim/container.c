@@ -142,7 +142,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	r = seccomp_check(c->spec.seccomp, err);
 	if (r < 0)
 		return r;
-	if (c->spec.proc.terminal && !o->console_socket && !run_mode)
+	if (c->spec.proc.terminal && !o->console_socket && !o->master_out && !run_mode)
 		return err_set(err, EINVAL, "process.terminal needs --console-socket");
 	if (mkdir(o->state_root, 0700) < 0 && errno != EEXIST)
 		return err_sys(err, "create state root %s", o->state_root);
@@ -184,6 +184,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	a.pty_slave = c->slave;
 	a.pty_path = c->pty_path;
 	a.preserve_fds = o->preserve_fds;
+	a.stdio = o->has_stdio ? o->stdio : NULL;
 	c->pid = spawn_init(&a, err);
 	if (c->pid < 0) {
 		c->pid = 0;
@@ -204,6 +205,10 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 		return r;
 	if (tag != SYNC_READY)
 		return err_set(err, ECHILD, "the container's init died while being set up");
+	if (c->master >= 0 && o->master_out && !o->console_socket) {
+		*o->master_out = c->master;
+		c->master = -1;
+	}
 	if (c->master >= 0 && o->console_socket) {
 		r = console_socket_send(o->console_socket, c->master, err);
 		if (r < 0)

@@ -45,6 +45,9 @@ struct container_opts {
 	int preserve_fds;
 	bool detach; /* create: the caller, not we, is the parent from now on */
 	bool no_pivot;
+	bool has_stdio; /* stdio[] holds the init's stdin, stdout, stderr */
+	int stdio[3];
+	int *master_out; /* with a terminal and no console socket: receives the pty master */
 };
 
 /* The persistent record in <root>/<id>/state.json. */

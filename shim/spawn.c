@@ -179,6 +179,14 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 		err_sys(&err, "unshare namespaces");
 		child_fail(a->sync, &err, 1);
 	}
+	if (a->stdio) {
+		/* dup2 keeps them across exec (close-on-exec is not copied) */
+		for (int i = 0; i < 3; i++)
+			if (a->stdio[i] >= 0 && a->stdio[i] != i && dup2(a->stdio[i], i) < 0) {
+				err_sys(&err, "set up stdio %d", i);
+				child_fail(a->sync, &err, 1);
+			}
+	}
 	if (a->pty_slave >= 0) {
 		/* a mount can only be bound from our own mount namespace: reopen it here */
 		int fd = open(a->pty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);

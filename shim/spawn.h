@@ -23,6 +23,7 @@ struct spawn_args {
 	int pty_slave;	 /* or -1; reopened by path in the child mount namespace */
 	const char *pty_path;
 	int preserve_fds;
+	const int *stdio; /* NULL: inherit ours */
 };
 
 /* clone the init process; returns its pid in the parent. */

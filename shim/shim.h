@@ -1,0 +1,49 @@
+/* berth-shim: the per-container monitor. */
+#ifndef BERTH_SHIM_H
+#define BERTH_SHIM_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "logfile.h"
+#include "proto/server.h"
+#include "runtime.h"
+
+struct waiter {
+	struct conn *c;
+	uint16_t type;
+	uint32_t id;
+	struct waiter *next;
+};
+
+struct pipe_src {
+	int fd;
+	int stream; /* 0 stdout, 1 stderr */
+	bool open;
+	uv_poll_t poll;
+	struct shim *shim;
+};
+
+/* The shim's one context. */
+struct shim {
+	char *id, *bundle, *state_dir, *rt_root, *log_path;
+	uint64_t log_max_size;
+	int log_max_files;
+	uv_loop_t loop;
+	struct server srv;
+	uv_signal_t sigchld, sigterm;
+	pid_t pid;
+	bool created, started, exited, finished, quitting;
+	struct exit_status es;
+	int stdin_fd; /* our end of the init's stdin, or the pty master */
+	int master;
+	struct pipe_src out[2];
+	struct logfile log;
+	struct waiter *waiters;	 /* WAIT requests */
+	struct waiter *attached; /* ATTACH streams */
+};
+
+extern const struct dispatch_entry shim_table[];
+
+#endif

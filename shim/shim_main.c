@@ -1,0 +1,732 @@
+/*
+ * berth-shim: one per container. Started by containerd (or by hand) with
+ * the bundle and id, it detaches (new session, double fork), becomes a child
+ * subreaper and serves its own socket. It creates the container with the
+ * runtime core it links (no runtime binary on the start path), keeps the
+ * init's stdio, writes the json-file log itself, serves attach, and records
+ * the exit status when the init exits. containerd may die or restart at any
+ * time: the shim and its container go on.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/safepath.h"
+#include "common/xalloc.h"
+#include "proto/tags.h"
+#include "shim.h"
+
+#define ATTACH_MAX_QUEUED (8u * 1024 * 1024)
+
+static struct shim *shim_of(struct conn *c)
+{
+	return c->srv->ctx;
+}
+
+static int reply_json(struct conn *c, const struct frame *f, cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	conn_reply(c, f, &pb, NULL, 0);
+	free(text);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static cJSON *exit_json(const struct shim *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", s->id);
+	cJSON_AddNumberToObject(o, "pid", s->pid);
+	cJSON_AddStringToObject(o, "status",
+				!s->created  ? "new"
+				: s->exited  ? "stopped"
+				: s->started ? "running"
+					     : "created");
+	if (s->finished) {
+		cJSON_AddNumberToObject(o, "exit_code", s->es.code);
+		cJSON_AddNumberToObject(o, "signal", s->es.signal);
+		cJSON_AddBoolToObject(o, "oom_killed", s->es.oom_killed);
+	}
+	cJSON_AddNumberToObject(o, "log_dropped", (double)s->log.dropped);
+	return o;
+}
+
+/* ---- output: log it, and give it to whoever is attached ---- */
+
+static void fan_out(struct shim *s, int stream, const char *buf, size_t len)
+{
+	for (struct waiter *w = s->attached; w; w = w->next) {
+		struct frame req = {.type = w->type, .id = w->id};
+		struct pbuf pb;
+
+		/* a slow reader loses output rather than slow the container down */
+		if (w->c->wr.queued > ATTACH_MAX_QUEUED)
+			continue;
+		pb_init(&pb);
+		pb_put_u32(&pb, TAG_STREAM, (uint32_t)stream + 1);
+		pb_put_bytes(&pb, TAG_DATA, buf, len);
+		conn_stream(w->c, &req, &pb, false);
+	}
+}
+
+static void finish(struct shim *s);
+
+static void on_output(uv_poll_t *p, int status, int events)
+{
+	struct pipe_src *src = p->data;
+	struct shim *s = src->shim;
+	char buf[65536];
+
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(src->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* EOF (EIO from a pty whose other side is gone) */
+			uv_poll_stop(&src->poll);
+			src->open = false;
+			if (s->exited)
+				finish(s);
+			return;
+		}
+		logfile_write(&s->log, src->stream, buf, (size_t)n);
+		fan_out(s, src->stream, buf, (size_t)n);
+	}
+	logfile_flush(&s->log, false);
+}
+
+static void watch(struct shim *s, int k, int fd, int stream)
+{
+	struct pipe_src *src = &s->out[k];
+
+	src->fd = fd;
+	src->stream = stream;
+	src->shim = s;
+	src->open = true;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	uv_poll_init(&s->loop, &src->poll, fd);
+	src->poll.data = src;
+	uv_poll_start(&src->poll, UV_READABLE | UV_DISCONNECT, on_output);
+}
+
+static void end_waiters(struct shim *s, struct waiter **list, bool stream)
+{
+	struct waiter *w = *list;
+
+	*list = NULL;
+	while (w) {
+		struct waiter *next = w->next;
+		struct frame req = {.type = w->type, .id = w->id};
+		char *text = cJSON_PrintUnformatted(exit_json(s));
+		struct pbuf pb;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_JSON, text);
+		if (stream)
+			conn_stream(w->c, &req, &pb, true);
+		else
+			conn_reply(w->c, &req, &pb, NULL, 0);
+		free(text);
+		free(w);
+		w = next;
+	}
+}
+
+/* The init is gone and its output drained: log, exit record, waiters. */
+static void finish(struct shim *s)
+{
+	struct err err = ERR_INIT;
+	cleanup_free char *path = NULL;
+	char buf[160];
+	int n;
+
+	if (s->finished || s->out[0].open || s->out[1].open)
+		return;
+	s->finished = true;
+	logfile_flush(&s->log, true);
+	if (exit_write(s->rt_root, s->id, &s->es, &err) < 0)
+		log_warnx("%s", err_msg(&err));
+	err_clear(&err);
+	path = xasprintf("%s/exit", s->state_dir);
+	n = snprintf(buf, sizeof(buf), "{\"exit_code\":%d,\"signal\":%d,\"oom_killed\":%s}\n",
+		     s->es.code, s->es.signal, s->es.oom_killed ? "true" : "false");
+	if (atomic_write_file(path, buf, (size_t)n, 0644, &err) < 0)
+		log_warnx("%s", err_msg(&err));
+	err_clear(&err);
+	end_waiters(s, &s->waiters, false);
+	end_waiters(s, &s->attached, true);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+	struct shim *s = h->data;
+	int status;
+	pid_t pid;
+
+	/* a subreaper: every orphan of the container ends up here */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct container_state st;
+		struct err err = ERR_INIT;
+
+		if (pid != s->pid)
+			continue;
+		s->exited = true;
+		if (WIFEXITED(status)) {
+			s->es.code = WEXITSTATUS(status);
+		} else {
+			s->es.signal = WTERMSIG(status);
+			s->es.code = 128 + s->es.signal;
+		}
+		if (state_read(s->rt_root, s->id, &st, &err) == 0) {
+			struct cgroup cg;
+
+			if (cgroup_open(&cg, st.cgroup_path, &err) == 0)
+				s->es.oom_killed = cg.ops->oom_kills(&cg) > 0;
+			cgroup_close(&cg);
+			state_free(&st);
+		}
+		err_clear(&err);
+		finish(s);
+	}
+}
+
+/* ---- handlers ---- */
+
+int h_SHIM_CREATE(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_START(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_STATE(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_KILL(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_ATTACH(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_WRITE(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_CLOSE_STDIN(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_WAIT(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_DELETE(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_SHUTDOWN(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_RESIZE(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_STATS(struct conn *c, struct frame *f, struct err *err);
+
+int h_SHIM_CREATE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	struct container_opts o = {0};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int r;
+
+	if (s->created)
+		return err_set(err, EEXIST, "container %s is already created", s->id);
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		r = err_sys(err, "pipe");
+		goto out;
+	}
+	o.state_root = s->rt_root;
+	o.id = s->id;
+	o.bundle = s->bundle;
+	o.has_stdio = true;
+	o.stdio[0] = in[0];
+	o.stdio[1] = out[1];
+	o.stdio[2] = errp[1];
+	s->master = -1;
+	o.master_out = &s->master;
+	r = container_create(&o, &s->pid, err);
+	if (r < 0)
+		goto out;
+	s->created = true;
+	if (s->master >= 0) {
+		/* a terminal: the pty carries stdin and the merged output */
+		s->stdin_fd = dup(s->master);
+		watch(s, 0, s->master, 0);
+		s->out[1].open = false;
+		close(out[0]);
+		close(errp[0]);
+	} else {
+		s->stdin_fd = in[1];
+		in[1] = -1;
+		watch(s, 0, out[0], 0);
+		watch(s, 1, errp[0], 1);
+	}
+	out[0] = errp[0] = -1;
+	log_info("created container %s (init pid %d)", s->id, (int)s->pid);
+	r = reply_json(c, f, exit_json(s));
+out:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	return r;
+}
+
+int h_SHIM_START(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	int r;
+
+	if (!s->created)
+		return err_set(err, ESRCH, "container %s is not created yet", s->id);
+	r = container_start(s->rt_root, s->id, err);
+	if (r < 0)
+		return r;
+	s->started = true;
+	return reply_json(c, f, exit_json(s));
+}
+
+int h_SHIM_STATE(struct conn *c, struct frame *f, struct err *err)
+{
+	return reply_json(c, f, exit_json(shim_of(c)));
+}
+
+int h_SHIM_KILL(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	uint32_t sig = SIGTERM, all = 0;
+
+	p_get_u32(f->payload, f->len, TAG_SIGNAL, &sig, err);
+	p_get_u32(f->payload, f->len, TAG_ALL, &all, err);
+	if (sig == 0 || sig >= 65)
+		return err_set(err, EINVAL, "invalid signal %u", sig);
+	if (!s->created || s->exited)
+		return err_set(err, ESRCH, "container %s is not running", s->id);
+	if (container_kill(s->rt_root, s->id, (int)sig, all != 0, err) < 0)
+		return -err->code;
+	return reply_json(c, f, exit_json(s));
+}
+
+static struct waiter *add_waiter(struct waiter **list, struct conn *c, const struct frame *f)
+{
+	struct waiter *w = xzalloc(sizeof(*w));
+
+	w->c = c;
+	w->type = f->type;
+	w->id = f->id;
+	w->next = *list;
+	*list = w;
+	return w;
+}
+
+int h_SHIM_ATTACH(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+
+	if (s->finished) {
+		/* nothing more will come: the log has it all */
+		struct pbuf pb;
+		char *text = cJSON_PrintUnformatted(exit_json(s));
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_JSON, text);
+		conn_stream(c, f, &pb, true);
+		free(text);
+		return 0;
+	}
+	add_waiter(&s->attached, c, f);
+	return 0;
+}
+
+int h_SHIM_WRITE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	const uint8_t *data;
+	size_t len, off = 0;
+
+	if (p_get_bytes(f->payload, f->len, TAG_DATA, &data, &len, err) <= 0)
+		return err_set(err, EINVAL, "shim.write needs data");
+	if (s->stdin_fd < 0)
+		return err_set(err, EPIPE, "stdin of %s is closed", s->id);
+	while (off < len) {
+		ssize_t n = write(s->stdin_fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(err, "write to the stdin of %s", s->id);
+		off += (size_t)n;
+	}
+	return reply_json(c, f, cJSON_CreateObject());
+}
+
+int h_SHIM_CLOSE_STDIN(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+
+	if (s->stdin_fd >= 0) {
+		if (s->master >= 0 && write(s->stdin_fd, "\004", 1) < 0)
+			log_warn("send EOF to the pty");
+		close(s->stdin_fd);
+		s->stdin_fd = -1;
+	}
+	return reply_json(c, f, cJSON_CreateObject());
+}
+
+int h_SHIM_WAIT(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+
+	if (s->finished)
+		return reply_json(c, f, exit_json(s));
+	add_waiter(&s->waiters, c, f);
+	return 0;
+}
+
+static void quit(struct shim *s)
+{
+	s->quitting = true;
+	uv_stop(&s->loop);
+}
+
+int h_SHIM_DELETE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	uint32_t force = 0;
+
+	p_get_u32(f->payload, f->len, TAG_FORCE, &force, err);
+	if (s->created && !s->exited && !force)
+		return err_set(err, EBUSY, "container %s is running: kill it first or force",
+			       s->id);
+	if (s->created && container_delete(s->rt_root, s->id, force != 0, err) < 0)
+		return -err->code;
+	reply_json(c, f, exit_json(s));
+	quit(s);
+	return 0;
+}
+
+int h_SHIM_SHUTDOWN(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+
+	if (s->created && !s->finished)
+		return err_set(err, EBUSY, "container %s is still running", s->id);
+	reply_json(c, f, exit_json(s));
+	quit(s);
+	return 0;
+}
+
+int h_SHIM_RESIZE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	uint32_t rows = 0, cols = 0;
+	struct winsize ws = {0};
+
+	if (s->master < 0)
+		return err_set(err, ENOTTY, "container %s has no terminal", s->id);
+	p_get_u32(f->payload, f->len, TAG_ROWS, &rows, err);
+	p_get_u32(f->payload, f->len, TAG_COLS, &cols, err);
+	if (!rows || !cols || rows > 65535 || cols > 65535)
+		return err_set(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
+	ws.ws_row = (unsigned short)rows;
+	ws.ws_col = (unsigned short)cols;
+	if (ioctl(s->master, TIOCSWINSZ, &ws) < 0)
+		return err_sys(err, "resize the terminal");
+	return reply_json(c, f, cJSON_CreateObject());
+}
+
+static double cg_num(const char *base, const char *rel, const char *file)
+{
+	char dir[4096], buf[256];
+
+	snprintf(dir, sizeof(dir), "%s/%s", base, rel);
+	if (cg_read(dir, file, buf, sizeof(buf)) < 0)
+		return -1;
+	if (!strncmp(buf, "max", 3))
+		return -1;
+	return strtod(buf, NULL);
+}
+
+int h_SHIM_STATS(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	struct container_state st;
+	struct cgroup cg;
+	cJSON *o;
+	int r = state_read(s->rt_root, s->id, &st, err);
+
+	if (r < 0)
+		return r;
+	r = cgroup_open(&cg, st.cgroup_path, err);
+	state_free(&st);
+	if (r < 0)
+		return r;
+	o = cJSON_CreateObject();
+	if (cg.mode == CGROUP_MODE_V2) {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), CGROUP_ROOT "/%s", cg.path);
+		cJSON_AddNumberToObject(o, "memory_usage",
+					cg_num(CGROUP_ROOT, cg.path, "memory.current"));
+		cJSON_AddNumberToObject(o, "memory_limit",
+					cg_num(CGROUP_ROOT, cg.path, "memory.max"));
+		cJSON_AddNumberToObject(o, "pids", cg_num(CGROUP_ROOT, cg.path, "pids.current"));
+		cJSON_AddNumberToObject(o, "cpu_usage_ns",
+					(double)cg_keyed_value(dir, "cpu.stat", "usage_usec") *
+					    1000);
+	} else {
+		cJSON_AddNumberToObject(
+		    o, "memory_usage",
+		    cg_num(CGROUP_ROOT "/memory", cg.path, "memory.usage_in_bytes"));
+		cJSON_AddNumberToObject(
+		    o, "memory_limit",
+		    cg_num(CGROUP_ROOT "/memory", cg.path, "memory.limit_in_bytes"));
+		cJSON_AddNumberToObject(o, "pids",
+					cg_num(CGROUP_ROOT "/pids", cg.path, "pids.current"));
+		cJSON_AddNumberToObject(o, "cpu_usage_ns",
+					cg_num(CGROUP_ROOT "/cpuacct", cg.path, "cpuacct.usage"));
+	}
+	cgroup_close(&cg);
+	return reply_json(c, f, o);
+}
+
+static void drop_conn(struct waiter **list, struct conn *c)
+{
+	for (struct waiter **pp = list; *pp;) {
+		if ((*pp)->c == c) {
+			struct waiter *w = *pp;
+
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &(*pp)->next;
+		}
+	}
+}
+
+static void conn_closed(struct conn *c)
+{
+	struct shim *s = shim_of(c);
+
+	/* a detaching client never stops the container */
+	drop_conn(&s->attached, c);
+	drop_conn(&s->waiters, c);
+}
+
+static void on_sigterm(uv_signal_t *h, int signum)
+{
+	struct shim *s = h->data;
+
+	/* only once the container has ended and its output is logged */
+	if (!s->created || s->finished)
+		quit(s);
+}
+
+/* ---- start-up ---- */
+
+struct opts {
+	bool foreground;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: berth-shim --id ID --bundle DIR --state-dir DIR [--log-path FILE]\n"
+		     "                  [--log-max-size BYTES] [--log-max-files N] [--foreground]\n"
+		     "\n"
+		     "The per-container monitor; see berth-shim(8).\n");
+}
+
+static int parse(struct shim *s, struct opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"id", required_argument, NULL, 'i'},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"log-path", required_argument, NULL, 'l'},
+	    {"log-max-size", required_argument, NULL, 'm'},
+	    {"log-max-files", required_argument, NULL, 'n'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	s->log_max_size = 10u * 1024 * 1024;
+	s->log_max_files = 3;
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			s->id = optarg;
+			break;
+		case 'b':
+			s->bundle = optarg;
+			break;
+		case 's':
+			s->state_dir = optarg;
+			break;
+		case 'l':
+			s->log_path = optarg;
+			break;
+		case 'm':
+			s->log_max_size = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			s->log_max_files = atoi(optarg);
+			if (s->log_max_files < 1 || s->log_max_files > 100) {
+				fprintf(stderr, "berth-shim: --log-max-files must be 1..100\n");
+				return 2;
+			}
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!s->id || !s->bundle || !s->state_dir || s->state_dir[0] != '/') {
+		fprintf(stderr,
+			"berth-shim: --id, --bundle and an absolute --state-dir are required\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* Detach: the caller gets the shim's pid once its socket answers, or the error. */
+static int detach(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+	char buf[512];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf) - 1);
+		waitpid(pid, NULL, 0);
+		if (n <= 0) {
+			fprintf(stderr, "berth-shim: the shim died while starting\n");
+			_exit(1);
+		}
+		buf[n] = '\0';
+		if (buf[0] == 'E') {
+			fprintf(stderr, "berth-shim: %s\n", buf + 1);
+			_exit(1);
+		}
+		printf("%s\n", buf + 1);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(p[0]);
+	setsid();
+	if (fork() > 0)
+		_exit(0);
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void ready(int fd, const char *msg)
+{
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			log_warn("report readiness");
+		close(fd);
+	}
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct shim s = {0};
+	struct opts o = {0};
+	struct err err = ERR_INIT;
+	static struct server_ops ops = {
+	    .name = "berth-shim",
+	    .role = ROLE_SHIM,
+	    .accept_roles = ROLE_CONTAINERD | ROLE_CLIENT,
+	    .table = shim_table,
+	};
+	cleanup_free char *sock = NULL, *pidfile = NULL, *pid = NULL;
+	int ready_fd = -1, nul, rc;
+
+	setproctitle_init(argc, argv, envp);
+	rc = parse(&s, &o, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (!o.foreground && detach(&ready_fd) < 0) {
+		perror("berth-shim: detach");
+		return 1;
+	}
+	log_init("berth-shim", o.foreground, LOG_LEVEL_INFO);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	setproctitle("%.12s", s.id);
+	if (!o.foreground && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		close(nul);
+	}
+	ops.conn_closed = conn_closed;
+	s.stdin_fd = s.master = -1;
+	s.rt_root = xasprintf("%s/rt", s.state_dir);
+	if (!s.log_path)
+		s.log_path = xasprintf("%s/%s-json.log", s.state_dir, s.id);
+	if (mkdir_secure(s.state_dir, 0700, &err) < 0 ||
+	    logfile_open(&s.log, s.log_path, s.log_max_size, s.log_max_files, &err) < 0)
+		goto fail;
+	sock = xasprintf("%s/shim.sock", s.state_dir);
+	pidfile = xasprintf("%s/shim.pid", s.state_dir);
+	uv_loop_init(&s.loop);
+	server_init(&s.srv, &s.loop, &ops, &s);
+	if (server_listen(&s.srv, sock, 0, &err) < 0 || chmod(sock, 0600) < 0)
+		goto fail;
+	pid = xasprintf("%d", (int)getpid());
+	if (atomic_write_file(pidfile, pid, strlen(pid), 0644, &err) < 0 ||
+	    server_start(&s.srv, &err) < 0)
+		goto fail;
+	uv_signal_init(&s.loop, &s.sigchld);
+	uv_signal_init(&s.loop, &s.sigterm);
+	s.sigchld.data = s.sigterm.data = &s;
+	uv_signal_start(&s.sigchld, on_sigchld, SIGCHLD);
+	uv_signal_start(&s.sigterm, on_sigterm, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	{
+		char msg[32];
+
+		snprintf(msg, sizeof(msg), "O%d", (int)getpid());
+		ready(ready_fd, msg);
+	}
+	uv_run(&s.loop, UV_RUN_DEFAULT);
+	server_stop(&s.srv);
+	logfile_close(&s.log);
+	unlink(pidfile);
+	log_info("shim for %s exits", s.id);
+	return 0;
+fail : {
+	char *msg = xasprintf("E%s", err_msg(&err));
+
+	if (ready_fd >= 0)
+		ready(ready_fd, msg);
+	else
+		log_error("%s", err_msg(&err));
+	free(msg);
+	return 1;
+}
+}
