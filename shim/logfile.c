@@ -94,9 +94,19 @@ static void record(struct logfile *l, int stream, const char *p, size_t n, const
 	o = l->out + l->outlen;
 	memcpy(o, "{\"log\":\"", 8);
 	o += 8;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
+	for (size_t i = 0; i < n;) {
+		unsigned char c;
+		size_t run = i;
 
+		/* copy plain runs at once; escape the rest */
+		while (run < n && (unsigned char)p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+			run++;
+		memcpy(o, p + i, run - i);
+		o += run - i;
+		if (run == n)
+			break;
+		c = (unsigned char)p[run];
+		i = run + 1;
 		if (c == '"' || c == '\\') {
 			*o++ = '\\';
 			*o++ = (char)c;
@@ -109,13 +119,11 @@ static void record(struct logfile *l, int stream, const char *p, size_t n, const
 		} else if (c == '\r') {
 			*o++ = '\\';
 			*o++ = 'r';
-		} else if (c < 0x20) {
+		} else {
 			memcpy(o, "\\u00", 4);
 			o[4] = hex[c >> 4];
 			o[5] = hex[c & 15];
 			o += 6;
-		} else {
-			*o++ = (char)c;
 		}
 	}
 	o += sprintf(o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream ? "stderr" : "stdout",
@@ -163,7 +171,7 @@ void logfile_write(struct logfile *l, int stream, const char *buf, size_t len)
 		buf += take;
 		len -= take;
 	}
-	if (l->outlen >= 65536)
+	if (l->outlen >= 256 * 1024)
 		write_out(l);
 }
 

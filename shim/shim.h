@@ -42,6 +42,7 @@ struct shim {
 	struct logfile log;
 	struct waiter *waiters;	 /* WAIT requests */
 	struct waiter *attached; /* ATTACH streams */
+	char readbuf[64 * 1024];
 };
 
 extern const struct dispatch_entry shim_table[];
