@@ -25,6 +25,22 @@ struct pipe_src {
 	struct shim *shim;
 };
 
+/* An exec: a helper process running container_exec, its output streamed to one client. */
+struct exec_proc {
+	struct shim *shim;
+	pid_t pid;
+	struct conn *c; /* NULL once the client is gone */
+	uint16_t type;
+	uint32_t id;
+	int fds[2];
+	bool open[2];
+	uv_poll_t poll[2];
+	bool exited;
+	int code;
+	int code_refs; /* poll handles still to close */
+	struct exec_proc *next;
+};
+
 /* The shim's one context. */
 struct shim {
 	char *id, *bundle, *state_dir, *rt_root, *log_path;
@@ -42,6 +58,7 @@ struct shim {
 	struct logfile log;
 	struct waiter *waiters;	 /* WAIT requests */
 	struct waiter *attached; /* ATTACH streams */
+	struct exec_proc *execs;
 	char readbuf[64 * 1024];
 };
 

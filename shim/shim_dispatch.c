@@ -15,6 +15,7 @@ int h_SHIM_DELETE(struct conn *c, struct frame *f, struct err *err);
 int h_SHIM_SHUTDOWN(struct conn *c, struct frame *f, struct err *err);
 int h_SHIM_RESIZE(struct conn *c, struct frame *f, struct err *err);
 int h_SHIM_STATS(struct conn *c, struct frame *f, struct err *err);
+int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err);
 
 #define OWN_ANY DISPATCH_SKIP
 #define OWN_CONTAINERD DISPATCH_SKIP

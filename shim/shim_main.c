@@ -181,6 +181,143 @@ static void finish(struct shim *s)
 	end_waiters(s, &s->attached, true);
 }
 
+/* ---- exec ---- */
+
+int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err);
+
+static void exec_free(uv_handle_t *h)
+{
+	struct exec_proc *e = h->data;
+
+	/* both poll handles share the struct: free it after the second closes */
+	if (--e->code_refs > 0)
+		return;
+	free(e);
+}
+
+static void exec_done(struct exec_proc *e)
+{
+	struct shim *s = e->shim;
+	struct exec_proc **pp;
+
+	if (!e->exited || e->open[0] || e->open[1])
+		return;
+	if (e->c) {
+		struct frame req = {.type = e->type, .id = e->id};
+		struct pbuf pb;
+		char json[64];
+
+		snprintf(json, sizeof(json), "{\"exit_code\":%d}", e->code);
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_JSON, json);
+		conn_stream(e->c, &req, &pb, true);
+	}
+	for (pp = &s->execs; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	for (int i = 0; i < 2; i++) {
+		close(e->fds[i]);
+		uv_close((uv_handle_t *)&e->poll[i], exec_free);
+	}
+}
+
+static void on_exec_output(uv_poll_t *p, int status, int events)
+{
+	struct exec_proc *e = p->data;
+	int k = p == &e->poll[0] ? 0 : 1;
+	char buf[16384];
+	ssize_t n = read(e->fds[k], buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		uv_poll_stop(p);
+		e->open[k] = false;
+		exec_done(e);
+		return;
+	}
+	if (e->c) {
+		struct frame req = {.type = e->type, .id = e->id};
+		struct pbuf pb;
+
+		pb_init(&pb);
+		pb_put_u32(&pb, TAG_STREAM, (uint32_t)k + 1);
+		pb_put_bytes(&pb, TAG_DATA, buf, (size_t)n);
+		conn_stream(e->c, &req, &pb, false);
+	}
+}
+
+int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	cleanup_free char *text = NULL;
+	cleanup_cjson cJSON *doc = NULL;
+	struct spec_process proc;
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct exec_proc *e;
+	pid_t pid;
+	int r;
+
+	if (!s->started || s->exited)
+		return err_set(err, ESRCH, "container %s is not running", s->id);
+	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(doc = cJSON_Parse(text)))
+		return err_set(err, EINVAL, "shim.exec needs the process as JSON");
+	r = spec_parse_process(&proc, doc, err);
+	if (r < 0)
+		return err_wrap(err, "exec process");
+	if (proc.terminal) {
+		spec_process_free(&proc);
+		return err_set(err, ENOTSUP,
+			       "exec with a terminal is not supported by the shim yet");
+	}
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		spec_process_free(&proc);
+		return err_sys(err, "pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		spec_process_free(&proc);
+		return err_sys(err, "fork");
+	}
+	if (pid == 0) {
+		/* the helper: the exec's stdio, then the runtime core does the rest */
+		struct err e2 = ERR_INIT;
+		int code = 126, nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		dup2(nul, 0);
+		dup2(out[1], 1);
+		dup2(errp[1], 2);
+		if (container_exec(s->rt_root, s->id, &proc, false, NULL, &code, &e2) < 0)
+			dprintf(2, "berth-shim: exec: %s\n", err_msg(&e2));
+		_exit(code);
+	}
+	spec_process_free(&proc);
+	close(out[1]);
+	close(errp[1]);
+	e = xzalloc(sizeof(*e));
+	e->shim = s;
+	e->pid = pid;
+	e->c = c;
+	e->type = f->type;
+	e->id = f->id;
+	e->fds[0] = out[0];
+	e->fds[1] = errp[0];
+	e->code_refs = 2;
+	for (int i = 0; i < 2; i++) {
+		e->open[i] = true;
+		fcntl(e->fds[i], F_SETFL, fcntl(e->fds[i], F_GETFL) | O_NONBLOCK);
+		uv_poll_init(&s->loop, &e->poll[i], e->fds[i]);
+		e->poll[i].data = e;
+		uv_poll_start(&e->poll[i], UV_READABLE | UV_DISCONNECT, on_exec_output);
+	}
+	e->next = s->execs;
+	s->execs = e;
+	return 0;
+}
+
 static void on_sigchld(uv_signal_t *h, int signum)
 {
 	struct shim *s = h->data;
@@ -192,6 +329,14 @@ static void on_sigchld(uv_signal_t *h, int signum)
 		struct container_state st;
 		struct err err = ERR_INIT;
 
+		for (struct exec_proc *e = s->execs; e; e = e->next)
+			if (e->pid == pid) {
+				e->exited = true;
+				e->code = WIFEXITED(status) ? WEXITSTATUS(status)
+							    : 128 + WTERMSIG(status);
+				exec_done(e);
+				break;
+			}
 		if (pid != s->pid)
 			continue;
 		s->exited = true;
@@ -518,6 +663,10 @@ static void drop_conn(struct waiter **list, struct conn *c)
 static void conn_closed(struct conn *c)
 {
 	struct shim *s = shim_of(c);
+
+	for (struct exec_proc *e = s->execs; e; e = e->next)
+		if (e->c == c)
+			e->c = NULL;
 
 	/* a detaching client never stops the container */
 	drop_conn(&s->attached, c);

@@ -410,3 +410,28 @@ PY
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"invalid container id '../evil'"* ]]
 }
+
+@test "berth-init as pid 1 reaps orphans and forwards signals" {
+	args '["sh", "-c", "sh -c \"sleep 0.1 &\"; exec sleep 100"]'
+	rt run -d -b "$B" "$ID-noinit"
+	sleep 0.5
+	run rt exec "$ID-noinit" sh -c 'cat /proc/[0-9]*/status | grep -c "^State:.*Z"'
+	[ "$output" = 1 ] # sleep as pid 1 never reaps: a zombie
+	rt delete --force "$ID-noinit"
+	edit "c['mounts'].append({'destination': '/berth-init', 'type': 'bind', 'source': '$BUILD/berth-init', 'options': ['bind', 'ro']})" \
+		'c["process"]["args"] = ["/berth-init"] + c["process"]["args"]'
+	rt run --keep -b "$B" "$ID" &
+	runner=$!
+	track_pid $runner
+	sleep 0.5
+	run rt exec "$ID" sh -c 'cat /proc/[0-9]*/status | grep -c "^State:.*Z"; cat /proc/1/cmdline | tr "\0" " "'
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" == "/berth-init sh -c"* ]]
+	# TERM reaches sleep through the init (sleep as pid 1 would ignore it)
+	rt kill "$ID" TERM
+	rc=0
+	wait $runner || rc=$?
+	[ "$rc" -eq 143 ]
+	rt delete "$ID"
+	assert_clean "$ID"
+}

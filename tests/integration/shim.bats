@@ -2,6 +2,7 @@
 # berth-shim: a detached monitor that keeps stdio, logs, attach and the exit status.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 SHIM="$BUILD/berth-shim"
 CTL="$SRC/tests/integration/shimctl.py"
@@ -193,4 +194,26 @@ PY
 	[ $((total - lines * overhead - 2 * newlines)) -eq 1073741824 ]
 	[ "$(field "$(ctl state)" log_dropped)" = 0 ]
 	rm -f "$D/$ID-json.log"
+}
+
+@test "exec through the shim: same pid namespace, its own output stream and exit code" {
+	args '["sleep", "100"]'
+	shim_start >/dev/null
+	ctl create >/dev/null
+	ctl start >/dev/null
+	pid=$(field "$(ctl state)" pid)
+	run ctl exec sh -c 'readlink /proc/self/ns/pid; echo to-stderr >&2; exit 5'
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"$(readlink /proc/$pid/ns/pid)"* ]]
+	[[ "$output" == *"to-stderr"* ]]
+	run -127 ctl exec /no/such/thing
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"No such file or directory"* ]]
+	# exec output is not the container's log
+	! grep -q to-stderr "$D/$ID-json.log"
+	ctl kill 9 >/dev/null
+	ctl wait >/dev/null
+	run ctl exec true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not running"* ]]
 }
