@@ -16,6 +16,7 @@
 
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "imaged.h"
 #include "import.h"
@@ -120,18 +121,6 @@ static int apply_change(cJSON *cfg, const char *change, struct err *err)
 	return 0;
 }
 
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 void import_run(const struct store *s, int fd, int out, void *arg)
 {
 	const struct import_args *ia = arg;
@@ -141,7 +130,9 @@ void import_run(const struct store *s, int fd, int out, void *arg)
 	char mand[DIGEST_STR_LEN + 1];
 	cleanup_cjson cJSON *config = cJSON_CreateObject(), *manifest = cJSON_CreateObject();
 	cleanup_cjson cJSON *result = cJSON_CreateObject();
-	cleanup_free char *created = now_rfc3339(), *tmp = NULL, *fs = NULL, *blob = NULL;
+	char stamp[RFC3339_LEN];
+	const char *created = rfc3339_now(stamp);
+	cleanup_free char *tmp = NULL, *fs = NULL, *blob = NULL;
 	cleanup_free char *cfgtext = NULL, *mantext = NULL, *snap = NULL;
 	const char *names[1] = {ia->name[0] ? ia->name : NULL};
 	cJSON *cc, *h, *desc, *arr;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,27 @@ uint64_t cg_keyed_value(const char *dir, const char *file, const char *key)
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
 			return strtoull(line + klen + 1, NULL, 10);
 		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int cg_kill_procs(const char *dir, int sig, struct err *err)
+{
+	char buf[65536];
+
+	if (cg_read(dir, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return errno == ENOENT ? 0 : err_sys(err, "read %s/cgroup.procs", dir);
+	for (char *p = buf; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
+			return err_sys(err, "kill %ld", pid);
+		p = end;
+		while (*p == '\n')
+			p++;
 	}
 	return 0;
 }

@@ -66,6 +66,8 @@ int cg_mkdir_p(const char *base, const char *path,
 int cg_rmdir(const char *dir, struct err *err);
 /* Read an int64 member of a resources object; 0 absent, 1 found, <0 not a number. */
 int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, struct err *err);
+/* Send sig to every pid listed in dir/cgroup.procs (a missing file is an empty cgroup). */
+int cg_kill_procs(const char *dir, int sig, struct err *err);
 /* Parse "oom_kill N" style lines. */
 uint64_t cg_keyed_value(const char *dir, const char *file, const char *key);
 

@@ -312,23 +312,8 @@ static bool v1_populated(struct cgroup *cg)
 static int v1_kill_all(struct cgroup *cg, int sig, struct err *err)
 {
 	cleanup_free char *dir = member_dir(cg);
-	char buf[65536];
 
-	if (cg_read(dir, "cgroup.procs", buf, sizeof(buf)) < 0)
-		return errno == ENOENT ? 0 : err_sys(err, "read %s/cgroup.procs", dir);
-	for (char *p = buf; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
-			return err_sys(err, "kill %ld", pid);
-		p = end;
-		while (*p == '\n')
-			p++;
-	}
-	return 0;
+	return cg_kill_procs(dir, sig, err);
 }
 
 static int v1_destroy(struct cgroup *cg, struct err *err)

@@ -161,26 +161,12 @@ static bool v2_populated(struct cgroup *cg)
 static int v2_kill_all(struct cgroup *cg, int sig, struct err *err)
 {
 	cleanup_free char *dir = v2_dir(cg);
-	char buf[65536];
 
+	/* cgroup.kill (5.14) gets every process at once, forks included */
 	if (sig == SIGKILL && cg_write(dir, "cgroup.kill", "1", err) == 0)
 		return 0;
 	err_clear(err);
-	if (cg_read(dir, "cgroup.procs", buf, sizeof(buf)) < 0)
-		return 0;
-	for (char *p = buf; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
-			return err_sys(err, "kill %ld", pid);
-		p = end;
-		while (*p == '\n')
-			p++;
-	}
-	return 0;
+	return cg_kill_procs(dir, sig, err);
 }
 
 static int v2_destroy(struct cgroup *cg, struct err *err)

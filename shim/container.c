@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/clock.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "spawn.h"
@@ -51,18 +52,6 @@ static int write_id_maps(pid_t pid, const struct spec *s, struct err *err)
 			return err_wrap(err, "write linux.%s", k ? "gidMappings" : "uidMappings");
 	}
 	return 0;
-}
-
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
 static void rmrf_state(const char *dir)
@@ -130,7 +119,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	struct spawn_args a = {0};
 	cleanup_free char *cgpath = NULL, *fifo = NULL;
 	struct container_state st = {0};
-	char tag;
+	char tag, stamp[RFC3339_LEN];
 	int r;
 
 	r = check_id(o->id, err);
@@ -222,7 +211,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	st.cgroup_path = cgpath;
 	st.pid = c->pid;
 	st.start_time = proc_start_time(c->pid);
-	st.created = now_rfc3339();
+	st.created = xstrdup(rfc3339_now(stamp));
 	{
 		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(c->spec.doc, "annotations");
 
@@ -445,17 +434,24 @@ int container_delete(const char *root, const char *id, bool force, struct err *e
 	return r;
 }
 
-int container_wait(const char *root, const char *id, pid_t pid, struct exit_status *es,
-		   struct err *err)
+int container_cgroup(const char *root, const char *id, struct cgroup *cg, struct err *err)
 {
 	struct container_state st;
-	struct cgroup cg;
 	int r = state_read(root, id, &st, err);
 
 	if (r < 0)
 		return r;
-	r = cgroup_open(&cg, st.cgroup_path, err);
+	r = cgroup_open(cg, st.cgroup_path, err);
 	state_free(&st);
+	return r;
+}
+
+int container_wait(const char *root, const char *id, pid_t pid, struct exit_status *es,
+		   struct err *err)
+{
+	struct cgroup cg;
+	int r = container_cgroup(root, id, &cg, err);
+
 	if (r < 0)
 		return r;
 	r = reap(root, id, pid, &cg, es, err);

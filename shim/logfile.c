@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "logfile.h"
 
@@ -131,22 +132,11 @@ static void record(struct logfile *l, int stream, const char *p, size_t n, const
 	l->outlen = (size_t)(o - l->out);
 }
 
-static void now_stamp(char buf[48])
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, 48, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + 19, 29, ".%09ldZ", ts.tv_nsec);
-}
-
 void logfile_write(struct logfile *l, int stream, const char *buf, size_t len)
 {
-	char stamp[48];
+	char stamp[RFC3339_LEN];
 
-	now_stamp(stamp);
+	rfc3339_now(stamp);
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t take = nl ? (size_t)(nl - buf) + 1 : len;
@@ -178,9 +168,9 @@ void logfile_write(struct logfile *l, int stream, const char *buf, size_t len)
 void logfile_flush(struct logfile *l, bool final)
 {
 	if (final) {
-		char stamp[48];
+		char stamp[RFC3339_LEN];
 
-		now_stamp(stamp);
+		rfc3339_now(stamp);
 		for (int s = 0; s < 2; s++)
 			if (l->linelen[s]) {
 				record(l, s, l->line[s], l->linelen[s], stamp);

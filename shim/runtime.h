@@ -84,6 +84,9 @@ int container_state_json(const char *root, const char *id, char **out, struct er
 int container_exec(const char *root, const char *id, struct spec_process *p, bool detach,
 		   const char *pid_file, int *exit_code, struct err *err);
 
+/* Open the cgroup a container was created in (from its state). */
+int container_cgroup(const char *root, const char *id, struct cgroup *cg, struct err *err);
+
 /* State files. */
 char *state_dir(const char *root, const char *id);
 int state_write(const char *root, const struct container_state *st, struct err *err);

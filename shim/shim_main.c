@@ -326,8 +326,8 @@ static void on_sigchld(uv_signal_t *h, int signum)
 
 	/* a subreaper: every orphan of the container ends up here */
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct container_state st;
 		struct err err = ERR_INIT;
+		struct cgroup cg;
 
 		for (struct exec_proc *e = s->execs; e; e = e->next)
 			if (e->pid == pid) {
@@ -346,14 +346,9 @@ static void on_sigchld(uv_signal_t *h, int signum)
 			s->es.signal = WTERMSIG(status);
 			s->es.code = 128 + s->es.signal;
 		}
-		if (state_read(s->rt_root, s->id, &st, &err) == 0) {
-			struct cgroup cg;
-
-			if (cgroup_open(&cg, st.cgroup_path, &err) == 0)
-				s->es.oom_killed = cg.ops->oom_kills(&cg) > 0;
-			cgroup_close(&cg);
-			state_free(&st);
-		}
+		if (container_cgroup(s->rt_root, s->id, &cg, &err) == 0)
+			s->es.oom_killed = cg.ops->oom_kills(&cg) > 0;
+		cgroup_close(&cg);
 		err_clear(&err);
 		finish(s);
 	}
@@ -606,15 +601,10 @@ static double cg_num(const char *base, const char *rel, const char *file)
 int h_SHIM_STATS(struct conn *c, struct frame *f, struct err *err)
 {
 	struct shim *s = shim_of(c);
-	struct container_state st;
 	struct cgroup cg;
 	cJSON *o;
-	int r = state_read(s->rt_root, s->id, &st, err);
+	int r = container_cgroup(s->rt_root, s->id, &cg, err);
 
-	if (r < 0)
-		return r;
-	r = cgroup_open(&cg, st.cgroup_path, err);
-	state_free(&st);
 	if (r < 0)
 		return r;
 	o = cJSON_CreateObject();

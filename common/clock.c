@@ -1,0 +1,18 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "clock.h"
+
+char *rfc3339_now(char buf[RFC3339_LEN])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + 19, RFC3339_LEN - 19, ".%09ldZ", ts.tv_nsec);
+	return buf;
+}
