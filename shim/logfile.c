@@ -82,6 +82,30 @@ static void write_out(struct logfile *l)
 	l->outlen = 0;
 }
 
+/*
+ * Length of the run at p (at most n bytes) that needs no escaping: no
+ * control character, no '"' and no '\\'. Eight bytes at a time (SWAR).
+ */
+static size_t plain_run(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, q, b;
+
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		/* a byte below 0x20, or equal to '"' or '\\', sets its high bit here */
+		if (((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & highs)
+			break;
+	}
+	while (i < n && (unsigned char)p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 /* Append one record: {"log":"<escaped>","stream":"stdout","time":"..."} */
 static void record(struct logfile *l, int stream, const char *p, size_t n, const char *stamp)
 {
@@ -97,11 +121,9 @@ static void record(struct logfile *l, int stream, const char *p, size_t n, const
 	o += 8;
 	for (size_t i = 0; i < n;) {
 		unsigned char c;
-		size_t run = i;
+		size_t run = i + plain_run(p + i, n - i);
 
 		/* copy plain runs at once; escape the rest */
-		while (run < n && (unsigned char)p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
-			run++;
 		memcpy(o, p + i, run - i);
 		o += run - i;
 		if (run == n)

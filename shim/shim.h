@@ -22,6 +22,7 @@ struct pipe_src {
 	int stream; /* 0 stdout, 1 stderr */
 	bool open;
 	uv_poll_t poll;
+	uv_timer_t batch; /* a chatty container is read in batches, not per write */
 	struct shim *shim;
 };
 

@@ -90,19 +90,42 @@ static void fan_out(struct shim *s, int stream, const char *buf, size_t len)
 
 static void finish(struct shim *s);
 
+static void on_output(uv_poll_t *p, int status, int events);
+
+/* Resume reading after a short pause (see below). */
+static void on_batch(uv_timer_t *t)
+{
+	struct pipe_src *src = t->data;
+
+	if (src->open)
+		uv_poll_start(&src->poll, UV_READABLE | UV_DISCONNECT, on_output);
+}
+
 static void on_output(uv_poll_t *p, int status, int events)
 {
 	struct pipe_src *src = p->data;
 	struct shim *s = src->shim;
 	char *buf = s->readbuf;
+	size_t got = 0;
 
 	for (int i = 0; i < 16; i++) {
 		ssize_t n = read(src->fd, buf, sizeof(s->readbuf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && errno == EAGAIN) {
+			/*
+			 * Drained: let the (1 MiB) pipe fill for a millisecond before
+			 * the next read, instead of waking for every small write of a
+			 * chatty container. At most 1 ms of latency for attach.
+			 */
+			if (got > 0) {
+				uv_poll_stop(&src->poll);
+				uv_timer_start(&src->batch, on_batch, 1, 0);
+			}
+			logfile_flush(&s->log, false);
 			return;
+		}
 		if (n <= 0) {
 			/* EOF (EIO from a pty whose other side is gone) */
 			uv_poll_stop(&src->poll);
@@ -113,6 +136,7 @@ static void on_output(uv_poll_t *p, int status, int events)
 		}
 		logfile_write(&s->log, src->stream, buf, (size_t)n);
 		fan_out(s, src->stream, buf, (size_t)n);
+		got += (size_t)n;
 	}
 	logfile_flush(&s->log, false);
 }
@@ -129,7 +153,8 @@ static void watch(struct shim *s, int k, int fd, int stream)
 	/* a deeper pipe: fewer wakeups for a chatty container */
 	fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	uv_poll_init(&s->loop, &src->poll, fd);
-	src->poll.data = src;
+	uv_timer_init(&s->loop, &src->batch);
+	src->poll.data = src->batch.data = src;
 	uv_poll_start(&src->poll, UV_READABLE | UV_DISCONNECT, on_output);
 }
 
