@@ -122,7 +122,15 @@ static int do_mount(int rootfd, const struct spec_mount *m, struct cgroup *cg, s
 		}
 	}
 propagation:
-	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+	if (!m->propagation)
+		return 0;
+	/* the fd still names what is under the new mount: reopen it first */
+	close(tfd);
+	tfd = open_in_root(rootfd, m->dest, O_PATH, 0, err);
+	if (tfd < 0)
+		return err_wrap(err, "set propagation of %s", m->dest);
+	fdpath(target, tfd);
+	if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return err_sys(err, "set propagation of %s", m->dest);
 	return 0;
 }
