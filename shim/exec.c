@@ -94,7 +94,7 @@ static void __attribute__((noreturn)) exec_child(struct exec_args *a)
 static void __attribute__((noreturn)) join_child(struct exec_args *a)
 {
 	struct err err = ERR_INIT;
-	int fds[NS_COUNT];
+	int fds[NS_COUNT], master = -1;
 	pid_t pid;
 	int status;
 	char msg[32];
@@ -128,6 +128,9 @@ static void __attribute__((noreturn)) join_child(struct exec_args *a)
 		}
 		close(fds[k]);
 	}
+	/* a terminal from the container's own /dev/ptmx, so tty(1) names it inside */
+	if (a->p->terminal && pty_open(&master, &a->slave, NULL, &err) < 0)
+		fail(a->sync, &err, 126);
 	pid = fork();
 	if (pid < 0) {
 		err_sys(&err, "fork");
@@ -138,6 +141,13 @@ static void __attribute__((noreturn)) join_child(struct exec_args *a)
 	snprintf(msg, sizeof(msg), "P%d", (int)pid);
 	send(a->sync, msg, strlen(msg), MSG_NOSIGNAL);
 	close(a->sync);
+	if (master >= 0) {
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+		close(a->slave);
+		if (pidfd >= 0)
+			pty_proxy(master, pidfd, &err);
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(126);
@@ -169,10 +179,7 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 	r = cgroup_open(&cg, st.cgroup_path, err);
 	if (r < 0)
 		goto out;
-	if (p->terminal && (r = pty_open(&master, &a.slave, NULL, err)) < 0)
-		goto out;
-	if (!p->terminal)
-		a.slave = -1;
+	a.slave = -1; /* a terminal is made inside the container by the relay */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
 		r = err_sys(err, "socketpair");
 		goto out;
@@ -218,14 +225,6 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 		int n = snprintf(buf, sizeof(buf), "%d", (int)proc);
 
 		r = atomic_write_file(pid_file, buf, (size_t)n, 0644, err);
-	}
-	if (master >= 0 && r == 0 && !detach) {
-		int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-
-		if (pidfd >= 0) {
-			pty_proxy(master, pidfd, err);
-			close(pidfd);
-		}
 	}
 	if (detach && r == 0) {
 		/* the relay exits when the process does; nobody waits for it but init */

@@ -34,6 +34,7 @@ struct exec_proc {
 	uint16_t type;
 	uint32_t id;
 	int fds[2];
+	int stdin_fd; /* our end of the exec's stdin */
 	bool open[2];
 	uv_poll_t poll[2];
 	bool exited;

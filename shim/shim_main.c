@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,6 +243,8 @@ static void exec_done(struct exec_proc *e)
 			*pp = e->next;
 			break;
 		}
+	if (e->stdin_fd >= 0)
+		close(e->stdin_fd);
 	for (int i = 0; i < 2; i++) {
 		close(e->fds[i]);
 		uv_close((uv_handle_t *)&e->poll[i], exec_free);
@@ -280,7 +283,7 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	cleanup_free char *text = NULL;
 	cleanup_cjson cJSON *doc = NULL;
 	struct spec_process proc;
-	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct exec_proc *e;
 	pid_t pid;
 	int r;
@@ -292,12 +295,8 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	r = spec_parse_process(&proc, doc, err);
 	if (r < 0)
 		return err_wrap(err, "exec process");
-	if (proc.terminal) {
-		spec_process_free(&proc);
-		return err_set(err, ENOTSUP,
-			       "exec with a terminal is not supported by the shim yet");
-	}
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	/* with a terminal the helper runs the pty and copies it to these pipes */
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		spec_process_free(&proc);
 		return err_sys(err, "pipe");
 	}
@@ -309,20 +308,27 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	if (pid == 0) {
 		/* the helper: the exec's stdio, then the runtime core does the rest */
 		struct err e2 = ERR_INIT;
-		int code = 126, nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int code = 126;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		dup2(nul, 0);
+		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(errp[1], 2);
+		/* libuv's handlers write to the loop's pipe: not ours any more */
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* nothing else of the shim: no write end may keep a stdin from its EOF */
+		syscall(SYS_close_range, 3, ~0U, 0);
 		if (container_exec(s->rt_root, s->id, &proc, false, NULL, &code, &e2) < 0)
 			dprintf(2, "berth-shim: exec: %s\n", err_msg(&e2));
 		_exit(code);
 	}
 	spec_process_free(&proc);
+	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
 	e = xzalloc(sizeof(*e));
+	e->stdin_fd = in[1];
 	e->shim = s;
 	e->pid = pid;
 	e->c = c;
@@ -514,18 +520,36 @@ int h_SHIM_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+/* The stdin a WRITE or CLOSE_STDIN is for: the init's, or an exec's (TAG_PID = its request id). */
+static int *stdin_of(struct conn *c, const struct frame *f, struct err *err)
+{
+	struct shim *s = shim_of(c);
+	uint32_t exec_id = 0;
+
+	if (p_get_u32(f->payload, f->len, TAG_PID, &exec_id, err) <= 0)
+		return &s->stdin_fd;
+	for (struct exec_proc *e = s->execs; e; e = e->next)
+		if (e->c == c && e->id == exec_id)
+			return &e->stdin_fd;
+	err_set(err, ESRCH, "no exec %u on this connection", exec_id);
+	return NULL;
+}
+
 int h_SHIM_WRITE(struct conn *c, struct frame *f, struct err *err)
 {
 	struct shim *s = shim_of(c);
 	const uint8_t *data;
 	size_t len, off = 0;
+	int *fd = stdin_of(c, f, err);
 
+	if (!fd)
+		return -err->code;
 	if (p_get_bytes(f->payload, f->len, TAG_DATA, &data, &len, err) <= 0)
 		return err_set(err, EINVAL, "shim.write needs data");
-	if (s->stdin_fd < 0)
+	if (*fd < 0)
 		return err_set(err, EPIPE, "stdin of %s is closed", s->id);
 	while (off < len) {
-		ssize_t n = write(s->stdin_fd, data + off, len - off);
+		ssize_t n = write(*fd, data + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -539,12 +563,15 @@ int h_SHIM_WRITE(struct conn *c, struct frame *f, struct err *err)
 int h_SHIM_CLOSE_STDIN(struct conn *c, struct frame *f, struct err *err)
 {
 	struct shim *s = shim_of(c);
+	int *fd = stdin_of(c, f, err);
 
-	if (s->stdin_fd >= 0) {
-		if (s->master >= 0 && write(s->stdin_fd, "\004", 1) < 0)
+	if (!fd)
+		return -err->code;
+	if (*fd >= 0) {
+		if (fd == &s->stdin_fd && s->master >= 0 && write(*fd, "\004", 1) < 0)
 			log_warn("send EOF to the pty");
-		close(s->stdin_fd);
-		s->stdin_fd = -1;
+		close(*fd);
+		*fd = -1;
 	}
 	return reply_json(c, f, cJSON_CreateObject());
 }

@@ -453,3 +453,13 @@ PY
 	[ "$status" -eq 3 ]
 	po rmi -a -f >/dev/null 2>&1 || true
 }
+
+@test "exec -t: the terminal is made inside the container" {
+	args '["sleep", "100"]'
+	rt run -d -b "$B" "$ID"
+	run script -qec "$RT --root $STATE exec -t $ID sh -c 'tty; test -t 0 && echo in-a-tty'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"in-a-tty"* ]]
+	rt delete --force "$ID"
+}

@@ -217,3 +217,19 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"is not running"* ]]
 }
+
+@test "exec through the shim with stdin, and with a terminal" {
+	args '["sleep", "100"]'
+	shim_start >/dev/null
+	ctl create >/dev/null
+	ctl start >/dev/null
+	run ctl exec --stdin "to the exec
+" sh -c 'cat; echo done'
+	[ "$status" -eq 0 ]
+	[ "$output" = "to the exec
+done" ]
+	run ctl exec -t sh -c 'tty; test -t 0 && echo stdin-is-a-tty'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *"stdin-is-a-tty"* ]]
+}

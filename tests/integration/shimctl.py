@@ -4,7 +4,8 @@
   create | start | state | wait | shutdown | close-stdin | stats
   delete [--force]        kill SIGNAL [--all]      resize ROWS COLS
   write TEXT              attach [--stdin TEXT] [--count]
-  exec ARG...             run ARGs in the container; prints its output, exits with its code
+  exec [-t] [--stdin TEXT] ARG...   run ARGs in the container; prints its output,
+                          exits with its code
 attach prints the container's stdout and stderr as they come, until the
 container's output ends; with --count it prints only the number of bytes."""
 import socket
@@ -106,11 +107,22 @@ def main():
         return
     if cmd == 'exec':
         import json
-        proc = {"args": args, "cwd": "/", "env": ["PATH=/bin:/usr/bin"], "user": {"uid": 0, "gid": 0}}
+        tty = args and args[0] == '-t'
+        stdin = None
+        if tty:
+            args = args[1:]
+        if args and args[0] == '--stdin':
+            stdin, args = args[1], args[2:]
+        proc = {"args": args, "cwd": "/", "env": ["PATH=/bin:/usr/bin"], "user": {"uid": 0, "gid": 0},
+                "terminal": tty}
         fid = c.send(MSG['exec'], field(8, 4, json.dumps(proc).encode()))
+        if stdin is not None:
+            c.send(MSG['write'], field(9, 5, stdin.encode()) + u32(5, fid))
+            c.send(MSG['close-stdin'], u32(5, fid))
         while True:
             t, flags, rid, f = c.recv()
             if rid != fid:
+                check(flags, f)  # the replies to write and close-stdin
                 continue
             check(flags, f)
             if flags & F_END:
