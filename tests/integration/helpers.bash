@@ -43,6 +43,8 @@ berth_teardown() {
 	awk -v t="$BERTH_TMP" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r |
 		while read -r m; do umount -l "$m" || true; done
 	rm -rf "$BERTH_TMP"
+	# the parent cgroup berth makes for containers, once no test uses it
+	rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/berth 2>/dev/null || true
 }
 
 # Wait until a socket exists (a daemon started by hand).
