@@ -54,7 +54,7 @@ const char cmd_save_usage[] =
     "      --format FORMAT   docker (default) or oci\n";
 
 const char cmd_import_usage[] =
-    "import [-c CHANGE]... [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]\n"
+    "import [-c CHANGE]... [-m MESSAGE] FILE|URL|- [REPOSITORY[:TAG]]\n"
     "\n"
     "Make a one-layer image from a root filesystem tarball (plain or compressed).\n"
     "\n"
@@ -186,7 +186,7 @@ static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
 		return rc;
 	}
 	/* the data travels as an fd: imaged reads or writes what we opened, nothing else */
-	if (client_send(&c, type, pb, &fd, 1, &id, &err) < 0)
+	if (client_send(&c, type, pb, &fd, fd >= 0 ? 1 : 0, &id, &err) < 0)
 		goto fail;
 	for (;;) {
 		cleanup_free char *line = NULL, *json = NULL;
@@ -373,10 +373,11 @@ int cmd_import(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind >= argc || argc - optind > 2)
 		return ctl_fail(EXIT_DAEMON, "import needs FILE|- and an optional name");
-	if (strstr(argv[optind], "://"))
-		return ctl_fail(EXIT_FAIL, "import from a URL is not supported: download it and "
-					   "import the file");
-	if (!strcmp(argv[optind], "-")) {
+	if (strstr(argv[optind], "://")) {
+		/* imaged downloads it (it is the daemon that talks to the network) */
+		cJSON_AddStringToObject(o, "url", argv[optind]);
+		fd = -1;
+	} else if (!strcmp(argv[optind], "-")) {
 		if (isatty(0))
 			return ctl_fail(EXIT_FAIL, "import -: standard input is a terminal");
 		fd = dup(0);

@@ -156,8 +156,18 @@ int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err)
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(doc, "changes"))
 		if (cJSON_IsString(it))
 			ia.changes[ia.nchanges++] = it->valuestring;
+	it = cJSON_GetObjectItem(doc, "url");
+	if (cJSON_IsString(it)) {
+		if (strncmp(it->valuestring, "http://", 7) &&
+		    strncmp(it->valuestring, "https://", 8)) {
+			free(ia.changes);
+			return err_set(err, EINVAL, "import: '%s' is not an http(s) URL",
+				       it->valuestring);
+		}
+		snprintf(ia.url, sizeof(ia.url), "%s", it->valuestring);
+	}
 	fd = frame_take_fd(f, 0);
-	if (fd < 0) {
+	if (fd < 0 && !ia.url[0]) {
 		free(ia.changes);
 		return err_set(err, EINVAL, "image.import needs the tarball as a file descriptor");
 	}

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,58 @@ static int apply_change(cJSON *cfg, const char *change, struct err *err)
 	return 0;
 }
 
+struct fetch {
+	struct blob_writer *w;
+	struct err *err;
+	int out;
+	uint64_t next_report;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch *f = arg;
+	size_t len = size * nmemb;
+
+	if (bw_write(f->w, data, len, f->err) < 0)
+		return 0;
+	if (f->w->size >= f->next_report) {
+		job_progress(f->out, "downloaded %llu MB", (unsigned long long)(f->w->size >> 20));
+		f->next_report += 16u << 20;
+	}
+	return len;
+}
+
+/* Download url into the blob writer (libcurl, in this worker). */
+static int fetch_url(const char *url, struct blob_writer *w, int out, struct err *err)
+{
+	struct fetch f = {w, err, out, 16u << 20};
+	CURL *c = curl_easy_init();
+	long status = 0;
+	CURLcode rc;
+
+	if (!c)
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK && !err->code)
+		return err_set(err, EIO, "import from %s: %s", url, curl_easy_strerror(rc));
+	if (rc != CURLE_OK)
+		return err_wrap(err, "import from %s", url);
+	if (status != 200)
+		return err_set(err, status == 404 ? ENOENT : EIO, "import from %s: HTTP status %ld",
+			       url, status);
+	return 0;
+}
+
 void import_run(const struct store *s, int fd, int out, void *arg)
 {
 	const struct import_args *ia = arg;
@@ -147,7 +200,16 @@ void import_run(const struct store *s, int fd, int out, void *arg)
 			job_fail(out, &err);
 	if (bw_open(s, &w, &err) < 0)
 		job_fail(out, &err);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	if (ia->url[0]) {
+		if (fetch_url(ia->url, &w, out, &err) < 0) {
+			bw_abort(&w);
+			job_fail(out, &err);
+		}
+		n = 0;
+	} else {
+		n = 0;
+	}
+	while (!ia->url[0] && (n = read(fd, buf, sizeof(buf))) > 0)
 		if (bw_write(&w, buf, (size_t)n, &err) < 0) {
 			bw_abort(&w);
 			job_fail(out, &err);

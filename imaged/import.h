@@ -6,6 +6,7 @@
 
 struct import_args {
 	char name[512]; /* full reference, or "" */
+	char url[2048]; /* fetch the tarball from here instead of the fd */
 	char message[512];
 	size_t nchanges;
 	char **changes;

@@ -358,10 +358,22 @@ c" ]
 	run "$BERTH" import -c 'FROBNICATE x' "$BERTH_TMP/rootfs.tgz" bad:1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"unsupported instruction"* ]]
-	run "$BERTH" import http://127.0.0.1:1/rootfs.tar x:1
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"import from a URL is not supported"* ]]
 	[ -z "$("$BERTH" images -q bad:1)" ]
+	# from a URL: imaged downloads it (a server on 127.0.0.1 that the test starts)
+	python3 -m http.server --bind 127.0.0.1 --directory "$BERTH_TMP" 0 >"$BERTH_TMP/http.log" 2>&1 &
+	track_pid $!
+	for i in $(seq 100); do port=$(grep -o 'port [0-9]*' "$BERTH_TMP/http.log" | cut -d' ' -f2); [ -n "$port" ] && break; sleep 0.05; done
+	run "$BERTH" import "http://127.0.0.1:$port/rootfs.tgz" fromweb:1
+	[ "$status" -eq 0 ]
+	layers() { "$BERTH" image inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RootFS"]["Layers"])'; }
+	[ "$(layers fromweb:1)" = "$(layers imported:2)" ]
+	run "$BERTH" import "http://127.0.0.1:$port/missing.tgz" x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"HTTP status 404"* ]]
+	run "$BERTH" import "ftp://127.0.0.1:$port/rootfs.tgz" x:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not an http(s) URL"* ]]
+	[ -z "$("$BERTH" images -q x:1)" ]
 }
 
 @test "a full disk during load fails cleanly and leaves the store as it was" {
