@@ -176,6 +176,10 @@ static int fetch_url(const char *url, struct blob_writer *w, int out, struct err
 
 void import_run(const struct store *s, int fd, int out, void *arg)
 {
+	/* held until this worker exits: no gc while we store blobs */
+	int ingest = ingest_lock(s, false, NULL);
+
+	(void)ingest;
 	const struct import_args *ia = arg;
 	struct err err = ERR_INIT;
 	struct blob_writer w;

@@ -486,6 +486,10 @@ load_fail(const struct store *s, struct archive_index *ix, int out, struct err *
 
 void load_run(const struct store *s, int fd, int out, void *arg)
 {
+	/* held until this worker exits: no gc while we store blobs */
+	int ingest = ingest_lock(s, false, NULL);
+
+	(void)ingest;
 	struct archive_index ix = {0};
 	struct err err = ERR_INIT;
 	cleanup_cjson cJSON *result = cJSON_CreateObject();

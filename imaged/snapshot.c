@@ -163,8 +163,25 @@ out:
 	return r;
 }
 
+static int gc_locked(const struct store *s, cJSON *refs, struct err *err);
+
 /* Delete blobs and snapshots no image (and no active snapshot) refers to. */
 int store_gc(const struct store *s, cJSON *refs, struct err *err)
+{
+	int lock = ingest_lock(s, true, err), r;
+
+	/* a load or import is storing blobs it has not recorded yet: collect later */
+	if (lock == -EWOULDBLOCK)
+		return 0;
+	if (lock < 0)
+		return lock;
+	/* held to the end: a new load waits for it before storing anything */
+	r = gc_locked(s, refs, err);
+	close(lock);
+	return r;
+}
+
+static int gc_locked(const struct store *s, cJSON *refs, struct err *err)
 {
 	cleanup_cjson cJSON *keep_blobs = cJSON_CreateObject();
 	cleanup_cjson cJSON *keep_snaps = cJSON_CreateObject();

@@ -182,6 +182,22 @@ int refs_lock(const struct store *s, struct err *err)
 	return fd;
 }
 
+int ingest_lock(const struct store *s, bool exclusive, struct err *err)
+{
+	cleanup_free char *p = xasprintf("%s/ingest.lock", s->dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_sys(err, "open %s", p);
+	if (flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH) < 0) {
+		int r = errno == EWOULDBLOCK ? -EWOULDBLOCK : err_sys(err, "lock %s", p);
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 void refs_unlock(int fd)
 {
 	if (fd >= 0)

@@ -46,6 +46,12 @@ void bw_abort(struct blob_writer *w);
 int refs_lock(const struct store *s, struct err *err); /* returns the lock fd */
 void refs_unlock(int fd);
 int refs_load(const struct store *s, cJSON **out, struct err *err);
+/*
+ * Workers that add blobs hold the ingest lock shared for their whole run;
+ * garbage collection runs only when it can take it exclusively, so it never
+ * collects a blob a running load has stored but not yet recorded.
+ */
+int ingest_lock(const struct store *s, bool exclusive, struct err *err);
 int refs_save(const struct store *s, const cJSON *doc, struct err *err);
 
 /* The parsed parts of an image that every command needs. */

@@ -433,3 +433,24 @@ PY
 	[[ "$output" == *"manifest.config.mediaType 'application/vnd.example.unknown+json' is not an image config"* ]]
 	[ -z "$(blobs)" ]
 }
+
+@test "removing an image while a load runs never collects what the load is storing" {
+	"$BERTH" load -q -i "$IMGS/busybox.tar" >/dev/null
+	# multi-oci shares busybox's first layer snapshot; its archive arrives slowly
+	{ head -c 300000 "$IMGS/multi-oci.tar"; sleep 2; tail -c +300001 "$IMGS/multi-oci.tar"; } |
+		"$BERTH" load -q >"$BERTH_TMP/load.out" 2>&1 &
+	loader=$!
+	track_pid $loader
+	sleep 0.5
+	run "$BERTH" rmi berth-test/busybox
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted:"* ]]
+	wait $loader
+	grep -q "Loaded image: localhost/berth-test/multi-oci:2" "$BERTH_TMP/load.out"
+	run rootfs_view localhost/berth-test/multi-oci:2 'cat added; ls bin/busybox'
+	[ "${lines[0]}" = "added by layer 2" ]
+	# once nothing loads, the next removal collects everything unused
+	"$BERTH" rmi localhost/berth-test/multi-oci:2 >/dev/null
+	[ -z "$(blobs)" ]
+	[ -z "$(snapshots)" ]
+}
