@@ -30,6 +30,16 @@ int open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct er
 	return fd;
 }
 
+int mount_point_in_root(int rootfd, const char *path, int flags, char out[FDPATH_LEN],
+			struct err *err)
+{
+	int fd = open_in_root(rootfd, path, O_PATH | flags, 0, err);
+
+	if (fd >= 0)
+		snprintf(out, FDPATH_LEN, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
 int mkdir_in_root(int rootfd, const char *path, mode_t mode, struct err *err)
 {
 	cleanup_free char *copy = xstrdup(path);

@@ -13,6 +13,17 @@
  */
 int open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct err *err);
 
+#define FDPATH_LEN 32
+
+/*
+ * Open path inside rootfd (O_PATH | flags) and put its "/proc/self/fd/N"
+ * name in out: what mount(2) is given, so a symlink cannot redirect it out
+ * of the root. After a mount on it, open it again: the old fd still names
+ * what lies under the new mount. Returns the fd (the caller closes it).
+ */
+int mount_point_in_root(int rootfd, const char *path, int flags, char out[FDPATH_LEN],
+			struct err *err);
+
 /* Create directories (mode) for every component of path inside rootfd. */
 int mkdir_in_root(int rootfd, const char *path, mode_t mode, struct err *err);
 

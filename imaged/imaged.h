@@ -36,4 +36,14 @@ int snapshots_ensure(const struct store *s, const struct image *img, int out, st
 char *snapshot_dir(const struct store *s, const char *chain_id);
 void store_cleanup_tmp(const struct store *s);
 
+/* The handlers of this daemon's messages, declared from the catalogue. */
+#define OWN_ANY OWN_OTHER
+#define OWN_CONTAINERD OWN_OTHER
+#define OWN_IMAGED OWN_MINE
+#define OWN_NETD OWN_OTHER
+#define OWN_SHIM OWN_OTHER
+#define DISPATCH_EMIT DISPATCH_DECL
+#include "proto/dispatch_gen.h"
+#undef DISPATCH_EMIT
+
 #endif

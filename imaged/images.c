@@ -42,15 +42,21 @@ static int need_str(const struct frame *f, uint16_t tag, const char *what, char 
 	return r < 0 ? r : 0;
 }
 
-int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err);
-int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err);
-int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err);
+/* The image a request names in TAG_REF: refs loaded (*refs is the caller's), image opened. */
+static int request_image(const struct store *s, const struct frame *f, cJSON **refs,
+			 struct image *img, struct err *err)
+{
+	cleanup_free char *name = NULL;
+	char manifest[DIGEST_STR_LEN + 1];
+	int r;
+
+	if (need_str(f, TAG_REF, "image", &name, err) < 0)
+		return -err->code;
+	if ((r = refs_load(s, refs, err)) < 0 ||
+	    (r = image_resolve(s, *refs, name, manifest, err)) < 0)
+		return r;
+	return image_open(s, manifest, img, err);
+}
 
 int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 {
@@ -60,9 +66,6 @@ int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EINVAL, "image.load needs the archive as a file descriptor");
 	return job_start(c, f, &imaged_of(c)->store, fd, load_run, NULL, err);
 }
-
-int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err);
-int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err);
 
 int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)
 {
@@ -437,18 +440,12 @@ out:
 int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;
-	cleanup_free char *name = NULL;
 	cleanup_cjson cJSON *refs = NULL, *o = NULL;
-	char manifest[DIGEST_STR_LEN + 1];
 	struct image img;
 	cJSON *rootfs, *layers;
-	int r;
+	int r = request_image(s, f, &refs, &img, err);
 
-	if (need_str(f, TAG_REF, "image", &name, err) < 0)
-		return -err->code;
-	if ((r = refs_load(s, &refs, err)) < 0 ||
-	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
-	    (r = image_open(s, manifest, &img, err)) < 0)
+	if (r < 0)
 		return r;
 	o = summary(&img, refs);
 	cJSON_AddStringToObject(o, "Architecture", cfg_str(img.config, "architecture"));
@@ -469,20 +466,14 @@ int h_IMAGE_INSPECT(struct conn *c, struct frame *f, struct err *err)
 int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;
-	cleanup_free char *name = NULL;
 	cleanup_cjson cJSON *refs = NULL;
 	cleanup_cjson cJSON *out = cJSON_CreateArray();
-	char manifest[DIGEST_STR_LEN + 1];
 	const cJSON *it, *mlayers;
 	struct image img;
 	size_t layer = 0;
-	int r;
+	int r = request_image(s, f, &refs, &img, err);
 
-	if (need_str(f, TAG_REF, "image", &name, err) < 0)
-		return -err->code;
-	if ((r = refs_load(s, &refs, err)) < 0 ||
-	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
-	    (r = image_open(s, manifest, &img, err)) < 0)
+	if (r < 0)
 		return r;
 	mlayers = cJSON_GetObjectItem(img.manifest, "layers");
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(img.config, "history")) {
@@ -553,20 +544,18 @@ static int check_key(const char *key, struct err *err)
 int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;
-	cleanup_free char *key = NULL, *name = NULL, *dir = NULL, *meta = NULL, *mp = NULL;
+	cleanup_free char *key = NULL, *dir = NULL, *meta = NULL, *mp = NULL;
 	cleanup_cjson cJSON *refs = NULL, *o = cJSON_CreateObject();
-	char manifest[DIGEST_STR_LEN + 1];
+	const char *manifest;
 	struct image img;
 	cJSON *lower;
 	int r;
 
-	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 ||
-	    need_str(f, TAG_REF, "image", &name, err) < 0 || check_key(key, err) < 0)
+	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || check_key(key, err) < 0)
 		return -err->code;
-	if ((r = refs_load(s, &refs, err)) < 0 ||
-	    (r = image_resolve(s, refs, name, manifest, err)) < 0 ||
-	    (r = image_open(s, manifest, &img, err)) < 0)
+	if ((r = request_image(s, f, &refs, &img, err)) < 0)
 		return r;
+	manifest = img.manifest_digest;
 	r = snapshots_ensure(s, &img, -1, err);
 	if (r < 0)
 		goto out;

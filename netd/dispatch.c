@@ -3,14 +3,9 @@
 
 #include "netd.h"
 
-#define OWN_ANY DISPATCH_SKIP
-#define OWN_CONTAINERD DISPATCH_SKIP
-#define OWN_IMAGED DISPATCH_SKIP
-#define OWN_NETD DISPATCH_ENTRY
-#define OWN_SHIM DISPATCH_SKIP
 const struct dispatch_entry netd_table[] = {
-#define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(name, roles, lo, hi)
-#include "proto/messages.def"
-#undef MSG
+#define DISPATCH_EMIT DISPATCH_ENTRY
+#include "proto/dispatch_gen.h"
+#undef DISPATCH_EMIT
     {0, NULL, 0, 0, 0},
 };

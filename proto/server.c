@@ -21,20 +21,19 @@
 #define CONN_READS_PER_WAKEUP 16
 #define LISTEN_FDS_START 3
 
-static int h_HELLO(struct conn *c, struct frame *f, struct err *err);
-static int h_PING(struct conn *c, struct frame *f, struct err *err);
-static int h_VERSION(struct conn *c, struct frame *f, struct err *err);
-static int h_INFO(struct conn *c, struct frame *f, struct err *err);
+#define OWN_ANY OWN_MINE
+#define OWN_CONTAINERD OWN_OTHER
+#define OWN_IMAGED OWN_OTHER
+#define OWN_NETD OWN_OTHER
+#define OWN_SHIM OWN_OTHER
+#define DISPATCH_EMIT DISPATCH_DECL
+#include "proto/dispatch_gen.h"
+#undef DISPATCH_EMIT
 
-#define OWN_ANY DISPATCH_ENTRY
-#define OWN_CONTAINERD DISPATCH_SKIP
-#define OWN_IMAGED DISPATCH_SKIP
-#define OWN_NETD DISPATCH_SKIP
-#define OWN_SHIM DISPATCH_SKIP
 static const struct dispatch_entry common_table[] = {
-#define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(name, roles, lo, hi)
-#include "messages.def"
-#undef MSG
+#define DISPATCH_EMIT DISPATCH_ENTRY
+#include "proto/dispatch_gen.h"
+#undef DISPATCH_EMIT
     {0, NULL, 0, 0, 0},
 };
 
@@ -501,7 +500,7 @@ void server_stop(struct server *s)
 
 /* ---- the messages every daemon serves ---- */
 
-static int h_HELLO(struct conn *c, struct frame *f, struct err *err)
+int h_HELLO(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct server_ops *ops = c->srv->ops;
 	uint32_t version = 0, role = 0;
@@ -543,7 +542,7 @@ static int h_HELLO(struct conn *c, struct frame *f, struct err *err)
 }
 
 /* PING echoes its payload, so it also measures throughput. */
-static int h_PING(struct conn *c, struct frame *f, struct err *err)
+int h_PING(struct conn *c, struct frame *f, struct err *err)
 {
 	if (c->closing)
 		return 0;
@@ -553,7 +552,7 @@ static int h_PING(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
-static int h_VERSION(struct conn *c, struct frame *f, struct err *err)
+int h_VERSION(struct conn *c, struct frame *f, struct err *err)
 {
 	struct pbuf pb;
 
@@ -567,7 +566,7 @@ static int h_VERSION(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
-static int h_INFO(struct conn *c, struct frame *f, struct err *err)
+int h_INFO(struct conn *c, struct frame *f, struct err *err)
 {
 	struct server *s = c->srv;
 	cleanup_cjson cJSON *doc = cJSON_CreateObject();

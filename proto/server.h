@@ -24,8 +24,12 @@ struct dispatch_entry {
 	uint32_t min_len, max_len;
 };
 
+/* See proto/dispatch_gen.h: rows and prototypes made from messages.def. */
 #define DISPATCH_ENTRY(name, roles, lo, hi) {MSG_##name, h_##name, roles, lo, hi},
-#define DISPATCH_SKIP(name, roles, lo, hi)
+#define DISPATCH_DECL(name, roles, lo, hi)                                                         \
+	int h_##name(struct conn *c, struct frame *f, struct err *err);
+#define OWN_MINE(emit, name, roles, lo, hi) emit(name, roles, lo, hi)
+#define OWN_OTHER(emit, name, roles, lo, hi)
 
 struct server_ops {
 	const char *name;		    /* "berth-containerd" */

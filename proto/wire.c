@@ -252,29 +252,9 @@ void frame_writer_free(struct frame_writer *fw)
 	fw->queued = 0;
 }
 
-void frame_writer_push(struct frame_writer *fw, uint16_t type, uint16_t flags, uint32_t id,
-		       struct pbuf *pb, const int *fds, unsigned nfds)
-{
-	struct out_frame *of = xzalloc(sizeof(*of));
-
-	if (nfds > PROTO_MAX_FDS)
-		abort(); /* a programming error, never peer input */
-	if (pb) {
-		of->alloc = pb->data;
-		of->payload = pb->data;
-		of->plen = pb->len;
-		pb_init(pb);
-	}
-	of->nfds = nfds;
-	if (nfds)
-		memcpy(of->fds, fds, nfds * sizeof(int));
-	frame_header_encode(of->hdr, (uint32_t)of->plen, type, flags, id, nfds);
-	STAILQ_INSERT_TAIL(&fw->q, of, link);
-	fw->queued += PROTO_HDR_SIZE + of->plen;
-}
-
-void frame_writer_push_buf(struct frame_writer *fw, uint16_t type, uint16_t flags, uint32_t id,
-			   void *alloc, const uint8_t *payload, size_t plen)
+struct out_frame *frame_writer_push_buf(struct frame_writer *fw, uint16_t type, uint16_t flags,
+					uint32_t id, void *alloc, const uint8_t *payload,
+					size_t plen)
 {
 	struct out_frame *of = xzalloc(sizeof(*of));
 
@@ -284,6 +264,25 @@ void frame_writer_push_buf(struct frame_writer *fw, uint16_t type, uint16_t flag
 	frame_header_encode(of->hdr, (uint32_t)plen, type, flags, id, 0);
 	STAILQ_INSERT_TAIL(&fw->q, of, link);
 	fw->queued += PROTO_HDR_SIZE + plen;
+	return of;
+}
+
+void frame_writer_push(struct frame_writer *fw, uint16_t type, uint16_t flags, uint32_t id,
+		       struct pbuf *pb, const int *fds, unsigned nfds)
+{
+	struct out_frame *of;
+
+	if (nfds > PROTO_MAX_FDS)
+		abort(); /* a programming error, never peer input */
+	of = frame_writer_push_buf(fw, type, flags, id, pb ? pb->data : NULL, pb ? pb->data : NULL,
+				   pb ? pb->len : 0);
+	if (pb)
+		pb_init(pb);
+	of->nfds = nfds;
+	if (nfds) {
+		memcpy(of->fds, fds, nfds * sizeof(int));
+		frame_header_encode(of->hdr, (uint32_t)of->plen, type, flags, id, nfds);
+	}
 }
 
 static ssize_t send_some(int sock, struct out_frame *of)

@@ -76,8 +76,9 @@ void frame_writer_free(struct frame_writer *fw);
 void frame_writer_push(struct frame_writer *fw, uint16_t type, uint16_t flags, uint32_t id,
 		       struct pbuf *pb, const int *fds, unsigned nfds);
 /* Queue a frame whose payload lies inside alloc (taken over and freed once sent). */
-void frame_writer_push_buf(struct frame_writer *fw, uint16_t type, uint16_t flags, uint32_t id,
-			   void *alloc, const uint8_t *payload, size_t plen);
+struct out_frame *frame_writer_push_buf(struct frame_writer *fw, uint16_t type, uint16_t flags,
+					uint32_t id, void *alloc, const uint8_t *payload,
+					size_t plen);
 /* 1: queue empty; 0: the socket would block; <0: error (peer gone). */
 int frame_writer_flush(struct frame_writer *fw, int sock, struct err *err);
 static inline bool frame_writer_empty(const struct frame_writer *fw)

@@ -336,16 +336,6 @@ static uint64_t v1_oom_kills(struct cgroup *cg)
 	return dir ? cg_keyed_value(dir, "memory.oom_control", "oom_kill") : 0;
 }
 
-/* Open dest inside rootfd again (after a mount on it) and give its /proc/self/fd path. */
-static int reopen(int rootfd, const char *dest, char path[32], struct err *err)
-{
-	int fd = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, 0, err);
-
-	if (fd >= 0)
-		snprintf(path, 32, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
 /*
  * The container sees a tmpfs with one directory per hierarchy, each a bind
  * of its own cgroup, plus a symlink per controller of a combined hierarchy.
@@ -355,32 +345,32 @@ static int v1_mount(struct cgroup *cg, int rootfd, const char *dest, unsigned lo
 {
 	const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	cleanup_close int top = -1;
-	char path[32];
+	char path[FDPATH_LEN];
 
-	top = reopen(rootfd, dest, path, err);
+	top = mount_point_in_root(rootfd, dest, O_DIRECTORY, path, err);
 	if (top < 0)
 		return top;
 	if (mount("tmpfs", path, "tmpfs", base, "mode=755") < 0)
 		return err_sys(err, "mount tmpfs for cgroups");
 	close(top);
-	top = reopen(rootfd, dest, path, err);
+	top = mount_point_in_root(rootfd, dest, O_DIRECTORY, path, err);
 	if (top < 0)
 		return top;
 	for (size_t i = 0; i < cg->nh; i++) {
 		cleanup_free char *src = xasprintf("%s/%s", cg->h[i].mnt, cg->path);
 		cleanup_free char *sub = xasprintf("%s/%s", dest, cg->h[i].name);
 		cleanup_close int fd = -1;
-		char target[32];
+		char target[FDPATH_LEN];
 
 		if (mkdirat(top, cg->h[i].name, 0755) < 0 && errno != EEXIST)
 			return err_sys(err, "mkdir %s", sub);
-		fd = reopen(rootfd, sub, target, err);
+		fd = mount_point_in_root(rootfd, sub, O_DIRECTORY, target, err);
 		if (fd < 0)
 			return fd;
 		if (mount(src, target, NULL, MS_BIND, NULL) < 0)
 			return err_sys(err, "bind cgroup %s", src);
 		close(fd);
-		fd = reopen(rootfd, sub, target, err);
+		fd = mount_point_in_root(rootfd, sub, O_DIRECTORY, target, err);
 		if (fd < 0)
 			return fd;
 		if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | base | (flags & MS_RDONLY),

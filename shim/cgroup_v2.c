@@ -186,12 +186,11 @@ static uint64_t v2_oom_kills(struct cgroup *cg)
 static int v2_mount(struct cgroup *cg, int rootfd, const char *dest, unsigned long flags,
 		    struct err *err)
 {
-	cleanup_close int fd = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY, 0, err);
-	char target[32];
+	char target[FDPATH_LEN];
+	cleanup_close int fd = mount_point_in_root(rootfd, dest, O_DIRECTORY, target, err);
 
 	if (fd < 0)
 		return fd;
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount("cgroup2", target, "cgroup2", flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return err_sys(err, "mount cgroup2");
 	return 0;

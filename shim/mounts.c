@@ -23,7 +23,14 @@
 #include "common/xalloc.h"
 #include "runtime.h"
 
-#define FDPATH_LEN 32
+/* (Re)open a mount target inside the root: see mount_point_in_root(). */
+static int retarget(int rootfd, const char *dest, int *fd, char target[FDPATH_LEN], struct err *err)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = mount_point_in_root(rootfd, dest, 0, target, err);
+	return *fd < 0 ? err_wrap(err, "mount point %s", dest) : 0;
+}
 
 static void fdpath(char buf[FDPATH_LEN], int fd)
 {
@@ -88,10 +95,8 @@ static int do_mount(int rootfd, const struct spec_mount *m, struct cgroup *cg, s
 	r = make_target(rootfd, m, err);
 	if (r < 0)
 		return err_wrap(err, "mount point %s", m->dest);
-	tfd = open_in_root(rootfd, m->dest, O_PATH, 0, err);
-	if (tfd < 0)
-		return err_wrap(err, "mount %s", m->dest);
-	fdpath(target, tfd);
+	if (retarget(rootfd, m->dest, &tfd, target, err) < 0)
+		return -err->code;
 	if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind) {
 		r = cg->ops->mount(cg, rootfd, m->dest, flags, err);
 		return r < 0 ? err_wrap(err, "mount cgroup at %s", m->dest) : 0;
@@ -100,12 +105,8 @@ static int do_mount(int rootfd, const struct spec_mount *m, struct cgroup *cg, s
 		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return err_sys(err, "bind %s to %s", m->source, m->dest);
 		if (flags) {
-			/* reopen: the fd still points below the new mount */
-			close(tfd);
-			tfd = open_in_root(rootfd, m->dest, O_PATH, 0, err);
-			if (tfd < 0)
-				return err_wrap(err, "remount %s", m->dest);
-			fdpath(target, tfd);
+			if (retarget(rootfd, m->dest, &tfd, target, err) < 0)
+				return -err->code;
 			flags |= locked_flags(target) & ~(m->clear & ~MS_RDONLY);
 			if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
 				return err_sys(err, "remount %s with its options", m->dest);
@@ -124,12 +125,8 @@ static int do_mount(int rootfd, const struct spec_mount *m, struct cgroup *cg, s
 propagation:
 	if (!m->propagation)
 		return 0;
-	/* the fd still names what is under the new mount: reopen it first */
-	close(tfd);
-	tfd = open_in_root(rootfd, m->dest, O_PATH, 0, err);
-	if (tfd < 0)
-		return err_wrap(err, "set propagation of %s", m->dest);
-	fdpath(target, tfd);
+	if (retarget(rootfd, m->dest, &tfd, target, err) < 0)
+		return -err->code;
 	if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
 		return err_sys(err, "set propagation of %s", m->dest);
 	return 0;
@@ -181,10 +178,9 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 			return err_sys(err, "create %s", path);
 		if (fd >= 0)
 			close(fd);
-		fd = open_in_root(rootfd, path, O_PATH, 0, err);
+		fd = mount_point_in_root(rootfd, path, 0, target, err);
 		if (fd < 0)
 			return fd;
-		fdpath(target, fd);
 		if (mount(host, target, NULL, MS_BIND, NULL) < 0)
 			return err_sys(err, "bind %s to %s", host, path);
 	}
@@ -236,11 +232,10 @@ static int setup_dev(int rootfd, const struct spec *s, bool in_userns, int conso
 
 		if (fd >= 0)
 			close(fd);
-		cfd = open_in_root(rootfd, "/dev/console", O_PATH, 0, err);
+		cfd = mount_point_in_root(rootfd, "/dev/console", 0, target, err);
 		if (cfd < 0)
 			return cfd;
 		fdpath(src, console_fd);
-		fdpath(target, cfd);
 		if (mount(src, target, NULL, MS_BIND, NULL) < 0)
 			return err_sys(err, "bind the console to /dev/console");
 	}

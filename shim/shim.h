@@ -66,4 +66,14 @@ struct shim {
 
 extern const struct dispatch_entry shim_table[];
 
+/* The handlers of this daemon's messages, declared from the catalogue. */
+#define OWN_ANY OWN_OTHER
+#define OWN_CONTAINERD OWN_OTHER
+#define OWN_IMAGED OWN_OTHER
+#define OWN_NETD OWN_OTHER
+#define OWN_SHIM OWN_MINE
+#define DISPATCH_EMIT DISPATCH_DECL
+#include "proto/dispatch_gen.h"
+#undef DISPATCH_EMIT
+
 #endif

@@ -209,8 +209,6 @@ static void finish(struct shim *s)
 
 /* ---- exec ---- */
 
-int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err);
-
 static void exec_free(uv_handle_t *h)
 {
 	struct exec_proc *e = h->data;
@@ -386,19 +384,6 @@ static void on_sigchld(uv_signal_t *h, int signum)
 }
 
 /* ---- handlers ---- */
-
-int h_SHIM_CREATE(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_START(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_STATE(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_KILL(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_ATTACH(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_WRITE(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_CLOSE_STDIN(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_WAIT(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_DELETE(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_SHUTDOWN(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_RESIZE(struct conn *c, struct frame *f, struct err *err);
-int h_SHIM_STATS(struct conn *c, struct frame *f, struct err *err);
 
 int h_SHIM_CREATE(struct conn *c, struct frame *f, struct err *err)
 {
