@@ -14,6 +14,14 @@ struct err {
 		0, NULL                                                                            \
 	}
 
+/*
+ * Codes beyond errno, carried unchanged across the protocol: the
+ * container's command is not there (Docker's CLI exits 127) or cannot be
+ * run (126).
+ */
+#define ERR_NOCMD 1127
+#define ERR_CANTRUN 1126
+
 /* Each setter fills *e (when e is not NULL) and returns -code. */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Like err_set with code = errno and ": strerror(errno)" appended. */

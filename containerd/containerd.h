@@ -2,10 +2,142 @@
 #ifndef BERTH_CONTAINERD_H
 #define BERTH_CONTAINERD_H
 
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "common/id.h"
+#include "proto/client.h"
 #include "proto/daemon.h"
+
+/* Docker's state machine. */
+enum ctr_status {
+	CS_CREATED = 0,
+	CS_RUNNING,
+	CS_PAUSED,
+	CS_RESTARTING,
+	CS_EXITED,
+	CS_DEAD,
+	CS_REMOVING,
+};
+
+/* A request answered when the container exits (wait, stop). */
+struct ctr_waiter {
+	struct conn *c;
+	uint16_t type;
+	uint32_t id;
+	bool removed; /* wait until the container is removed too */
+	LIST_ENTRY(ctr_waiter) link;
+};
+
+/* One container: its record (config.json) and its state (state.json). */
+struct ctr {
+	TAILQ_ENTRY(ctr) link;
+	struct cd *cd;
+	char id[ID_LEN + 1];
+	char *name;    /* without the leading '/' */
+	cJSON *config; /* the record: Config, HostConfig, Image, snapshot mounts */
+	/* state */
+	enum ctr_status status;
+	pid_t pid;
+	int exit_code;
+	bool oom_killed;
+	bool stopped_by_user; /* for unless-stopped and for restarts */
+	int restart_count;
+	char *started_at, *finished_at, *error;
+	/* the exit watch: the shim writes $RUN/containers/<id>/exit */
+	uv_fs_event_t watch;
+	bool watching;
+	uv_timer_t timer; /* stop's grace period, restart back-off */
+	bool timer_ready;
+	int handles; /* handles still to close before free */
+	bool dead;   /* unlinked, freed once the handles close */
+	LIST_HEAD(, ctr_waiter) waiters;
+};
+
+TAILQ_HEAD(ctr_list, ctr);
+
+/* containerd's own state (the daemon's priv). */
+struct cd {
+	struct daemon *d;
+	char *dir;     /* $ROOT/containers */
+	char *run_dir; /* $RUN/containers */
+	char *vol_dir; /* $ROOT/volumes */
+	char *shim_path, *init_path, *seccomp_path;
+	char *imaged_sock;
+	struct ctr_list ctrs;
+	unsigned nctrs;
+};
+
+static inline struct cd *cd_of(struct conn *c)
+{
+	return ((struct daemon *)c->srv->ctx)->priv;
+}
 
 extern const struct dispatch_entry containerd_table[];
 int containerd_info(struct daemon *d, cJSON *out, struct err *err);
+int containerd_init(struct daemon *d, struct err *err);
+void containerd_fini(struct daemon *d);
+void containerd_conn_closed(struct conn *c);
+
+/* records.c: the container records on disk and in memory. */
+const char *ctr_status_name(enum ctr_status s);
+struct ctr *ctr_new(struct cd *cd, const char *id, const char *name, cJSON *config);
+int ctr_save_config(struct ctr *k, struct err *err);
+int ctr_save_state(struct ctr *k, struct err *err);
+int ctr_load_all(struct cd *cd, struct err *err);
+/* Find by full id, name (with or without '/') or unique id prefix. */
+struct ctr *ctr_find(struct cd *cd, const char *ref, struct err *err);
+struct ctr *ctr_by_name(struct cd *cd, const char *name);
+/* Unlink from the list and free once its handles close. */
+void ctr_destroy(struct ctr *k);
+char *ctr_dir(const struct ctr *k);
+char *ctr_run_dir(const struct ctr *k);
+/* Short helpers over the record. */
+const cJSON *ctr_cfg(const struct ctr *k, const char *section, const char *key);
+
+/* names.c */
+char *name_generate(struct cd *cd);
+int name_check(const char *name, struct err *err);
+
+/* specgen.c: the OCI runtime spec for a container. */
+cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err);
+/* The exec process for CONTAINER_EXEC, from the container's spec and the request. */
+cJSON *spec_exec_process(struct ctr *k, const cJSON *req, struct err *err);
+
+/* options.c: check a create request and turn it into a record. */
+int options_check(struct cd *cd, cJSON *req, struct err *err);
+
+/* bundle.c: the runtime bundle (rootfs mount, etc files, config.json). */
+int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err);
+void bundle_release(struct ctr *k);
+
+/* shimctl.c: spawning and talking to a container's shim. */
+int shim_spawn(struct cd *cd, struct ctr *k, struct err *err);
+/* Connect to the shim and send one request (ATTACH, EXEC): the socket, for a client. */
+int shim_session(struct ctr *k, uint16_t type, struct pbuf *pb, uint32_t *req_id, struct err *err);
+/* One request/reply to the shim; *out gets the reply's JSON when wanted. */
+int shim_call(struct ctr *k, uint16_t type, struct pbuf *pb, cJSON **out, struct err *err);
+/* A connection with an ATTACH registered (before START), for a client. */
+int shim_attach_conn(struct ctr *k, uint32_t *req_id, struct err *err);
+bool shim_alive(struct ctr *k);
+/* Watch for the exit file; on_exit runs when it appears. */
+int exit_watch(struct ctr *k, struct err *err);
+void exit_unwatch(struct ctr *k);
+
+/* lifecycle.c */
+int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *err);
+/* The container's init ended (exit file read): record, answer waiters, restart. */
+void ctr_exited(struct ctr *k);
+int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err);
+void ctr_restore(struct cd *cd);
+void ctr_timer_init(struct ctr *k);
+/* Answer the waiters (wait, stop) once the container is not running. */
+void ctr_wake(struct ctr *k, bool removed);
+
+/* query.c */
+cJSON *ctr_inspect(struct ctr *k);
+cJSON *ctr_summary(struct ctr *k);
 
 /* The handlers of this daemon's messages, declared from the catalogue. */
 #define OWN_ANY OWN_OTHER

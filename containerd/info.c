@@ -1,28 +1,12 @@
 /* What containerd reports in INFO: the host facts the runtime depends on, and counts. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include "common/sysinfo.h"
 #include "containerd.h"
-
-static int count_subdirs(const char *path)
-{
-	DIR *dir = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir)))
-		if (de->d_type == DT_DIR && de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
 
 int containerd_info(struct daemon *d, cJSON *out, struct err *err)
 {
@@ -38,6 +22,20 @@ int containerd_info(struct daemon *d, cJSON *out, struct err *err)
 	cJSON_AddStringToObject(out, "cgroup_layout", cgroup_mode_name(mode));
 	cJSON_AddNumberToObject(out, "cgroup_version", cgroup_mode_version(mode));
 	cJSON_AddBoolToObject(out, "overlayfs", overlayfs_supported());
-	cJSON_AddNumberToObject(out, "containers", count_subdirs(d->state_dir));
+	{
+		const struct cd *cd = d->priv;
+		const struct ctr *k;
+		int running = 0, stopped = 0;
+
+		TAILQ_FOREACH (k, &cd->ctrs, link) {
+			if (k->status == CS_RUNNING || k->status == CS_PAUSED)
+				running++;
+			else
+				stopped++;
+		}
+		cJSON_AddNumberToObject(out, "containers", cd->nctrs);
+		cJSON_AddNumberToObject(out, "containers_running", running);
+		cJSON_AddNumberToObject(out, "containers_stopped", stopped);
+	}
 	return 0;
 }

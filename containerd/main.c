@@ -7,6 +7,14 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/safepath.h"
+#include "common/xalloc.h"
 #include "containerd.h"
 
 static const struct priv_spec containerd_priv = {
@@ -15,12 +23,100 @@ static const struct priv_spec containerd_priv = {
     .syscalls = NULL,
 };
 
+/* Where our own programs are: $BERTH_DAEMON_DIR, beside this binary, or as installed. */
+static char *sibling(const char *name, const char *installed_dir)
+{
+	const char *env = getenv("BERTH_DAEMON_DIR");
+	char self[PATH_MAX], *slash, *cand;
+	ssize_t n;
+
+	if (env && *env)
+		return xasprintf("%s/%s", env, name);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			cand = xasprintf("%s/%s", self, name);
+			if (access(cand, F_OK) == 0)
+				return cand;
+			free(cand);
+		}
+	}
+	return xasprintf("%s/%s", installed_dir, name);
+}
+
+static char *seccomp_profile_path(void)
+{
+	const char *env = getenv("BERTH_SECCOMP_PROFILE");
+	char *p;
+
+	if (env && *env)
+		return xstrdup(env);
+	/* a build tree: the profile sits in contrib/ next to the binaries */
+	p = sibling("contrib/seccomp/default.json", PKGDATADIR);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return xstrdup(PKGDATADIR "/seccomp/default.json");
+}
+
+int containerd_init(struct daemon *d, struct err *err)
+{
+	struct cd *cd = xzalloc(sizeof(*cd));
+
+	d->priv = cd;
+	cd->d = d;
+	TAILQ_INIT(&cd->ctrs);
+	cd->dir = xstrdup(d->state_dir);
+	cd->run_dir = xasprintf("%s/containers", d->paths.run);
+	cd->vol_dir = xasprintf("%s/volumes", d->paths.root);
+	cd->shim_path = sibling("berth-shim", LIBEXECDIR);
+	cd->init_path = sibling("berth-init", LIBEXECDIR);
+	cd->seccomp_path = seccomp_profile_path();
+	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
+	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0)
+		return -err->code;
+	if (ctr_load_all(cd, err) < 0)
+		return -err->code;
+	log_info("%u containers on record; shim %s", cd->nctrs, cd->shim_path);
+	ctr_restore(cd);
+	return 0;
+}
+
+void containerd_fini(struct daemon *d)
+{
+	struct cd *cd = d->priv;
+	struct ctr *k;
+
+	if (!cd)
+		return;
+	/* the containers go on without us (live restore) */
+	while ((k = TAILQ_FIRST(&cd->ctrs)))
+		ctr_destroy(k);
+	uv_run(&d->loop, UV_RUN_NOWAIT);
+	/* nothing runs: leave $RUN as we found it */
+	rmdir(cd->run_dir);
+	free(cd->dir);
+	free(cd->run_dir);
+	free(cd->vol_dir);
+	free(cd->shim_path);
+	free(cd->init_path);
+	free(cd->seccomp_path);
+	free(cd->imaged_sock);
+	free(cd);
+	d->priv = NULL;
+}
+
 static const struct daemon_def containerd_def = {
     .which = DAEMON_CONTAINERD,
     .accept_roles = ROLE_CLIENT | ROLE_SHIM,
     .table = containerd_table,
     .priv = &containerd_priv,
+    .init = containerd_init,
     .info = containerd_info,
+    .fini = containerd_fini,
+    .conn_closed = containerd_conn_closed,
 };
 
 int main(int argc, char **argv)

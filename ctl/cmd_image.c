@@ -266,32 +266,6 @@ static void split_name(const char *name, char *repo, size_t rlen, char *tag, siz
 	}
 }
 
-static void ago(const char *rfc3339, char *buf, size_t len)
-{
-	struct tm tm = {0};
-	time_t then, now = time(NULL);
-	long d;
-
-	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) {
-		snprintf(buf, len, "N/A");
-		return;
-	}
-	then = timegm(&tm);
-	d = (long)(now - then);
-	if (d < 60)
-		snprintf(buf, len, "%ld seconds ago", d < 1 ? 1 : d);
-	else if (d < 3600)
-		snprintf(buf, len, "%ld minutes ago", d / 60);
-	else if (d < 86400)
-		snprintf(buf, len, "%ld hours ago", d / 3600);
-	else if (d < 86400 * 30)
-		snprintf(buf, len, "%ld days ago", d / 86400);
-	else if (d < 86400 * 365)
-		snprintf(buf, len, "%ld months ago", d / (86400 * 30));
-	else
-		snprintf(buf, len, "%ld years ago", d / (86400 * 365));
-}
-
 static void human_size(double bytes, char *buf, size_t len)
 {
 	if (humanize_number(buf, len < 7 ? len : 7, (int64_t)bytes, "B", HN_AUTOSCALE,
@@ -478,7 +452,8 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 		snprintf(idbuf, sizeof(idbuf), "%s", notrunc ? id : id + 7);
 		if (!notrunc)
 			idbuf[12] = '\0';
-		ago(cJSON_GetObjectItem(img, "Created")->valuestring, created, sizeof(created));
+		format_ago(cJSON_GetObjectItem(img, "Created")->valuestring, created,
+			   sizeof(created));
 		human_size(cJSON_GetObjectItem(img, "Size")->valuedouble, size, sizeof(size));
 		for (int i = 0; i < (is_dangling ? 1 : cJSON_GetArraySize(tags)); i++) {
 			char repo[256] = "<none>", tag[130] = "<none>";
@@ -617,7 +592,8 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 		const char *cb = cJSON_GetObjectItem(h, "CreatedBy")->valuestring;
 		const char *row[4];
 
-		ago(cJSON_GetObjectItem(h, "Created")->valuestring, created, sizeof(created));
+		format_ago(cJSON_GetObjectItem(h, "Created")->valuestring, created,
+			   sizeof(created));
 		human_size(cJSON_GetObjectItem(h, "Size")->valuedouble, size, sizeof(size));
 		if (!notrunc && strlen(cb) > 45)
 			snprintf(by, sizeof(by), "%.44s…", cb);

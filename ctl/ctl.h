@@ -2,7 +2,9 @@
 #ifndef BERTH_CTL_H
 #define BERTH_CTL_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/paths.h"
 #include "proto/client.h"
@@ -41,6 +43,37 @@ int cmd_import(struct ctl *ctl, int argc, char **argv);
 extern const char cmd_save_usage[], cmd_import_usage[];
 extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
     cmd_history_usage[], cmd_image_usage[];
+
+/* Containers (cmd_container.c, cmd_ps.c). */
+int cmd_create(struct ctl *ctl, int argc, char **argv);
+int cmd_run(struct ctl *ctl, int argc, char **argv);
+int cmd_start(struct ctl *ctl, int argc, char **argv);
+int cmd_stop(struct ctl *ctl, int argc, char **argv);
+int cmd_restart(struct ctl *ctl, int argc, char **argv);
+int cmd_kill(struct ctl *ctl, int argc, char **argv);
+int cmd_rm(struct ctl *ctl, int argc, char **argv);
+int cmd_wait(struct ctl *ctl, int argc, char **argv);
+int cmd_rename(struct ctl *ctl, int argc, char **argv);
+int cmd_attach(struct ctl *ctl, int argc, char **argv);
+int cmd_exec(struct ctl *ctl, int argc, char **argv);
+int cmd_ps(struct ctl *ctl, int argc, char **argv);
+int cmd_inspect(struct ctl *ctl, int argc, char **argv);
+int cmd_logs(struct ctl *ctl, int argc, char **argv);
+int cmd_top(struct ctl *ctl, int argc, char **argv);
+int cmd_stats(struct ctl *ctl, int argc, char **argv);
+int cmd_container(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_stop_usage[],
+    cmd_restart_usage[], cmd_kill_usage[], cmd_rm_usage[], cmd_wait_usage[], cmd_rename_usage[],
+    cmd_attach_usage[], cmd_exec_usage[], cmd_ps_usage[], cmd_inspect_usage[], cmd_logs_usage[],
+    cmd_top_usage[], cmd_stats_usage[], cmd_container_usage[];
+
+/*
+ * Call containerd: the reply's JSON in *out (when out), its fds in fds/nfds.
+ * On error prints the message and returns the exit code: fail_code, or
+ * (when 0) 125, 126 or 127 as Docker's CLI gives for a failed start.
+ */
+int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out, int *fds,
+		       unsigned *nfds, int fail_code);
 
 /*
  * Connect to a daemon. On failure prints one clear line (which socket, and

@@ -10,6 +10,23 @@
 #include "ctl.h"
 
 static const struct ctl_cmd commands[] = {
+    {"attach", cmd_attach, "Attach to a running container", cmd_attach_usage},
+    {"container", cmd_container, "Manage containers", cmd_container_usage},
+    {"create", cmd_create, "Create a container", cmd_create_usage},
+    {"exec", cmd_exec, "Run a command in a running container", cmd_exec_usage},
+    {"inspect", cmd_inspect, "Show containers as JSON", cmd_inspect_usage},
+    {"kill", cmd_kill, "Send a signal to containers", cmd_kill_usage},
+    {"logs", cmd_logs, "Show a container's output", cmd_logs_usage},
+    {"ps", cmd_ps, "List containers", cmd_ps_usage},
+    {"rename", cmd_rename, "Rename a container", cmd_rename_usage},
+    {"restart", cmd_restart, "Restart containers", cmd_restart_usage},
+    {"rm", cmd_rm, "Remove containers", cmd_rm_usage},
+    {"run", cmd_run, "Create and start a container", cmd_run_usage},
+    {"start", cmd_start, "Start containers", cmd_start_usage},
+    {"stats", cmd_stats, "Show containers' resource use", cmd_stats_usage},
+    {"stop", cmd_stop, "Stop containers", cmd_stop_usage},
+    {"top", cmd_top, "Show the processes of a container", cmd_top_usage},
+    {"wait", cmd_wait, "Wait for containers to stop", cmd_wait_usage},
     {"history", cmd_history, "Show the history of an image", cmd_history_usage},
     {"image", cmd_image, "Manage images", cmd_image_usage},
     {"images", cmd_images, "List images", cmd_images_usage},

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "client.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -73,12 +74,12 @@ int client_from_fd(struct client *c, int fd, const char *label, uint32_t role, u
 int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
 			   struct err *err)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun;
+	cleanup_close int dirfd = -1;
 
 	client_init(c, -1, path);
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return err_set(err, ENAMETOOLONG, "socket path %s is too long", path);
-	strcpy(sun.sun_path, path);
+	if (unix_addr(path, &sun, &dirfd, err) < 0)
+		return -err->code;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return err_sys(err, "socket");

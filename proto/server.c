@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "addr.h"
 #include "server.h"
 #include "tags.h"
 
@@ -425,8 +426,8 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun, struct e
 
 int server_listen(struct server *s, const char *path, gid_t gid, struct err *err)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	cleanup_close int fd = -1;
+	struct sockaddr_un sun;
+	cleanup_close int fd = -1, dirfd = -1;
 	mode_t old;
 	int r;
 
@@ -435,9 +436,8 @@ int server_listen(struct server *s, const char *path, gid_t gid, struct err *err
 	r = take_activated(s, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return err_set(err, ENAMETOOLONG, "socket path %s is too long", path);
-	strcpy(sun.sun_path, path);
+	if (unix_addr(path, &sun, &dirfd, err) < 0)
+		return -err->code;
 	r = clear_stale(path, &sun, err);
 	if (r < 0)
 		return r;

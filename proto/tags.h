@@ -23,6 +23,7 @@ enum field_tag {
 	TAG_SIGNAL = 18,  /* u32 */
 	TAG_ROWS = 19,	  /* u32 */
 	TAG_COLS = 20,	  /* u32 */
+	TAG_TIMEOUT = 21, /* u32: seconds */
 };
 
 #endif

@@ -10,8 +10,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "runtime.h"
 
@@ -106,4 +108,26 @@ char *exec_path(const struct spec_process *p)
 	}
 	free(copy);
 	return found ? found : xstrdup(name);
+}
+
+int exec_check(const struct spec_process *p, struct err *err)
+{
+	const char *name = p->argv[0];
+	cleanup_free char *path = NULL;
+	struct stat st;
+
+	/* relative to the working directory, which is not set yet: exec will tell */
+	if (name[0] != '/' && strchr(name, '/'))
+		return 0;
+	path = exec_path(p);
+	if (stat(path, &st) < 0) {
+		if (name[0] == '/')
+			return err_set(err, ERR_NOCMD, "exec %s: No such file or directory", name);
+		return err_set(err, ERR_NOCMD, "exec %s: executable file not found in $PATH", name);
+	}
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, ERR_CANTRUN, "exec %s: Is a directory", path);
+	if (!(st.st_mode & 0111))
+		return err_set(err, ERR_CANTRUN, "exec %s: Permission denied", path);
+	return 0;
 }

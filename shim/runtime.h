@@ -30,6 +30,8 @@ int cwd_apply(const char *cwd, struct err *err);
 int fds_close_from(int keep, struct err *err);
 /* Find argv[0] in the process's PATH; returns the path to exec. */
 char *exec_path(const struct spec_process *p);
+/* Check the command exists and can run (ERR_NOCMD, ERR_CANTRUN), before start. */
+int exec_check(const struct spec_process *p, struct err *err);
 
 /* ---- the parent side ---- */
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/signame.h"
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -46,32 +47,6 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see berth-runtime --help)\n");
 	return 2;
-}
-
-static int parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} sigs[] = {
-	    {"HUP", SIGHUP},   {"INT", SIGINT},	    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-	    {"USR1", SIGUSR1}, {"USR2", SIGUSR2},   {"TERM", SIGTERM}, {"CONT", SIGCONT},
-	    {"STOP", SIGSTOP}, {"WINCH", SIGWINCH}, {"ALRM", SIGALRM}, {"PIPE", SIGPIPE},
-	    {"CHLD", SIGCHLD}, {"TSTP", SIGTSTP},   {"ABRT", SIGABRT},
-	};
-	char *end;
-	long n;
-
-	if (isdigit((unsigned char)*s)) {
-		n = strtol(s, &end, 10);
-		return *end || n <= 0 || n >= NSIG ? -1 : (int)n;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	return -1;
 }
 
 static int one_id(int argc, char **argv, const char *cmd)
@@ -180,8 +155,10 @@ static int cmd_run(struct rt *rt, int argc, char **argv)
 		return 0;
 	}
 	if (container_run(&o, &es, keep, &err) < 0) {
+		int code = err.code == ERR_NOCMD ? 127 : err.code == ERR_CANTRUN ? 126 : 0;
+
 		fail(&err, "run");
-		return es.code ? es.code : 1;
+		return code ? code : es.code ? es.code : 1;
 	}
 	return es.code;
 }
@@ -225,7 +202,7 @@ static int cmd_kill(struct rt *rt, int argc, char **argv)
 	}
 	if (optind >= argc || argc - optind > 2)
 		return usage_error("kill expects ID [SIGNAL]");
-	if (argc - optind == 2 && (sig = parse_signal(argv[optind + 1])) < 0)
+	if (argc - optind == 2 && (sig = signal_parse(argv[optind + 1])) < 0)
 		return usage_error("unknown signal '%s'", argv[optind + 1]);
 	if (container_kill(rt->root, argv[optind], sig, all, &err) < 0)
 		return fail(&err, "kill");

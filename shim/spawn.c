@@ -42,8 +42,14 @@ int sync_read(int fd, char *tag, struct err *err)
 	}
 	buf[n] = '\0';
 	*tag = buf[0];
-	if (buf[0] == SYNC_ERROR)
-		return err_set(err, EINVAL, "%s", buf + 1);
+	if (buf[0] == SYNC_ERROR) {
+		int32_t code = EINVAL;
+
+		if (n < 5)
+			return err_set(err, EINVAL, "the container's init failed");
+		memcpy(&code, buf + 1, sizeof(code));
+		return err_set(err, code > 0 ? code : EINVAL, "%s", buf + 5);
+	}
 	return 0;
 }
 
@@ -51,7 +57,13 @@ int sync_read(int fd, char *tag, struct err *err)
 static void __attribute__((noreturn)) child_fail(int sync, struct err *err, int code)
 {
 	char buf[4096];
-	int n = snprintf(buf, sizeof(buf), "%c%s", SYNC_ERROR, err_msg(err));
+	int32_t ec = err->code;
+	int n;
+
+	/* the tag, the error code, the message */
+	buf[0] = SYNC_ERROR;
+	memcpy(buf + 1, &ec, sizeof(ec));
+	n = 5 + snprintf(buf + 5, sizeof(buf) - 5, "%s", err_msg(err));
 
 	if (send(sync, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1),
 		 MSG_NOSIGNAL) < 0)
@@ -208,6 +220,9 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 	/* create: the parent exits once it hears "ready"; we must outlive it */
 	if (a->fifo >= 0)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	/* a missing or unrunnable command fails the create, as with runc */
+	if (exec_check(&s->proc, &err) < 0)
+		child_fail(a->sync, &err, err.code == ERR_NOCMD ? 127 : 126);
 	if (sync_send(a->sync, SYNC_READY) < 0 || wait_start(a, &err) < 0)
 		child_fail(a->sync, &err, 1);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -1,0 +1,163 @@
+/*
+ * The runtime bundle in $RUN/containers/<id>: rootfs/ (the overlay of the
+ * image's layers and the container's own upper directory, as imaged
+ * prepared them), config.json (the OCI spec), and the etc files the
+ * container sees as /etc/hostname, /etc/hosts and /etc/resolv.conf (kept
+ * with the record in $ROOT/containers/<id>). The shim uses the same
+ * directory for its socket, pid and exit files.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/safepath.h"
+#include "common/xalloc.h"
+#include "containerd.h"
+
+static const char *gd(const struct ctr *k, const char *key)
+{
+	const cJSON *data = cJSON_GetObjectItem(ctr_cfg(k, "GraphDriver", "Data"), key);
+
+	return cJSON_GetStringValue(data);
+}
+
+static int mount_rootfs(struct ctr *k, const char *rootfs, struct err *err)
+{
+	const char *lower = gd(k, "LowerDir"), *upper = gd(k, "UpperDir"), *work = gd(k, "WorkDir");
+	cleanup_free char *opts = NULL, *empty = NULL;
+
+	if (!upper || !work)
+		return err_set(err, EINVAL, "container %.12s has no snapshot in its record", k->id);
+	if (mkdir(rootfs, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "create %s", rootfs);
+	/* a container started before: its old mount goes first */
+	umount2(rootfs, MNT_DETACH);
+	if (!lower || !*lower) {
+		/* an image without layers: overlayfs still wants a lower directory */
+		cleanup_free char *run = ctr_run_dir(k);
+
+		empty = xasprintf("%s/empty", run);
+		if (mkdir(empty, 0755) < 0 && errno != EEXIST)
+			return err_sys(err, "create %s", empty);
+		lower = empty;
+	}
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (strlen(opts) >= 4000)
+		return err_set(err, E2BIG, "the image has too many layers for one overlay mount");
+	if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
+		return err_sys(err, "mount the overlay at %s", rootfs);
+	return 0;
+}
+
+static int write_etc(struct ctr *k, const char *name, const char *text, struct err *err)
+{
+	cleanup_free char *dir = ctr_dir(k), *path = xasprintf("%s/%s", dir, name);
+
+	return atomic_write_file(path, text, strlen(text), 0644, err);
+}
+
+/* The host's resolvers, as Docker gives them to a container without its own DNS. */
+static char *resolv_conf(void)
+{
+	char *text = NULL;
+	struct err err = ERR_INIT;
+
+	if (read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &text, NULL, &err) < 0) {
+		err_clear(&err);
+		return xstrdup("");
+	}
+	return text;
+}
+
+static int write_etc_files(struct ctr *k, struct err *err)
+{
+	const char *host = cJSON_GetStringValue(ctr_cfg(k, "Config", "Hostname"));
+	const char *net = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "NetworkMode"));
+	cleanup_free char *hostname = NULL, *hosts = NULL, *resolv = resolv_conf();
+	char hostbuf[256];
+
+	if (net && !strcmp(net, "host")) {
+		/* the host's own name, as with Docker's host networking */
+		if (gethostname(hostbuf, sizeof(hostbuf)) == 0)
+			host = hostbuf;
+	}
+	hostname = xasprintf("%s\n", host ? host : k->id);
+	hosts = xasprintf("127.0.0.1\tlocalhost\n"
+			  "::1\tlocalhost ip6-localhost ip6-loopback\n"
+			  "fe00::0\tip6-localnet\n"
+			  "ff00::0\tip6-mcastprefix\n"
+			  "ff02::1\tip6-allnodes\n"
+			  "ff02::2\tip6-allrouters\n"
+			  "127.0.1.1\t%s\n",
+			  host ? host : k->id);
+	if (write_etc(k, "hostname", hostname, err) < 0 || write_etc(k, "hosts", hosts, err) < 0 ||
+	    write_etc(k, "resolv.conf", resolv, err) < 0)
+		return -err->code;
+	return 0;
+}
+
+int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err)
+{
+	cleanup_free char *run = ctr_run_dir(k), *rootfs = xasprintf("%s/rootfs", run);
+	cleanup_free char *path = xasprintf("%s/config.json", run), *text = NULL;
+	cleanup_cjson cJSON *spec = NULL;
+
+	if (mkdir_secure(run, 0700, err) < 0 || mount_rootfs(k, rootfs, err) < 0 ||
+	    write_etc_files(k, err) < 0)
+		goto fail;
+	spec = spec_generate(cd, k, err);
+	if (!spec)
+		goto fail;
+	text = cJSON_Print(spec);
+	if (atomic_write_file(path, text, strlen(text), 0600, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	bundle_release(k);
+	return -err->code;
+}
+
+static void rm_run_dir(const char *dir)
+{
+	static const char *const files[] = {"config.json", "exit", "shim.pid", "shim.sock", NULL};
+
+	for (size_t i = 0; files[i]; i++) {
+		char *p = xasprintf("%s/%s", dir, files[i]);
+
+		unlink(p);
+		free(p);
+	}
+	for (const char *sub = "rootfs"; sub; sub = !strcmp(sub, "rootfs") ? "empty" : NULL) {
+		char *p = xasprintf("%s/%s", dir, sub);
+
+		rmdir(p);
+		free(p);
+	}
+	/* the shim's runtime state (rt/) is gone once the shim deleted the container */
+	{
+		char *p = xasprintf("%s/rt", dir);
+
+		rmdir(p);
+		free(p);
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		log_warn("remove %s", dir);
+}
+
+void bundle_release(struct ctr *k)
+{
+	cleanup_free char *run = ctr_run_dir(k), *rootfs = xasprintf("%s/rootfs", run);
+
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("unmount %s", rootfs);
+	rm_run_dir(run);
+}

@@ -1,0 +1,355 @@
+/*
+ * Checking a create request (Docker's shape: Config and HostConfig) before
+ * anything is made for it. Each error names the option the user typed, so
+ * "berth run -m 1k" says what is wrong with -m, not with a spec field.
+ */
+#include "config.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/signame.h"
+#include "common/xalloc.h"
+#include "containerd.h"
+#include "shim/runtime.h"
+
+#define MIN_MEMORY (6ll * 1024 * 1024)
+
+static const cJSON *item(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static long long num(const cJSON *o, const char *key)
+{
+	const cJSON *v = item(o, key);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static int check_memory(const cJSON *hc, struct err *err)
+{
+	long long mem = num(hc, "Memory"), swap = num(hc, "MemorySwap");
+
+	if (mem < 0)
+		return err_set(err, EINVAL, "invalid --memory: it cannot be negative");
+	if (mem > 0 && mem < MIN_MEMORY)
+		return err_set(err, EINVAL,
+			       "invalid --memory %lld bytes: the minimum memory limit is 6 MiB",
+			       mem);
+	if (swap != 0 && swap != -1) {
+		if (!mem)
+			return err_set(err, EINVAL, "--memory-swap needs --memory as well");
+		if (swap < mem)
+			return err_set(
+			    err, EINVAL,
+			    "invalid --memory-swap: it must be at least --memory (memory "
+			    "plus swap), or -1 for unlimited swap");
+	}
+	return 0;
+}
+
+static int check_cpus(const cJSON *hc, struct err *err)
+{
+	long long nano = num(hc, "NanoCpus"), shares = num(hc, "CpuShares");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	const cJSON *set = item(hc, "CpusetCpus");
+
+	if (nano < 0 || (nano > 0 && nano < 10000000) || nano > ncpu * 1000000000ll)
+		return err_set(
+		    err, EINVAL,
+		    "invalid --cpus %.3f: the range is 0.01 to %ld.00, as this host has %ld "
+		    "CPUs",
+		    (double)nano / 1e9, ncpu, ncpu);
+	if (shares < 0 || shares == 1 || shares > 262144)
+		return err_set(err, EINVAL, "invalid --cpu-shares %lld: the range is 2 to 262144",
+			       shares);
+	if (cJSON_IsString(set) && set->valuestring[0]) {
+		const char *p = set->valuestring;
+
+		while (*p) {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+
+			if (end == p)
+				goto bad_set;
+			if (*end == '-') {
+				p = end + 1;
+				b = strtol(p, &end, 10);
+				if (end == p || b < a)
+					goto bad_set;
+			}
+			if (a < 0 || b >= ncpu)
+				return err_set(
+				    err, EINVAL,
+				    "invalid --cpuset-cpus '%s': this host has CPUs 0-%ld",
+				    set->valuestring, ncpu - 1);
+			if (*end == ',')
+				end++;
+			else if (*end)
+				goto bad_set;
+			p = end;
+		}
+	}
+	return 0;
+bad_set:
+	return err_set(err, EINVAL, "invalid --cpuset-cpus '%s': expected a list like 0-2,4",
+		       set->valuestring);
+}
+
+static int check_volume_name(const char *name, struct err *err)
+{
+	if (name_check(name, err) < 0) {
+		err_clear(err);
+		return err_set(
+		    err, EINVAL,
+		    "invalid volume name '%s': a bind source must be an absolute path, a "
+		    "volume name is [a-zA-Z0-9][a-zA-Z0-9_.-]+",
+		    name);
+	}
+	return 0;
+}
+
+static int check_binds(const cJSON *hc, struct err *err)
+{
+	const cJSON *b;
+
+	cJSON_ArrayForEach (b, item(hc, "Binds")) {
+		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
+		char *src = spec, *dst = strchr(spec, ':'), *opts;
+		struct stat st;
+
+		if (!dst || !dst[1])
+			return err_set(err, EINVAL,
+				       "invalid volume '%s': expected SOURCE:DEST[:ro]", spec);
+		*dst++ = '\0';
+		opts = strchr(dst, ':');
+		if (opts)
+			*opts++ = '\0';
+		if (dst[0] != '/')
+			return err_set(
+			    err, EINVAL,
+			    "invalid volume destination '%s': it must be an absolute path", dst);
+		if (opts && strcmp(opts, "ro") && strcmp(opts, "rw") && strcmp(opts, "z") &&
+		    strcmp(opts, "Z"))
+			return err_set(err, EINVAL, "invalid volume option '%s': expected ro or rw",
+				       opts);
+		if (src[0] != '/') {
+			if (check_volume_name(src, err) < 0)
+				return -err->code;
+			continue;
+		}
+		if (stat(src, &st) < 0)
+			return err_sys(err, "invalid volume: bind source path %s", src);
+	}
+	return 0;
+}
+
+static int check_tmpfs(const cJSON *hc, struct err *err)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach (t, item(hc, "Tmpfs"))
+		if (!t->string || t->string[0] != '/')
+			return err_set(err, EINVAL,
+				       "invalid --tmpfs '%s': the path must be absolute",
+				       t->string ? t->string : "");
+	return 0;
+}
+
+static const char *const ipc_sysctls[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+static int check_sysctls(const cJSON *hc, struct err *err)
+{
+	const char *net = cJSON_GetStringValue(item(hc, "NetworkMode"));
+	bool own_net = !net || (strcmp(net, "host") && strncmp(net, "container:", 10));
+	const cJSON *s;
+
+	cJSON_ArrayForEach (s, item(hc, "Sysctls")) {
+		const char *k = s->string;
+		bool ok = false;
+
+		if (!cJSON_IsString(s))
+			return err_set(err, EINVAL, "--sysctl %s needs a value", k);
+		for (size_t i = 0; i < sizeof(ipc_sysctls) / sizeof(ipc_sysctls[0]); i++)
+			ok = ok || !strcmp(k, ipc_sysctls[i]);
+		ok = ok || !strncmp(k, "fs.mqueue.", 10);
+		if (!strncmp(k, "net.", 4)) {
+			if (!own_net)
+				return err_set(err, EINVAL,
+					       "--sysctl %s is not allowed with --network %s: it "
+					       "would change a namespace the container shares",
+					       k, net);
+			ok = true;
+		}
+		if (!ok)
+			return err_set(
+			    err, EINVAL,
+			    "--sysctl %s is not allowed: only namespaced sysctls "
+			    "(kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*) can "
+			    "be set without changing the host",
+			    k);
+	}
+	return 0;
+}
+
+static int check_caps(const cJSON *hc, const char *key, struct err *err)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach (c, item(hc, key)) {
+		const char *n = cJSON_GetStringValue(c);
+
+		if (!n)
+			return err_set(err, EINVAL, "%s holds a non-string", key);
+		if (!strcasecmp(n, "ALL"))
+			continue;
+		if (!strncasecmp(n, "CAP_", 4))
+			n += 4;
+		if (capng_name_to_capability(n) < 0)
+			return err_set(err, EINVAL, "invalid --%s: unknown capability '%s'",
+				       !strcmp(key, "CapAdd") ? "cap-add" : "cap-drop",
+				       cJSON_GetStringValue(c));
+	}
+	return 0;
+}
+
+static int check_security_opts(const cJSON *hc, struct err *err)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach (o, item(hc, "SecurityOpt")) {
+		const char *s = cJSON_GetStringValue(o);
+
+		if (!s)
+			return err_set(err, EINVAL, "SecurityOpt holds a non-string");
+		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges:true") ||
+		    !strcmp(s, "no-new-privileges=true") || !strcmp(s, "no-new-privileges:false") ||
+		    !strcmp(s, "no-new-privileges=false") || !strcmp(s, "seccomp=unconfined"))
+			continue;
+		if (!strncmp(s, "seccomp=", 8)) {
+			cleanup_cjson cJSON *prof = cJSON_Parse(s + 8);
+
+			if (!cJSON_IsObject(prof))
+				return err_set(
+				    err, EINVAL,
+				    "invalid --security-opt seccomp: the profile is not a "
+				    "JSON object");
+			if (seccomp_check(prof, err) < 0)
+				return err_wrap(err, "invalid --security-opt seccomp profile");
+			continue;
+		}
+		return err_set(err, EINVAL,
+			       "invalid --security-opt '%s': expected seccomp=FILE|unconfined or "
+			       "no-new-privileges",
+			       s);
+	}
+	return 0;
+}
+
+static int check_restart(const cJSON *hc, struct err *err)
+{
+	const cJSON *rp = item(hc, "RestartPolicy");
+	const char *n = cJSON_GetStringValue(item(rp, "Name"));
+
+	if (!n || !*n || !strcmp(n, "no"))
+		return 0;
+	if (strcmp(n, "always") && strcmp(n, "unless-stopped") && strcmp(n, "on-failure"))
+		return err_set(err, EINVAL,
+			       "invalid --restart '%s': expected no, always, unless-stopped or "
+			       "on-failure[:N]",
+			       n);
+	if (num(rp, "MaximumRetryCount") && strcmp(n, "on-failure"))
+		return err_set(err, EINVAL, "--restart %s takes no retry count", n);
+	if (num(rp, "MaximumRetryCount") < 0)
+		return err_set(err, EINVAL, "--restart on-failure: the count cannot be negative");
+	if (cJSON_IsTrue(item(hc, "AutoRemove")))
+		return err_set(err, EINVAL, "--restart %s and --rm conflict", n);
+	return 0;
+}
+
+static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
+{
+	const char *n = cJSON_GetStringValue(item(hc, "NetworkMode"));
+	struct ctr *other;
+
+	if (!n || !strcmp(n, "none") || !strcmp(n, "host") || !strcmp(n, "default"))
+		return 0;
+	if (!strncmp(n, "container:", 10)) {
+		if (!(other = ctr_find(cd, n + 10, err)))
+			return err_wrap(err, "--network %s", n);
+		return 0;
+	}
+	return err_set(err, ENOTSUP,
+		       "--network %s: bridge and user-defined networks come with berth-netd's "
+		       "networking, which is not available yet; use --network none, host or "
+		       "container:NAME",
+		       n);
+}
+
+static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
+{
+	const char *sig = cJSON_GetStringValue(item(cfg, "StopSignal"));
+	const cJSON *u, *lc = item(item(hc, "LogConfig"), "Config");
+
+	if (sig && signal_parse(sig) < 0)
+		return err_set(err, EINVAL, "invalid --stop-signal '%s'", sig);
+	if (num(hc, "PidsLimit") < -1)
+		return err_set(err, EINVAL, "invalid --pids-limit: use -1 for unlimited");
+	cJSON_ArrayForEach (u, item(hc, "Ulimits")) {
+		if (num(u, "Soft") > num(u, "Hard") && num(u, "Hard") >= 0)
+			return err_set(err, EINVAL,
+				       "invalid --ulimit %s: the soft limit exceeds the hard one",
+				       cJSON_GetStringValue(item(u, "Name")));
+	}
+	if (lc) {
+		const char *mf = cJSON_GetStringValue(item(lc, "max-file"));
+		const char *ms = cJSON_GetStringValue(item(lc, "max-size"));
+
+		if (mf && (atoi(mf) < 1 || atoi(mf) > 100))
+			return err_set(err, EINVAL, "invalid --log-opt max-file=%s: 1 to 100", mf);
+		if (ms && strtoll(ms, NULL, 10) < 4096)
+			return err_set(err, EINVAL,
+				       "invalid --log-opt max-size=%s: at least 4096 bytes", ms);
+	}
+	return 0;
+}
+
+int options_check(struct cd *cd, cJSON *req, struct err *err)
+{
+	const cJSON *cfg = item(req, "Config"), *hc = item(req, "HostConfig");
+	const char *image = cJSON_GetStringValue(item(cfg, "Image"));
+	const char *name = cJSON_GetStringValue(item(req, "Name"));
+
+	if (!cJSON_IsObject(cfg) || !image || !*image)
+		return err_set(err, EINVAL, "container.create needs Config.Image");
+	if (!cJSON_IsObject(hc)) {
+		cJSON_AddItemToObject(req, "HostConfig", cJSON_CreateObject());
+		hc = item(req, "HostConfig");
+	}
+	if (name && *name) {
+		struct ctr *other;
+
+		if (name_check(name, err) < 0)
+			return -err->code;
+		if ((other = ctr_by_name(cd, name)))
+			return err_set(err, EEXIST,
+				       "the container name \"/%s\" is already in use by container "
+				       "%.12s: remove or rename that container first",
+				       name[0] == '/' ? name + 1 : name, other->id);
+	}
+	if (check_memory(hc, err) < 0 || check_cpus(hc, err) < 0 || check_binds(hc, err) < 0 ||
+	    check_tmpfs(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
+	    check_caps(hc, "CapAdd", err) < 0 || check_caps(hc, "CapDrop", err) < 0 ||
+	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
+	    check_network(cd, hc, err) < 0 || check_misc(cfg, hc, err) < 0)
+		return -err->code;
+	return 0;
+}

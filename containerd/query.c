@@ -1,0 +1,255 @@
+/* The handlers that only look: list, inspect (Docker-shaped), stats, top. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "containerd.h"
+#include "proto/tags.h"
+#include "shim/cgroup.h"
+
+static struct ctr *find(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *ref = NULL;
+
+	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0) {
+		err_set(err, EINVAL, "%s needs a container name or id", msg_name(f->type));
+		return NULL;
+	}
+	return ctr_find(cd_of(c), ref, err);
+}
+
+static void reply_obj(struct conn *c, const struct frame *f, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	struct pbuf pb;
+
+	cJSON_Delete(o);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	free(text);
+	conn_reply(c, f, &pb, NULL, 0);
+}
+
+static const char *str(const char *s)
+{
+	return s ? s : "0001-01-01T00:00:00Z";
+}
+
+static cJSON *state_obj(const struct ctr *k)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(s, "Status", ctr_status_name(k->status));
+	cJSON_AddBoolToObject(s, "Running", k->status == CS_RUNNING || k->status == CS_PAUSED);
+	cJSON_AddBoolToObject(s, "Paused", k->status == CS_PAUSED);
+	cJSON_AddBoolToObject(s, "Restarting", k->status == CS_RESTARTING);
+	cJSON_AddBoolToObject(s, "OOMKilled", k->oom_killed);
+	cJSON_AddBoolToObject(s, "Dead", k->status == CS_DEAD);
+	cJSON_AddNumberToObject(s, "Pid", k->pid);
+	cJSON_AddNumberToObject(s, "ExitCode", k->exit_code);
+	cJSON_AddStringToObject(s, "Error", k->error ? k->error : "");
+	cJSON_AddStringToObject(s, "StartedAt", str(k->started_at));
+	cJSON_AddStringToObject(s, "FinishedAt", str(k->finished_at));
+	return s;
+}
+
+static cJSON *mounts_obj(const struct ctr *k)
+{
+	cJSON *a = cJSON_CreateArray();
+	const cJSON *b;
+
+	cJSON_ArrayForEach (b, ctr_cfg(k, "HostConfig", "Binds")) {
+		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
+		char *dst = strchr(spec, ':'), *opts;
+		cJSON *m = cJSON_CreateObject();
+
+		if (!dst) {
+			cJSON_Delete(m);
+			continue;
+		}
+		*dst++ = '\0';
+		opts = strchr(dst, ':');
+		if (opts)
+			*opts++ = '\0';
+		if (spec[0] == '/') {
+			cJSON_AddStringToObject(m, "Type", "bind");
+			cJSON_AddStringToObject(m, "Source", spec);
+		} else {
+			char *src = xasprintf("%s/%s/_data", k->cd->vol_dir, spec);
+
+			cJSON_AddStringToObject(m, "Type", "volume");
+			cJSON_AddStringToObject(m, "Name", spec);
+			cJSON_AddStringToObject(m, "Source", src);
+			free(src);
+		}
+		cJSON_AddStringToObject(m, "Destination", dst);
+		cJSON_AddBoolToObject(m, "RW", !(opts && !strcmp(opts, "ro")));
+		cJSON_AddItemToArray(a, m);
+	}
+	return a;
+}
+
+cJSON *ctr_inspect(struct ctr *k)
+{
+	cJSON *o = cJSON_Duplicate(k->config, true), *ns;
+	const cJSON *cfg = ctr_cfg(k, "Config", NULL);
+	cJSON *args = cJSON_CreateArray(), *x;
+	const char *net = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "NetworkMode"));
+	bool first = true;
+
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Entrypoint")) {
+		if (first)
+			cJSON_AddStringToObject(o, "Path", x->valuestring);
+		else
+			cJSON_AddItemToArray(args, cJSON_Duplicate(x, false));
+		first = false;
+	}
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Cmd")) {
+		if (first)
+			cJSON_AddStringToObject(o, "Path", x->valuestring);
+		else
+			cJSON_AddItemToArray(args, cJSON_Duplicate(x, false));
+		first = false;
+	}
+	cJSON_AddItemToObject(o, "Args", args);
+	cJSON_AddItemToObject(o, "State", state_obj(k));
+	cJSON_AddNumberToObject(o, "RestartCount", k->restart_count);
+	{
+		char *dir = ctr_dir(k), *p;
+
+		p = xasprintf("%s/resolv.conf", dir);
+		cJSON_AddStringToObject(o, "ResolvConfPath", p);
+		free(p);
+		p = xasprintf("%s/hostname", dir);
+		cJSON_AddStringToObject(o, "HostnamePath", p);
+		free(p);
+		p = xasprintf("%s/hosts", dir);
+		cJSON_AddStringToObject(o, "HostsPath", p);
+		free(p);
+		free(dir);
+	}
+	cJSON_AddItemToObject(o, "Mounts", mounts_obj(k));
+	ns = cJSON_AddObjectToObject(o, "NetworkSettings");
+	cJSON_AddStringToObject(ns, "NetworkMode", net ? net : "none");
+	cJSON_AddObjectToObject(ns, "Ports");
+	cJSON_AddObjectToObject(ns, "Networks");
+	return o;
+}
+
+cJSON *ctr_summary(struct ctr *k)
+{
+	const cJSON *cfg = ctr_cfg(k, "Config", NULL), *x;
+	cJSON *o = cJSON_CreateObject(), *names;
+	size_t len = 1;
+	char *cmd, *p;
+
+	cJSON_AddStringToObject(o, "Id", k->id);
+	names = cJSON_AddArrayToObject(o, "Names");
+	{
+		char *n = xasprintf("/%s", k->name);
+
+		cJSON_AddItemToArray(names, cJSON_CreateString(n));
+		free(n);
+	}
+	cJSON_AddStringToObject(o, "Image",
+				cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "Image")));
+	cJSON_AddStringToObject(o, "ImageID",
+				cJSON_GetStringValue(ctr_cfg(k, "Image", NULL)) ?: "");
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Entrypoint"))
+		len += strlen(x->valuestring) + 1;
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Cmd"))
+		len += strlen(x->valuestring) + 1;
+	p = cmd = xzalloc(len);
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Entrypoint"))
+		p += sprintf(p, "%s%s", p == cmd ? "" : " ", x->valuestring);
+	cJSON_ArrayForEach (x, cJSON_GetObjectItem(cfg, "Cmd"))
+		p += sprintf(p, "%s%s", p == cmd ? "" : " ", x->valuestring);
+	cJSON_AddStringToObject(o, "Command", cmd);
+	free(cmd);
+	cJSON_AddStringToObject(o, "Created",
+				cJSON_GetStringValue(ctr_cfg(k, "Created", NULL)) ?: "");
+	cJSON_AddStringToObject(o, "State", ctr_status_name(k->status));
+	cJSON_AddNumberToObject(o, "ExitCode", k->exit_code);
+	cJSON_AddStringToObject(o, "StartedAt", str(k->started_at));
+	cJSON_AddStringToObject(o, "FinishedAt", str(k->finished_at));
+	cJSON_AddItemToObject(o, "Labels",
+			      cJSON_Duplicate(cJSON_GetObjectItem(cfg, "Labels"), true)
+				  ?: cJSON_CreateObject());
+	return o;
+}
+
+int h_CONTAINER_LIST(struct conn *c, struct frame *f, struct err *err)
+{
+	struct cd *cd = cd_of(c);
+	cJSON *a = cJSON_CreateArray();
+	struct ctr *k;
+
+	/* newest first, as docker ps shows them */
+	TAILQ_FOREACH_REVERSE(k, &cd->ctrs, ctr_list, link)
+	cJSON_AddItemToArray(a, ctr_summary(k));
+	reply_obj(c, f, a);
+	return 0;
+}
+
+int h_CONTAINER_INSPECT(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = find(c, f, err);
+
+	if (!k)
+		return -err->code;
+	reply_obj(c, f, ctr_inspect(k));
+	return 0;
+}
+
+int h_CONTAINER_STATS(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = find(c, f, err);
+	cJSON *o = NULL;
+
+	if (!k)
+		return -err->code;
+	if (k->status != CS_RUNNING && k->status != CS_PAUSED) {
+		o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "running", false);
+	} else if (shim_call(k, MSG_SHIM_STATS, NULL, &o, err) < 0) {
+		return -err->code;
+	}
+	cJSON_AddStringToObject(o, "id", k->id);
+	cJSON_AddStringToObject(o, "name", k->name);
+	reply_obj(c, f, o);
+	return 0;
+}
+
+int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = find(c, f, err);
+	cleanup_free char *cgpath = NULL, *procs = NULL;
+	cleanup_fclose FILE *in = NULL;
+	struct cgroup cg;
+	cJSON *o, *pids;
+	char line[64];
+
+	if (!k)
+		return -err->code;
+	if (k->status != CS_RUNNING && k->status != CS_PAUSED)
+		return err_set(err, EINVAL, "container %s is not running", k->name);
+	cgpath = xasprintf("berth/%s", k->id);
+	if (cgroup_open(&cg, cgpath, err) < 0)
+		return -err->code;
+	procs =
+	    xasprintf("%s/%s/cgroup.procs", cg.h[0].mnt, cg.path[0] == '/' ? cg.path + 1 : cg.path);
+	cgroup_close(&cg);
+	in = fopen(procs, "re");
+	if (!in)
+		return err_sys(err, "read %s", procs);
+	o = cJSON_CreateObject();
+	pids = cJSON_AddArrayToObject(o, "Pids");
+	while (fgets(line, sizeof(line), in))
+		cJSON_AddItemToArray(pids, cJSON_CreateNumber(strtol(line, NULL, 10)));
+	reply_obj(c, f, o);
+	return 0;
+}

@@ -1,0 +1,784 @@
+/* Container commands that look: ps, inspect, logs, top, stats; and the "container" group. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "ctl.h"
+#include "format.h"
+#include "proto/tags.h"
+#include "session.h"
+
+const char cmd_ps_usage[] =
+    "ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter KEY=VALUE]... [--format table|json]\n"
+    "\n"
+    "List containers (running ones unless -a).\n"
+    "  -a, --all        show every container\n"
+    "  -q, --quiet      only ids\n"
+    "  -n, --last N     the N most recently created (any state)\n"
+    "  -l, --latest     the most recently created one\n"
+    "      --no-trunc   full ids and commands\n"
+    "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX\n"
+    "      --format     table (default) or json\n";
+const char cmd_inspect_usage[] =
+    "inspect CONTAINER...\n"
+    "\n"
+    "Show containers as Docker-shaped JSON (State, Config, HostConfig, "
+    "Mounts,\nNetworkSettings).\n";
+const char cmd_logs_usage[] =
+    "logs [-f] [--tail N] [--since TIME] [--until TIME] [-t] CONTAINER\n"
+    "\n"
+    "Show a container's output, from its json-file log.\n"
+    "  -f, --follow       keep printing new output until the container stops\n"
+    "  -n, --tail N       only the last N lines (all: every line)\n"
+    "      --since TIME   lines from TIME on (RFC 3339, Unix seconds, or 10m / 2h ago)\n"
+    "      --until TIME   lines before TIME\n"
+    "  -t, --timestamps   prefix each line with its time\n";
+const char cmd_top_usage[] = "top CONTAINER [ps OPTIONS]\n"
+			     "\n"
+			     "Show the processes of a container (as ps shows them).\n";
+const char cmd_stats_usage[] = "stats [--no-stream] [--format table|json] [CONTAINER...]\n"
+			       "\n"
+			       "CPU, memory and process counts of running containers, from their "
+			       "cgroups.\n";
+const char cmd_container_usage[] = "container COMMAND\n"
+				   "\n"
+				   "Manage containers.\n"
+				   "\n"
+				   "Commands:\n"
+				   "  ls, ps    list containers (as berth ps)\n"
+				   "  create, run, start, stop, restart, kill, rm, wait, rename,\n"
+				   "  attach, exec, inspect, logs, top, stats   as the top-level "
+				   "commands\n"
+				   "  prune [-f]   remove every stopped container\n";
+
+static int list(struct ctl *ctl, cJSON **out)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	return ctl_container_call(ctl, MSG_CONTAINER_LIST, &pb, out, NULL, NULL, EXIT_DAEMON);
+}
+
+static const char *sget(const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+
+	return s ? s : "";
+}
+
+static bool filter_match(const cJSON *c, const char *f)
+{
+	const char *eq = strchr(f, '='), *v = eq ? eq + 1 : "";
+	size_t klen = eq ? (size_t)(eq - f) : strlen(f);
+	const char *name = cJSON_GetStringValue(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "Names"), 0));
+
+	if (!strncmp(f, "status", klen) && klen == 6)
+		return !strcmp(sget(c, "State"), v);
+	if (!strncmp(f, "name", klen) && klen == 4)
+		return name && strstr(name, v);
+	if (!strncmp(f, "id", klen) && klen == 2)
+		return !strncmp(sget(c, "Id"), v, strlen(v));
+	if (!strncmp(f, "ancestor", klen) && klen == 8) {
+		const char *img = sget(c, "Image");
+		size_t n = strlen(v);
+
+		return !strcmp(img, v) || (!strncmp(img, v, n) && img[n] == ':') ||
+		       !strncmp(sget(c, "ImageID") + 7, v, n);
+	}
+	if (!strncmp(f, "label", klen) && klen == 5) {
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
+		cleanup_free char *key = xstrdup(v);
+		char *veq = strchr(key, '=');
+		const cJSON *l;
+
+		if (veq)
+			*veq++ = '\0';
+		l = cJSON_GetObjectItemCaseSensitive(labels, key);
+		return l && (!veq || !strcmp(cJSON_GetStringValue(l) ?: "", veq));
+	}
+	return false;
+}
+
+static void status_text(const cJSON *c, char *buf, size_t len)
+{
+	const char *state = sget(c, "State");
+	char age[64];
+
+	if (!strcmp(state, "running")) {
+		format_age(age, sizeof(age), format_age_seconds(sget(c, "StartedAt")));
+		snprintf(buf, len, "Up %s", age);
+	} else if (!strcmp(state, "exited") || !strcmp(state, "restarting")) {
+		long s = format_age_seconds(sget(c, "FinishedAt"));
+
+		format_age(age, sizeof(age), s);
+		snprintf(buf, len, "%s (%d) %s ago",
+			 !strcmp(state, "exited") ? "Exited" : "Restarting",
+			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "ExitCode")),
+			 s < 0 ? "?" : age);
+	} else {
+		snprintf(buf, len, "%c%s", state[0] - 32, state + 1);
+	}
+}
+
+int cmd_ps(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'},	      {"quiet", no_argument, NULL, 'q'},
+	    {"last", required_argument, NULL, 'n'},   {"latest", no_argument, NULL, 'l'},
+	    {"no-trunc", no_argument, NULL, 'T'},     {"size", no_argument, NULL, 's'},
+	    {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'H'},	      {NULL, 0, NULL, 0}};
+	static const char *const hdr[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					  "STATUS",	  "PORTS", "NAMES"};
+	cleanup_cjson cJSON *all = NULL, *shown = cJSON_CreateArray();
+	enum out_format fmt = FORMAT_TEXT;
+	bool show_all = false, quiet = false, notrunc = false;
+	const char *filters[16];
+	int nfilters = 0, last = -1, c, rc;
+	const cJSON *k;
+	struct table *t;
+
+	while ((c = getopt_long(argc, argv, "+aqn:lsf:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			show_all = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'n':
+			last = atoi(optarg);
+			break;
+		case 'l':
+			last = 1;
+			break;
+		case 'T':
+			notrunc = true;
+			break;
+		case 's':
+			break;
+		case 'f':
+			if (nfilters == 16)
+				return ctl_fail(EXIT_DAEMON, "too many --filter options");
+			if (!strchr(optarg, '='))
+				return ctl_fail(EXIT_DAEMON,
+						"invalid --filter '%s': expected KEY=VALUE",
+						optarg);
+			filters[nfilters++] = optarg;
+			break;
+		case 'F':
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+			break;
+		case 'H':
+			ctl_usage(stdout, cmd_ps_usage);
+			return EXIT_OK;
+		default:
+			return EXIT_DAEMON;
+		}
+	}
+	for (int i = 0; i < nfilters; i++) {
+		static const char *const keys[] = {
+		    "status=", "name=", "label=", "ancestor=", "id="};
+		bool ok = false;
+
+		for (size_t j = 0; j < 5; j++)
+			ok = ok || !strncmp(filters[i], keys[j], strlen(keys[j]));
+		if (!ok)
+			return ctl_fail(EXIT_DAEMON,
+					"invalid --filter '%s': use status, name, label, ancestor "
+					"or id",
+					filters[i]);
+		if (!strncmp(filters[i], "status=", 7))
+			show_all = true;
+	}
+	rc = list(ctl, &all);
+	if (rc)
+		return rc;
+	cJSON_ArrayForEach (k, all) {
+		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running");
+
+		for (int i = 0; ok && i < nfilters; i++)
+			ok = filter_match(k, filters[i]);
+		if (!ok)
+			continue;
+		if (last >= 0 && cJSON_GetArraySize(shown) >= last)
+			break;
+		cJSON_AddItemToArray(shown, cJSON_Duplicate(k, true));
+	}
+	if (fmt == FORMAT_JSON) {
+		json_print(stdout, shown);
+		return EXIT_OK;
+	}
+	if (quiet) {
+		cJSON_ArrayForEach (k, shown)
+			printf("%.*s\n", notrunc ? 64 : 12, sget(k, "Id"));
+		return EXIT_OK;
+	}
+	t = table_new(7, hdr);
+	cJSON_ArrayForEach (k, shown) {
+		char id[65], cmd[64], created[64], status[96];
+		const char *name = cJSON_GetStringValue(
+		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(k, "Names"), 0));
+		const char *cells[7];
+
+		snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, sget(k, "Id"));
+		if (notrunc || strlen(sget(k, "Command")) <= 20)
+			snprintf(cmd, sizeof(cmd), "\"%s\"", sget(k, "Command"));
+		else
+			snprintf(cmd, sizeof(cmd), "\"%.17s...\"", sget(k, "Command"));
+		format_ago(sget(k, "Created"), created, sizeof(created));
+		status_text(k, status, sizeof(status));
+		cells[0] = id;
+		cells[1] = sget(k, "Image");
+		cells[2] = cmd;
+		cells[3] = created;
+		cells[4] = status;
+		cells[5] = "";
+		cells[6] = name && name[0] == '/' ? name + 1 : name;
+		table_add(t, cells);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
+}
+
+int cmd_inspect(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *outs = cJSON_CreateArray();
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help")) {
+			ctl_usage(stdout, cmd_inspect_usage);
+			return EXIT_OK;
+		}
+	if (argc < 2)
+		return ctl_fail(EXIT_DAEMON, "inspect needs at least one container");
+	for (int i = 1; i < argc; i++) {
+		cJSON *out = NULL;
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		r = ctl_container_call(ctl, MSG_CONTAINER_INSPECT, &pb, &out, NULL, NULL,
+				       EXIT_FAIL);
+		if (r) {
+			rc = r;
+			continue;
+		}
+		cJSON_AddItemToArray(outs, out);
+	}
+	json_print(stdout, outs);
+	return rc;
+}
+
+/* ---- logs ---- */
+
+struct log_opts {
+	bool timestamps;
+	long long since_ns, until_ns; /* 0: no bound */
+	long tail;		      /* -1: all */
+};
+
+/* "2026-11-28T04:22:04.123456789Z" into nanoseconds since the epoch. */
+static long long rfc3339_ns(const char *s)
+{
+	struct tm tm = {0};
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	long long ns = 0;
+
+	if (!rest)
+		return -1;
+	if (*rest == '.') {
+		int digits = 0;
+
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+			if (digits < 9)
+				ns = ns * 10 + (*rest - '0');
+		for (; digits < 9; digits++)
+			ns *= 10;
+	}
+	return (long long)timegm(&tm) * 1000000000ll + ns;
+}
+
+/* RFC 3339, Unix seconds, or a duration back from now ("10m", "2h", "30s"). */
+static int parse_time(const char *s, long long *ns)
+{
+	char *end;
+	double v;
+
+	if (strchr(s, 'T') && strchr(s, '-')) {
+		*ns = rfc3339_ns(s);
+		return *ns < 0 ? -1 : 0;
+	}
+	v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -1;
+	if (!*end) {
+		*ns = (long long)(v * 1e9);
+		return 0;
+	}
+	if (end[1])
+		return -1;
+	switch (*end) {
+	case 's':
+		break;
+	case 'm':
+		v *= 60;
+		break;
+	case 'h':
+		v *= 3600;
+		break;
+	default:
+		return -1;
+	}
+	*ns = (long long)time(NULL) * 1000000000ll - (long long)(v * 1e9);
+	return 0;
+}
+
+struct line {
+	char *text;
+	size_t len;
+	int stream;
+	char time[40];
+};
+
+static void print_line(const struct log_opts *o, const char *t, const char *text, size_t n,
+		       int stream)
+{
+	FILE *out = stream == 2 ? stderr : stdout;
+
+	if (o->timestamps)
+		fprintf(out, "%s ", t);
+	fwrite(text, 1, n, out);
+}
+
+/* One json-file line: 1 printed or kept, 0 filtered out. */
+static int parse_log_line(const struct log_opts *o, const char *l, struct line *out)
+{
+	cleanup_cjson cJSON *doc = cJSON_Parse(l);
+	const char *log = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "log"));
+	const char *stream = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "stream"));
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "time"));
+	long long ns;
+
+	if (!log || !t)
+		return 0;
+	ns = rfc3339_ns(t);
+	if ((o->since_ns && ns < o->since_ns) || (o->until_ns && ns >= o->until_ns))
+		return 0;
+	out->len = strlen(log);
+	out->text = xstrndup(log, out->len);
+	out->stream = stream && !strcmp(stream, "stderr") ? 2 : 1;
+	snprintf(out->time, sizeof(out->time), "%s", t);
+	return 1;
+}
+
+/* Read the log files (oldest first), at most sizes[i] bytes of each; keep the tail. */
+static void print_logs(const struct log_opts *o, int *fds, unsigned n, const cJSON *sizes)
+{
+	size_t cap = o->tail >= 0 ? (size_t)o->tail : 0, count = 0, head = 0;
+	struct line *ring = cap ? xcalloc(cap, sizeof(*ring)) : NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		long long limit =
+		    (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(sizes, (int)i));
+		FILE *f = fdopen(fds[i], "r");
+		char *l = NULL;
+		size_t lcap = 0;
+		ssize_t got;
+		long long off = 0;
+
+		if (!f)
+			continue;
+		while ((got = getline(&l, &lcap, f)) > 0 && off + got <= limit) {
+			struct line ln;
+
+			off += got;
+			if (!parse_log_line(o, l, &ln))
+				continue;
+			if (o->tail < 0) {
+				print_line(o, ln.time, ln.text, ln.len, ln.stream);
+				free(ln.text);
+				continue;
+			}
+			if (!cap) {
+				free(ln.text);
+				continue;
+			}
+			if (count == cap) {
+				free(ring[head].text);
+				ring[head] = ln;
+				head = (head + 1) % cap;
+			} else {
+				ring[(head + count++) % cap] = ln;
+			}
+		}
+		free(l);
+		fclose(f);
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct line *ln = &ring[(head + i) % cap];
+
+		print_line(o, ln->time, ln->text, ln->len, ln->stream);
+		free(ln->text);
+	}
+	free(ring);
+	fflush(stdout);
+}
+
+int cmd_logs(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
+					     {"tail", required_argument, NULL, 'n'},
+					     {"since", required_argument, NULL, 'S'},
+					     {"until", required_argument, NULL, 'U'},
+					     {"timestamps", no_argument, NULL, 't'},
+					     {"help", no_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
+	struct log_opts o = {.tail = -1};
+	cleanup_cjson cJSON *out = NULL;
+	int fds[PROTO_MAX_FDS], c, rc;
+	bool follow = false;
+	unsigned nfds = 0, nlogs;
+	struct pbuf pb;
+
+	while ((c = getopt_long(argc, argv, "+fn:t", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			follow = true;
+			break;
+		case 'n':
+			if (!strcmp(optarg, "all"))
+				o.tail = -1;
+			else {
+				char *end;
+
+				o.tail = strtol(optarg, &end, 10);
+				if (end == optarg || *end || o.tail < 0)
+					return ctl_fail(EXIT_DAEMON,
+							"invalid --tail '%s': a number or all",
+							optarg);
+			}
+			break;
+		case 'S':
+			if (parse_time(optarg, &o.since_ns) < 0)
+				return ctl_fail(EXIT_DAEMON,
+						"invalid --since '%s': RFC 3339, Unix seconds or a "
+						"duration like 10m",
+						optarg);
+			break;
+		case 'U':
+			if (parse_time(optarg, &o.until_ns) < 0)
+				return ctl_fail(EXIT_DAEMON,
+						"invalid --until '%s': RFC 3339, Unix seconds or a "
+						"duration like 10m",
+						optarg);
+			break;
+		case 't':
+			o.timestamps = true;
+			break;
+		case 'H':
+			ctl_usage(stdout, cmd_logs_usage);
+			return EXIT_OK;
+		default:
+			return EXIT_DAEMON;
+		}
+	}
+	if (argc - optind != 1)
+		return ctl_fail(EXIT_DAEMON, "logs needs one container");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[optind]);
+	pb_put_u32(&pb, TAG_STREAM, follow);
+	rc = ctl_container_call(ctl, MSG_CONTAINER_LOGS, &pb, &out, fds, &nfds, EXIT_FAIL);
+	if (rc)
+		return rc;
+	nlogs = (unsigned)cJSON_GetArraySize(cJSON_GetObjectItem(out, "Sizes"));
+	if (nlogs > nfds)
+		nlogs = nfds;
+	print_logs(&o, fds, nlogs, cJSON_GetObjectItem(out, "Sizes"));
+	if (nfds > nlogs) {
+		struct session s = {
+		    .fd = fds[nlogs],
+		    .req_id = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "AttachId")),
+		};
+		int code;
+
+		rc = session_run(&s, &code);
+		close(fds[nlogs]);
+		return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	}
+	return EXIT_OK;
+}
+
+/* ---- top and stats ---- */
+
+int cmd_top(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *out = NULL;
+	cleanup_free char *pids = NULL;
+	const cJSON *p;
+	struct pbuf pb;
+	size_t len = 0;
+	int rc;
+
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		ctl_usage(stdout, cmd_top_usage);
+		return EXIT_OK;
+	}
+	if (argc < 2)
+		return ctl_fail(EXIT_DAEMON, "top needs a container");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[1]);
+	rc = ctl_container_call(ctl, MSG_CONTAINER_TOP, &pb, &out, NULL, NULL, EXIT_FAIL);
+	if (rc)
+		return rc;
+	pids = xzalloc(16 * ((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(out, "Pids")) + 1));
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(out, "Pids"))
+		len += (size_t)sprintf(pids + len, "%s%d", len ? "," : "", p->valueint);
+	if (!len)
+		return EXIT_OK;
+	fflush(stdout);
+	{
+		/* the host's ps shows them, with the options given after the container */
+		char **args = xcalloc((size_t)argc + 6, sizeof(char *));
+		int n = 0, status;
+		pid_t pid;
+
+		args[n++] = "ps";
+		if (argc > 2)
+			for (int i = 2; i < argc; i++)
+				args[n++] = argv[i];
+		else {
+			args[n++] = "-o";
+			args[n++] = "user,pid,ppid,c,stime,tty,time,cmd";
+		}
+		args[n++] = "-p";
+		args[n++] = pids;
+		args[n] = NULL;
+		pid = fork();
+		if (pid == 0) {
+			execvp("ps", args);
+			_exit(127);
+		}
+		free(args);
+		if (pid < 0 || waitpid(pid, &status, 0) < 0)
+			return ctl_fail(EXIT_FAIL, "run ps: %s", strerror(errno));
+		return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? EXIT_OK : EXIT_FAIL;
+	}
+}
+
+static void stats_row(struct table *t, const cJSON *s, const cJSON *prev, double dt)
+{
+	char id[13], cpu[16], mem[64], pct[16], pids[16];
+	double usage = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "memory_usage"));
+	double limit = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "memory_limit"));
+	double cpu_ns = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "cpu_usage_ns"));
+	const char *cells[6];
+
+	snprintf(id, sizeof(id), "%.12s", sget(s, "id"));
+	if (prev && dt > 0)
+		snprintf(
+		    cpu, sizeof(cpu), "%.2f%%",
+		    (cpu_ns - cJSON_GetNumberValue(cJSON_GetObjectItem(prev, "cpu_usage_ns"))) /
+			(dt * 1e9) * 100);
+	else
+		snprintf(cpu, sizeof(cpu), "--");
+	if (limit <= 0 || limit > 1e18)
+		snprintf(mem, sizeof(mem), "%.1fMiB / unlimited", usage / 1048576);
+	else
+		snprintf(mem, sizeof(mem), "%.1fMiB / %.1fMiB", usage / 1048576, limit / 1048576);
+	snprintf(pct, sizeof(pct), "%.2f%%", limit > 0 && limit < 1e18 ? usage / limit * 100 : 0);
+	snprintf(pids, sizeof(pids), "%d",
+		 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pids")));
+	cells[0] = id;
+	cells[1] = sget(s, "name");
+	cells[2] = cpu;
+	cells[3] = mem;
+	cells[4] = pct;
+	cells[5] = pids;
+	table_add(t, cells);
+}
+
+static cJSON *stats_sample(struct ctl *ctl, char **refs, int n, int *rc)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *out = NULL;
+		struct pbuf pb;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, refs[i]);
+		if ((*rc = ctl_container_call(ctl, MSG_CONTAINER_STATS, &pb, &out, NULL, NULL,
+					      EXIT_FAIL)))
+			break;
+		cJSON_AddItemToArray(a, out);
+	}
+	return a;
+}
+
+int cmd_stats(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"no-stream", no_argument, NULL, 'N'},
+					     {"format", required_argument, NULL, 'F'},
+					     {"help", no_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
+	static const char *const hdr[] = {"CONTAINER ID",      "NAME",	"CPU %",
+					  "MEM USAGE / LIMIT", "MEM %", "PIDS"};
+	enum out_format fmt = FORMAT_TEXT;
+	bool stream = true;
+	char **refs;
+	int c, n, rc = 0;
+	cJSON *prev = NULL;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'N')
+			stream = false;
+		else if (c == 'F') {
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+		} else if (c == 'H') {
+			ctl_usage(stdout, cmd_stats_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (optind < argc) {
+		refs = argv + optind;
+		n = argc - optind;
+	} else {
+		cleanup_cjson cJSON *all = NULL;
+		const cJSON *k;
+
+		if ((rc = list(ctl, &all)))
+			return rc;
+		refs = xcalloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(char *));
+		n = 0;
+		cJSON_ArrayForEach (k, all)
+			if (!strcmp(sget(k, "State"), "running"))
+				refs[n++] = xstrdup(sget(k, "Id"));
+	}
+	for (;;) {
+		cJSON *cur = stats_sample(ctl, refs, n, &rc);
+		struct table *t;
+
+		if (rc) {
+			cJSON_Delete(cur);
+			break;
+		}
+		if (!prev && (!stream || fmt == FORMAT_JSON)) {
+			/* one interval for the CPU figure */
+			struct timespec ts = {0, 500000000};
+
+			nanosleep(&ts, NULL);
+			prev = cur;
+			cur = stats_sample(ctl, refs, n, &rc);
+			if (rc) {
+				cJSON_Delete(cur);
+				break;
+			}
+		}
+		if (fmt == FORMAT_JSON) {
+			json_print(stdout, cur);
+		} else {
+			if (stream && isatty(STDOUT_FILENO))
+				printf("\033[2J\033[H");
+			t = table_new(6, hdr);
+			for (int i = 0; i < cJSON_GetArraySize(cur); i++)
+				stats_row(t, cJSON_GetArrayItem(cur, i),
+					  cJSON_GetArrayItem(prev, i), stream && prev ? 1.0 : 0.5);
+			table_print(t, stdout);
+			table_free(t);
+			fflush(stdout);
+		}
+		cJSON_Delete(prev);
+		prev = cur;
+		if (!stream || fmt == FORMAT_JSON)
+			break;
+		sleep(1);
+	}
+	cJSON_Delete(prev);
+	return rc;
+}
+
+static int container_prune(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *all = NULL;
+	const cJSON *k;
+	int rc = list(ctl, &all), removed = 0;
+
+	(void)argc;
+	(void)argv;
+	if (rc)
+		return rc;
+	printf("Deleted Containers:\n");
+	cJSON_ArrayForEach (k, all) {
+		struct pbuf pb;
+
+		if (!strcmp(sget(k, "State"), "running") || !strcmp(sget(k, "State"), "paused"))
+			continue;
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, sget(k, "Id"));
+		if (ctl_container_call(ctl, MSG_CONTAINER_REMOVE, &pb, NULL, NULL, NULL,
+				       EXIT_FAIL) == 0) {
+			printf("%s\n", sget(k, "Id"));
+			removed++;
+		}
+	}
+	printf("\nTotal: %d container%s removed\n", removed, removed == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+int cmd_container(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct ctl *, int, char **);
+	} sub[] = {
+	    {"ls", cmd_ps},
+	    {"ps", cmd_ps},
+	    {"list", cmd_ps},
+	    {"create", cmd_create},
+	    {"run", cmd_run},
+	    {"start", cmd_start},
+	    {"stop", cmd_stop},
+	    {"restart", cmd_restart},
+	    {"kill", cmd_kill},
+	    {"rm", cmd_rm},
+	    {"wait", cmd_wait},
+	    {"rename", cmd_rename},
+	    {"attach", cmd_attach},
+	    {"exec", cmd_exec},
+	    {"inspect", cmd_inspect},
+	    {"logs", cmd_logs},
+	    {"top", cmd_top},
+	    {"stats", cmd_stats},
+	    {"prune", container_prune},
+	};
+
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		ctl_usage(argc < 2 ? stderr : stdout, cmd_container_usage);
+		return argc < 2 ? EXIT_DAEMON : EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (!strcmp(argv[1], sub[i].name)) {
+			optind = 0;
+			return sub[i].fn(ctl, argc - 1, argv + 1);
+		}
+	return ctl_fail(EXIT_DAEMON,
+			"unknown container command '%s' (see 'berth container --help')", argv[1]);
+}

@@ -1,0 +1,636 @@
+/*
+ * The options of berth create and berth run, turned into the create request
+ * containerd takes (Docker's shape: Name, Config, HostConfig). Values are
+ * parsed here (sizes, CPUs, ulimits, files the user names) so that every
+ * error names the option as typed; containerd checks the rest.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/atomicfile.h"
+#include "common/cleanup.h"
+#include "common/signame.h"
+#include "common/xalloc.h"
+#include "ctl.h"
+#include "run_opts.h"
+#include "session.h"
+
+enum {
+	O_RM = 256,
+	O_NAME,
+	O_ENV_FILE,
+	O_ENTRYPOINT,
+	O_MOUNT,
+	O_TMPFS,
+	O_READ_ONLY,
+	O_MEMORY_SWAP,
+	O_CPUS,
+	O_CPU_SHARES,
+	O_CPUSET,
+	O_PIDS,
+	O_ULIMIT,
+	O_CAP_ADD,
+	O_CAP_DROP,
+	O_PRIVILEGED,
+	O_SECURITY_OPT,
+	O_SYSCTL,
+	O_INIT,
+	O_RESTART,
+	O_STOP_SIGNAL,
+	O_STOP_TIMEOUT,
+	O_NETWORK,
+	O_DETACH_KEYS,
+	O_LOG_OPT,
+	O_HELP,
+	O_PUBLISH_ALL,
+};
+
+static const struct option run_options[] = {
+    {"detach", no_argument, NULL, 'd'},
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {"rm", no_argument, NULL, O_RM},
+    {"name", required_argument, NULL, O_NAME},
+    {"env", required_argument, NULL, 'e'},
+    {"env-file", required_argument, NULL, O_ENV_FILE},
+    {"workdir", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'u'},
+    {"hostname", required_argument, NULL, 'h'},
+    {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
+    {"label", required_argument, NULL, 'l'},
+    {"volume", required_argument, NULL, 'v'},
+    {"mount", required_argument, NULL, O_MOUNT},
+    {"tmpfs", required_argument, NULL, O_TMPFS},
+    {"read-only", no_argument, NULL, O_READ_ONLY},
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
+    {"cpus", required_argument, NULL, O_CPUS},
+    {"cpu-shares", required_argument, NULL, O_CPU_SHARES},
+    {"cpuset-cpus", required_argument, NULL, O_CPUSET},
+    {"pids-limit", required_argument, NULL, O_PIDS},
+    {"ulimit", required_argument, NULL, O_ULIMIT},
+    {"cap-add", required_argument, NULL, O_CAP_ADD},
+    {"cap-drop", required_argument, NULL, O_CAP_DROP},
+    {"privileged", no_argument, NULL, O_PRIVILEGED},
+    {"security-opt", required_argument, NULL, O_SECURITY_OPT},
+    {"sysctl", required_argument, NULL, O_SYSCTL},
+    {"init", no_argument, NULL, O_INIT},
+    {"restart", required_argument, NULL, O_RESTART},
+    {"stop-signal", required_argument, NULL, O_STOP_SIGNAL},
+    {"stop-timeout", required_argument, NULL, O_STOP_TIMEOUT},
+    {"network", required_argument, NULL, O_NETWORK},
+    {"net", required_argument, NULL, O_NETWORK},
+    {"publish", required_argument, NULL, 'p'},
+    {"publish-all", no_argument, NULL, 'P'},
+    {"detach-keys", required_argument, NULL, O_DETACH_KEYS},
+    {"log-opt", required_argument, NULL, O_LOG_OPT},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+const char run_options_help[] =
+    "  -d, --detach              run in the background and print the container id\n"
+    "  -i, --interactive         keep stdin open and forward it\n"
+    "  -t, --tty                 give the container a terminal\n"
+    "      --rm                  remove the container when it exits\n"
+    "      --name NAME           name the container\n"
+    "  -e, --env KEY=VALUE       set an environment variable (KEY alone: take ours)\n"
+    "      --env-file FILE       read KEY=VALUE lines from a file\n"
+    "  -w, --workdir DIR         working directory inside the container\n"
+    "  -u, --user USER[:GROUP]   user (name or uid) and group inside the container\n"
+    "  -h, --hostname NAME       the container's host name\n"
+    "      --entrypoint CMD      replace the image's entrypoint\n"
+    "  -l, --label KEY=VALUE     set a label\n"
+    "  -v, --volume SRC:DST[:ro] bind mount a host path, or a named volume\n"
+    "      --mount type=bind|volume|tmpfs,source=,target=[,readonly]\n"
+    "      --tmpfs DST[:OPTS]    mount a tmpfs\n"
+    "      --read-only           make the root filesystem read-only\n"
+    "  -m, --memory SIZE         memory limit (e.g. 512m, 2g; at least 6m)\n"
+    "      --memory-swap SIZE    memory plus swap limit (-1: unlimited swap)\n"
+    "      --cpus N              CPU limit (e.g. 1.5)\n"
+    "      --cpu-shares N        relative CPU weight\n"
+    "      --cpuset-cpus LIST    CPUs the container may use (e.g. 0-1)\n"
+    "      --pids-limit N        process limit (-1: unlimited)\n"
+    "      --ulimit NAME=SOFT[:HARD]  set a resource limit\n"
+    "      --cap-add CAP, --cap-drop CAP  change the capability set (ALL for all)\n"
+    "      --privileged          every capability, every device, no seccomp filter\n"
+    "      --security-opt OPT    seccomp=FILE|unconfined, no-new-privileges\n"
+    "      --sysctl KEY=VALUE    set a namespaced sysctl\n"
+    "      --init                run a reaping init as pid 1\n"
+    "      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
+    "      --stop-signal SIG     signal for berth stop (default TERM)\n"
+    "      --stop-timeout N      seconds berth stop waits before KILL (default 10)\n"
+    "      --network MODE        none (default until networking lands), host, "
+    "container:NAME\n"
+    "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
+    "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n";
+
+static cJSON *obj(cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+
+	return o ? o : cJSON_AddObjectToObject(parent, key);
+}
+
+static cJSON *arr(cJSON *parent, const char *key)
+{
+	cJSON *a = cJSON_GetObjectItemCaseSensitive(parent, key);
+
+	return a ? a : cJSON_AddArrayToObject(parent, key);
+}
+
+static void push(cJSON *parent, const char *key, const char *v)
+{
+	cJSON_AddItemToArray(arr(parent, key), cJSON_CreateString(v));
+}
+
+static void set_num(cJSON *o, const char *key, double v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddNumberToObject(o, key, v);
+}
+
+static void set_str(cJSON *o, const char *key, const char *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddStringToObject(o, key, v);
+}
+
+static void set_bool(cJSON *o, const char *key, bool v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddBoolToObject(o, key, v);
+}
+
+int parse_size(const char *s, long long *out)
+{
+	char *end;
+	double v;
+	long long mult = 1;
+
+	if (!strcmp(s, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'b':
+		if (end[1])
+			return -1;
+		break;
+	case 'k':
+		mult = 1ll << 10;
+		break;
+	case 'm':
+		mult = 1ll << 20;
+		break;
+	case 'g':
+		mult = 1ll << 30;
+		break;
+	case 't':
+		mult = 1ll << 40;
+		break;
+	default:
+		return -1;
+	}
+	/* "512m" or "512mb" */
+	if (*end && end[1] && !(tolower((unsigned char)end[1]) == 'b' && !end[2]))
+		return -1;
+	*out = (long long)(v * (double)mult);
+	return 0;
+}
+
+static int bad(const char *opt, const char *v, const char *what)
+{
+	return ctl_fail(EXIT_DAEMON, "invalid %s '%s': %s", opt, v, what);
+}
+
+static int add_env(cJSON *cfg, const char *kv)
+{
+	if (!*kv || *kv == '=')
+		return bad("--env", kv, "expected KEY=VALUE or KEY");
+	if (!strchr(kv, '=')) {
+		const char *v = getenv(kv);
+		char *s;
+
+		if (!v)
+			return 0; /* Docker drops a KEY that is not set here */
+		s = xasprintf("%s=%s", kv, v);
+		push(cfg, "Env", s);
+		free(s);
+		return 0;
+	}
+	push(cfg, "Env", kv);
+	return 0;
+}
+
+static int env_file(cJSON *cfg, const char *path)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+	char line[8192];
+	int lineno = 0;
+
+	if (!f)
+		return ctl_fail(EXIT_DAEMON, "--env-file %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (*p == '=')
+			return ctl_fail(EXIT_DAEMON, "--env-file %s:%d: a variable needs a name",
+					path, lineno);
+		if (add_env(cfg, p))
+			return EXIT_DAEMON;
+	}
+	return 0;
+}
+
+static int kv_into(cJSON *o, const char *opt, const char *kv, bool need_value)
+{
+	cleanup_free char *copy = xstrdup(kv);
+	char *eq = strchr(copy, '=');
+
+	if ((need_value && !eq) || copy[0] == '=' || !copy[0])
+		return bad(opt, kv, "expected KEY=VALUE");
+	if (eq)
+		*eq++ = '\0';
+	set_str(o, copy, eq ? eq : "");
+	return 0;
+}
+
+static int ulimit(cJSON *hc, const char *spec)
+{
+	cleanup_free char *copy = xstrdup(spec);
+	char *eq = strchr(copy, '='), *colon, *end;
+	long long soft, hard;
+	cJSON *u;
+
+	if (!eq)
+		return bad("--ulimit", spec, "expected NAME=SOFT[:HARD]");
+	*eq++ = '\0';
+	colon = strchr(eq, ':');
+	if (colon)
+		*colon++ = '\0';
+	soft = strtoll(eq, &end, 10);
+	if (end == eq || *end)
+		return bad("--ulimit", spec, "the soft limit is not a number");
+	hard = soft;
+	if (colon) {
+		hard = strtoll(colon, &end, 10);
+		if (end == colon || *end)
+			return bad("--ulimit", spec, "the hard limit is not a number");
+	}
+	{
+		static const char *const known[] = {
+		    "core",   "cpu",   "data", "fsize",	 "locks",  "memlock",	 "msgqueue", "nice",
+		    "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack",    "as"};
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || !strcmp(copy, known[i]);
+		if (!ok)
+			return bad("--ulimit", spec, "unknown resource name");
+	}
+	u = cJSON_CreateObject();
+	cJSON_AddStringToObject(u, "Name", copy);
+	cJSON_AddNumberToObject(u, "Soft", (double)soft);
+	cJSON_AddNumberToObject(u, "Hard", (double)hard);
+	cJSON_AddItemToArray(arr(hc, "Ulimits"), u);
+	return 0;
+}
+
+static int security_opt(cJSON *hc, const char *opt)
+{
+	cleanup_free char *text = NULL;
+	struct err err = ERR_INIT;
+	char *s;
+
+	if (strncmp(opt, "seccomp=", 8) && strncmp(opt, "seccomp:", 8)) {
+		push(hc, "SecurityOpt", opt);
+		return 0;
+	}
+	if (!strcmp(opt + 8, "unconfined")) {
+		push(hc, "SecurityOpt", "seccomp=unconfined");
+		return 0;
+	}
+	/* as Docker's client: the profile's text travels, not its path */
+	if (read_file_at(AT_FDCWD, opt + 8, 1 << 22, &text, NULL, &err) < 0) {
+		int rc = ctl_fail(EXIT_DAEMON, "--security-opt seccomp: %s", err_msg(&err));
+
+		err_clear(&err);
+		return rc;
+	}
+	{
+		cleanup_cjson cJSON *doc = cJSON_Parse(text);
+
+		if (!doc)
+			return ctl_fail(EXIT_DAEMON,
+					"--security-opt seccomp: %s is not valid JSON (near byte "
+					"%ld)",
+					opt + 8, (long)(cJSON_GetErrorPtr() - text));
+		free(text);
+		text = cJSON_PrintUnformatted(doc);
+	}
+	s = xasprintf("seccomp=%s", text);
+	push(hc, "SecurityOpt", s);
+	free(s);
+	return 0;
+}
+
+static int restart(cJSON *hc, const char *spec)
+{
+	cJSON *rp = obj(hc, "RestartPolicy");
+	cleanup_free char *copy = xstrdup(spec);
+	char *colon = strchr(copy, ':'), *end;
+
+	if (colon) {
+		long n;
+
+		*colon++ = '\0';
+		n = strtol(colon, &end, 10);
+		if (end == colon || *end || n < 0)
+			return bad("--restart", spec, "the retry count is not a number");
+		set_num(rp, "MaximumRetryCount", (double)n);
+	}
+	set_str(rp, "Name", copy);
+	return 0;
+}
+
+static int mount_opt(cJSON *hc, const char *spec)
+{
+	cleanup_free char *copy = xstrdup(spec);
+	const char *type = "volume", *src = NULL, *dst = NULL;
+	bool ro = false;
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		const char *v = eq ? eq + 1 : "";
+
+		if (eq)
+			*eq = '\0';
+		if (!strcmp(t, "type"))
+			type = v;
+		else if (!strcmp(t, "source") || !strcmp(t, "src"))
+			src = v;
+		else if (!strcmp(t, "target") || !strcmp(t, "destination") || !strcmp(t, "dst"))
+			dst = v;
+		else if (!strcmp(t, "readonly") || !strcmp(t, "ro"))
+			ro = !eq || !strcmp(v, "true") || !strcmp(v, "1");
+		else
+			return bad("--mount", spec, "unknown key (type, source, target, readonly)");
+	}
+	if (!dst || !*dst)
+		return bad("--mount", spec, "target= is required");
+	if (!strcmp(type, "tmpfs")) {
+		set_str(obj(hc, "Tmpfs"), dst, "");
+		return 0;
+	}
+	if (strcmp(type, "bind") && strcmp(type, "volume"))
+		return bad("--mount", spec, "type must be bind, volume or tmpfs");
+	if (!src || !*src)
+		return bad("--mount", spec, "source= is required");
+	{
+		char *b = xasprintf("%s:%s%s", src, dst, ro ? ":ro" : "");
+
+		push(hc, "Binds", b);
+		free(b);
+	}
+	return 0;
+}
+
+static int log_opt(cJSON *hc, const char *spec)
+{
+	cJSON *lc = obj(hc, "LogConfig"), *conf;
+	long long size;
+
+	set_str(lc, "Type", "json-file");
+	conf = obj(lc, "Config");
+	if (!strncmp(spec, "max-size=", 9)) {
+		char buf[32];
+
+		if (parse_size(spec + 9, &size) < 0 || size <= 0)
+			return bad("--log-opt", spec, "max-size must be a size such as 10m");
+		snprintf(buf, sizeof(buf), "%lld", size);
+		set_str(conf, "max-size", buf);
+		return 0;
+	}
+	if (!strncmp(spec, "max-file=", 9)) {
+		char *end;
+		long n = strtol(spec + 9, &end, 10);
+
+		if (end == spec + 9 || *end || n < 1)
+			return bad("--log-opt", spec, "max-file must be a positive number");
+		set_str(conf, "max-file", spec + 9);
+		return 0;
+	}
+	return bad("--log-opt", spec, "json-file logs take max-size= and max-file=");
+}
+
+static int size_opt(cJSON *hc, const char *key, const char *opt, const char *v)
+{
+	long long n;
+
+	if (parse_size(v, &n) < 0)
+		return bad(opt, v, "expected a size such as 512m or 2g");
+	set_num(hc, key, (double)n);
+	return 0;
+}
+
+static int num_opt(cJSON *o, const char *key, const char *opt, const char *v)
+{
+	char *end;
+	long long n = strtoll(v, &end, 10);
+
+	if (end == v || *end)
+		return bad(opt, v, "expected a whole number");
+	set_num(o, key, (double)n);
+	return 0;
+}
+
+static int one_option(struct run_opts *ro, int c, const char *v)
+{
+	cJSON *cfg = ro->cfg, *hc = ro->hc;
+
+	switch (c) {
+	case 'd':
+		ro->detach = true;
+		return 0;
+	case 'i':
+		set_bool(cfg, "OpenStdin", true);
+		ro->interactive = true;
+		return 0;
+	case 't':
+		set_bool(cfg, "Tty", true);
+		ro->tty = true;
+		return 0;
+	case O_RM:
+		set_bool(hc, "AutoRemove", true);
+		ro->rm = true;
+		return 0;
+	case O_NAME:
+		set_str(ro->req, "Name", v);
+		return 0;
+	case 'e':
+		return add_env(cfg, v);
+	case O_ENV_FILE:
+		return env_file(cfg, v);
+	case 'w':
+		set_str(cfg, "WorkingDir", v);
+		return 0;
+	case 'u':
+		set_str(cfg, "User", v);
+		return 0;
+	case 'h':
+		set_str(cfg, "Hostname", v);
+		return 0;
+	case O_ENTRYPOINT:
+		cJSON_DeleteItemFromObject(cfg, "Entrypoint");
+		push(cfg, "Entrypoint", v);
+		return 0;
+	case 'l':
+		return kv_into(obj(cfg, "Labels"), "--label", v, false);
+	case 'v':
+		push(hc, "Binds", v);
+		return 0;
+	case O_MOUNT:
+		return mount_opt(hc, v);
+	case O_TMPFS: {
+		cleanup_free char *copy = xstrdup(v);
+		char *colon = strchr(copy, ':');
+
+		if (colon)
+			*colon++ = '\0';
+		set_str(obj(hc, "Tmpfs"), copy, colon ? colon : "");
+		return 0;
+	}
+	case O_READ_ONLY:
+		set_bool(hc, "ReadonlyRootfs", true);
+		return 0;
+	case 'm':
+		return size_opt(hc, "Memory", "--memory", v);
+	case O_MEMORY_SWAP:
+		return size_opt(hc, "MemorySwap", "--memory-swap", v);
+	case O_CPUS: {
+		char *end;
+		double n = strtod(v, &end);
+
+		if (end == v || *end || n < 0)
+			return bad("--cpus", v, "expected a number of CPUs such as 1.5");
+		set_num(hc, "NanoCpus", (double)(long long)(n * 1e9));
+		return 0;
+	}
+	case O_CPU_SHARES:
+		return num_opt(hc, "CpuShares", "--cpu-shares", v);
+	case O_CPUSET:
+		set_str(hc, "CpusetCpus", v);
+		return 0;
+	case O_PIDS:
+		return num_opt(hc, "PidsLimit", "--pids-limit", v);
+	case O_ULIMIT:
+		return ulimit(hc, v);
+	case O_CAP_ADD:
+		push(hc, "CapAdd", v);
+		return 0;
+	case O_CAP_DROP:
+		push(hc, "CapDrop", v);
+		return 0;
+	case O_PRIVILEGED:
+		set_bool(hc, "Privileged", true);
+		return 0;
+	case O_SECURITY_OPT:
+		return security_opt(hc, v);
+	case O_SYSCTL:
+		return kv_into(obj(hc, "Sysctls"), "--sysctl", v, true);
+	case O_INIT:
+		set_bool(hc, "Init", true);
+		return 0;
+	case O_RESTART:
+		return restart(hc, v);
+	case O_STOP_SIGNAL:
+		if (signal_parse(v) < 0)
+			return bad("--stop-signal", v, "not a signal name or number");
+		set_str(cfg, "StopSignal", v);
+		return 0;
+	case O_STOP_TIMEOUT:
+		return num_opt(cfg, "StopTimeout", "--stop-timeout", v);
+	case O_NETWORK:
+		set_str(hc, "NetworkMode", v);
+		return 0;
+	case 'p':
+	case 'P':
+		return ctl_fail(
+		    EXIT_DAEMON,
+		    "publishing ports (-p/-P) needs berth-netd's bridge networking, which "
+		    "is not available yet; use --network host to reach the container's "
+		    "ports");
+	case O_DETACH_KEYS:
+		if (!detach_keys_parse(v))
+			return bad("--detach-keys", v, "expected keys such as ctrl-p,ctrl-q");
+		ro->detach_keys = v;
+		return 0;
+	case O_LOG_OPT:
+		return log_opt(hc, v);
+	default:
+		return EXIT_DAEMON;
+	}
+}
+
+int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage)
+{
+	int c;
+
+	memset(ro, 0, sizeof(*ro));
+	ro->req = cJSON_CreateObject();
+	ro->cfg = cJSON_AddObjectToObject(ro->req, "Config");
+	ro->hc = cJSON_AddObjectToObject(ro->req, "HostConfig");
+	ro->detach_keys = "ctrl-p,ctrl-q";
+	while ((c = getopt_long(argc, argv, "+dite:w:u:h:l:v:m:p:P", run_options, NULL)) != -1) {
+		int rc;
+
+		if (c == O_HELP) {
+			ctl_usage(stdout, usage);
+			return 1;
+		}
+		if (c == '?')
+			return EXIT_DAEMON;
+		rc = one_option(ro, c, optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind >= argc)
+		return ctl_fail(EXIT_DAEMON, "%s needs an image (see 'berth %s --help')", argv[0],
+				argv[0]);
+	set_str(ro->cfg, "Image", argv[optind]);
+	if (optind + 1 < argc) {
+		cJSON *cmd = cJSON_AddArrayToObject(ro->cfg, "Cmd");
+
+		for (int i = optind + 1; i < argc; i++)
+			cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+	}
+	return 0;
+}
+
+void run_opts_free(struct run_opts *ro)
+{
+	cJSON_Delete(ro->req);
+	ro->req = NULL;
+}

@@ -1,0 +1,23 @@
+/* Options of berth create and berth run. */
+#ifndef BERTH_CTL_RUN_OPTS_H
+#define BERTH_CTL_RUN_OPTS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+struct run_opts {
+	cJSON *req;	 /* the create request: Name, Config, HostConfig */
+	cJSON *cfg, *hc; /* inside req */
+	bool detach, interactive, tty, rm;
+	const char *detach_keys;
+};
+
+extern const char run_options_help[];
+
+/* 0 ok, 1 help printed, otherwise the exit code (message printed). */
+int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage);
+void run_opts_free(struct run_opts *ro);
+/* "512m", "2g", "1024" (bytes) or "-1"; -1 when malformed. */
+int parse_size(const char *s, long long *out);
+
+#endif

@@ -1,0 +1,23 @@
+/* A live attach or exec session over a connection to a container's shim. */
+#ifndef BERTH_CTL_SESSION_H
+#define BERTH_CTL_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct session {
+	int fd;		  /* the connection containerd handed over */
+	uint32_t req_id;  /* the ATTACH or EXEC request whose stream we read */
+	uint32_t exec_id; /* for an exec: its request id, so stdin reaches it */
+	bool tty;	  /* the container has a terminal: raw mode, resize, detach keys */
+	bool stdin;	  /* forward our stdin */
+	const char *detach_keys;
+};
+
+/* Run until the stream ends (*exit_code: the container's) or the user detaches (0). */
+int session_run(const struct session *s, int *exit_code);
+void session_close_stdin(const struct session *s);
+/* "ctrl-p,ctrl-q" into bytes (static buffer); NULL when malformed. */
+const char *detach_keys_parse(const char *spec);
+
+#endif

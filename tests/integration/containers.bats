@@ -1,0 +1,344 @@
+#!/usr/bin/env bats
+# berth-containerd and the container commands, against the real daemons and kernel.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	berth_setup
+	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
+	"$BERTH" system start >/dev/null
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	IMG=berth-test/busybox
+}
+
+teardown() {
+	# containers first (their shims are ours), then the daemons
+	if [ -S "$BERTH_RUN/containerd.sock" ]; then
+		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	fi
+	for f in "$BERTH_RUN"/containers/*/shim.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	berth_teardown
+}
+
+b() { "$BERTH" "$@"; }
+
+# the field of a container's inspect document, as a Python expression over d
+field() {
+	b inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"
+}
+
+# a container that must stay untouched by every failing command
+sentinel() {
+	b run -d --name sentinel "$IMG" sleep 1000 >/dev/null
+}
+sentinel_ok() {
+	[ "$(field sentinel 'd["State"]["Status"]')" = running ]
+}
+
+@test "run: output, exit code, and pid 1 in its own pid namespace" {
+	run b run --rm "$IMG" sh -c 'echo hello; echo $$; exit 7'
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = hello ]
+	[ "${lines[1]}" = 1 ]
+	host_ns=$(readlink /proc/self/ns/pid)
+	run b run --rm "$IMG" busybox readlink /proc/1/ns/pid
+	[ "$status" -eq 0 ]
+	[ -n "$output" ] && [ "$output" != "$host_ns" ]
+	# --rm left nothing: no record, no bundle, no mount
+	[ -z "$(b ps -aq)" ]
+	[ -z "$(ls "$BERTH_ROOT/containers")" ]
+	[ -z "$(ls "$BERTH_RUN/containers")" ]
+	! grep -q "$BERTH_RUN/containers" /proc/mounts
+}
+
+@test "run -d, ps, logs, exec, stop, rm" {
+	id=$(b run -d --name web "$IMG" sh -c 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done')
+	[ ${#id} -eq 64 ]
+	run b ps
+	[[ "$output" == *"${id:0:12}"*"Up "*web* ]]
+	[ "$(b ps -q)" = "${id:0:12}" ]
+	sleep 0.5
+	run b logs --tail 1 web
+	[[ "$output" == "line "* ]] && [ "${#lines[@]}" -eq 1 ]
+	# exec: same pid namespace (it sees the init as pid 1), its own exit code
+	run b exec web sh -c 'cat /proc/1/cmdline; exit 3'
+	[ "$status" -eq 3 ]
+	[[ "$output" == sh*"while true"* ]]
+	run b exec -e X=42 -w /tmp web sh -c 'echo $X $(pwd)'
+	[ "$output" = "42 /tmp" ]
+	# sh as pid 1 ignores TERM: stop kills after the timeout
+	start=$(date +%s%N)
+	b stop -t 1 web
+	end=$(date +%s%N)
+	[ $(((end - start) / 1000000)) -lt 5000 ]
+	[ "$(field web 'd["State"]["Status"]')" = exited ]
+	[ "$(field web 'd["State"]["ExitCode"]')" = 137 ]
+	[ -z "$(b ps -q)" ]
+	[[ "$(b ps -a)" == *"Exited (137)"* ]]
+	b rm web
+	run b inspect web
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no such container: web"* ]]
+}
+
+@test "stop sends the stop signal and waits; start runs the container again" {
+	b run -d --name tt "$IMG" sh -c 'trap "echo got term; exit 0" TERM; while true; do sleep 0.1; done' >/dev/null
+	sleep 0.3
+	b stop tt
+	[ "$(field tt 'd["State"]["ExitCode"]')" = 0 ]
+	run b logs tt
+	[[ "$output" == *"got term"* ]]
+	b start tt
+	[ "$(field tt 'd["State"]["Status"]')" = running ]
+	sleep 0.3
+	b kill -s TERM tt
+	[ "$(b wait tt)" = 0 ]
+	b restart tt >/dev/null
+	[ "$(field tt 'd["State"]["Status"]')" = running ]
+}
+
+@test "the options reach the container" {
+	mkdir "$BERTH_TMP/host"
+	echo from-host >"$BERTH_TMP/host/file"
+	run b run --rm -u user -w /tmp -h myhost -e FOO=bar --env-file <(echo BAZ=qux) \
+		"$IMG" sh -c 'id -u; pwd; cat /etc/hostname; echo $FOO $BAZ'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ] && [ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = myhost ] && [ "${lines[3]}" = "bar qux" ]
+	run b run --rm -u 1234:5678 "$IMG" id
+	[ "$output" = "uid=1234 gid=5678" ]
+	run b run --rm --entrypoint echo "$IMG" a b
+	[ "$output" = "a b" ]
+	run b run --rm -v "$BERTH_TMP/host:/data:ro" "$IMG" sh -c 'cat /data/file; echo x >/data/new'
+	[ "${lines[0]}" = from-host ]
+	[ "$status" -ne 0 ]
+	[ ! -e "$BERTH_TMP/host/new" ]
+	b run --rm -v "$BERTH_TMP/host:/data" "$IMG" sh -c 'echo x >/data/new'
+	[ -e "$BERTH_TMP/host/new" ]
+	# a named volume outlives its container
+	b run --rm -v vol1:/v "$IMG" sh -c 'echo kept >/v/f'
+	[ "$(b run --rm -v vol1:/v "$IMG" cat /v/f)" = kept ]
+	run b run --rm --read-only --tmpfs /scratch "$IMG" sh -c 'echo x >/scratch/ok && echo x >/nope'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	run b run --rm --cap-drop ALL "$IMG" busybox grep CapEff /proc/self/status
+	[[ "$output" == *"0000000000000000" ]]
+	run b run --rm "$IMG" busybox grep CapBnd /proc/self/status
+	[[ "$output" == *"00000000a80425fb" ]]
+	run b run --rm --sysctl kernel.shmmax=123456 "$IMG" cat /proc/sys/kernel/shmmax
+	[ "$output" = 123456 ]
+	b run -d --name lab -l tier=web --stop-signal USR1 --restart on-failure:2 "$IMG" true >/dev/null
+	[ "$(field lab 'd["Config"]["Labels"]["tier"]')" = web ]
+	[ "$(field lab 'd["Name"]')" = /lab ]
+	[ "$(field lab 'd["HostConfig"]["RestartPolicy"]["Name"]')" = on-failure ]
+}
+
+@test "memory, pids and cpu limits are real" {
+	run b run --name oom -m 16m "$IMG" sh -c 'head -c 100m /dev/zero | tail >/dev/null'
+	[ "$status" -eq 137 ]
+	[ "$(field oom 'd["State"]["OOMKilled"]')" = True ]
+	[ "$(field oom 'd["HostConfig"]["Memory"]')" = 16777216 ]
+	run b run --rm --pids-limit 5 "$IMG" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait'
+	[[ "$output" == *"can't fork"* || "$output" == *"Resource temporarily unavailable"* ]]
+	id=$(b run -d --cpus 0.5 "$IMG" sleep 100)
+	if [ -f /sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us ]; then
+		[ "$(cat /sys/fs/cgroup/cpu/berth/$id/cpu.cfs_quota_us)" = 50000 ]
+	else
+		[ "$(cat /sys/fs/cgroup/berth/$id/cpu.max)" = "50000 100000" ]
+	fi
+}
+
+@test "--init reaps zombies and runs the command under a small init" {
+	run b run --rm --init "$IMG" sh -c 'cat /proc/1/cmdline; echo'
+	[[ "$output" == /sbin/berth-init* ]]
+	# an orphan whose parent does not reap: the init does
+	run b run --rm --init "$IMG" sh -c '(sleep 0.1 &) ; sleep 0.5; busybox ps -o stat,comm | busybox grep -c "^Z" || true'
+	[ "${lines[-1]}" = 0 ]
+}
+
+@test "a terminal: tty inside, its size, and exit code" {
+	run python3 "$SRC/tests/integration/ttyrun.py" 30 100 'tty; busybox stty size; exit 3\n' \
+		"$BERTH" run -it --rm "$IMG" sh
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/dev/"* ]]
+	[[ "$output" == *"30 100"* ]]
+	# the detach keys leave it running
+	run python3 "$SRC/tests/integration/ttyrun.py" 24 80 '\x10\x11' \
+		"$BERTH" run -it --name det "$IMG" sh
+	[ "$status" -eq 0 ]
+	[ "$(field det 'd["State"]["Status"]')" = running ]
+}
+
+@test "stdin reaches the container and its EOF closes it" {
+	run bash -c "printf 'one\ntwo\n' | '$BERTH' run -i --rm '$IMG' cat"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'one\ntwo')" ]
+	# without -i the container's stdin is closed at once
+	run bash -c "echo nope | '$BERTH' run --rm '$IMG' cat"
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+}
+
+@test "logs: --tail, --since, -t, -f until the container stops, stderr kept apart" {
+	b run -d --name lg "$IMG" sh -c 'echo out1; echo err1 >&2; sleep 1; echo out2' >/dev/null
+	run -0 b logs -f lg
+	# two pipes: the order across stdout and stderr is not defined, within each it is
+	[[ "$output" == *out1*out2* ]] && [[ "$output" == *err1* ]]
+	[ "$(b logs lg 2>/dev/null | tr '\n' ' ')" = "out1 out2 " ]
+	[ "$(b logs lg 2>&1 >/dev/null)" = err1 ]
+	[ "$(b logs --tail 1 lg)" = out2 ]
+	[[ "$(b logs -t --tail 1 lg)" == 20*T*Z\ out2 ]]
+	[ -z "$(b logs --since 1m --until 1s lg 2>&1 | grep -v out || true)" ]
+	run b logs --tail x lg
+	[ "$status" -eq 125 ]
+}
+
+@test "attach sees live output; two attaches see the same stream" {
+	b run -d --name at "$IMG" sh -c 'sleep 1; for i in 1 2 3; do echo tick $i; done' >/dev/null
+	b attach --no-stdin at >"$BERTH_TMP/a1" &
+	p1=$!
+	b attach --no-stdin at >"$BERTH_TMP/a2" &
+	p2=$!
+	track_pid "$p1"
+	track_pid "$p2"
+	wait "$p1" "$p2"
+	[ "$(cat "$BERTH_TMP/a1")" = "$(printf 'tick 1\ntick 2\ntick 3')" ]
+	cmp "$BERTH_TMP/a1" "$BERTH_TMP/a2"
+	run b attach at
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+}
+
+@test "live restore: kill -9 containerd, restart it, everything still works" {
+	b run -d --name live "$IMG" sh -c 'i=0; while true; do echo n $i; i=$((i+1)); sleep 0.1; done' >/dev/null
+	b run -d --name brief "$IMG" sh -c 'sleep 1; exit 4' >/dev/null
+	kill -9 "$(daemon_pid containerd)"
+	sleep 1.5
+	b system start >/dev/null
+	[ "$(field live 'd["State"]["Status"]')" = running ]
+	# the exit that happened while it was away was collected
+	[ "$(field brief 'd["State"]["Status"]')" = exited ]
+	[ "$(field brief 'd["State"]["ExitCode"]')" = 4 ]
+	[[ "$(b logs --tail 1 live)" == "n "* ]]
+	[ "$(b logs live | wc -l)" -gt 15 ]
+	[ "$(b exec live echo ok)" = ok ]
+	b stop -t 1 live >/dev/null
+	[ "$(field live 'd["State"]["Status"]')" = exited ]
+}
+
+@test "restart policies: on-failure retries N times, always comes back on a fresh boot" {
+	b run -d --name flaky --restart on-failure:2 "$IMG" sh -c 'exit 1' >/dev/null
+	for i in $(seq 50); do
+		[ "$(field flaky 'd["RestartCount"]')" = 2 ] && [ "$(field flaky 'd["State"]["Status"]')" = exited ] && break
+		sleep 0.1
+	done
+	[ "$(field flaky 'd["RestartCount"]')" = 2 ]
+	[ "$(field flaky 'd["State"]["Status"]')" = exited ]
+	b run -d --name keep --restart always "$IMG" sleep 1000 >/dev/null
+	# a "reboot": every shim and container gone, $RUN empty
+	b system stop >/dev/null
+	for f in "$BERTH_RUN"/containers/*/shim.pid; do kill -9 "$(cat "$f")"; done
+	for f in "$BERTH_RUN"/containers/*/rt/*/state.json; do
+		kill -9 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$f")" 2>/dev/null || true
+	done
+	sleep 0.5
+	awk -v t="$BERTH_RUN" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l
+	rm -rf "$BERTH_RUN"/containers
+	for id in $(ls "$BERTH_ROOT/containers"); do
+		rmdir /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id" 2>/dev/null || true
+	done
+	b system start >/dev/null
+	[ "$(field keep 'd["State"]["Status"]')" = running ]
+	[ "$(field flaky 'd["State"]["Status"]')" = exited ]
+}
+
+@test "bad input: one clear line, non-zero exit, other containers untouched" {
+	sentinel
+	run b run --rm no/such:image true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such image: no/such:image"* ]]
+	run b rm nosuchcontainer
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: no such container: nosuchcontainer" ]
+	run b run --name sentinel "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"/sentinel" is already in use'* ]]
+	run b run --rm -m 1k "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --memory"*"6 MiB"* ]]
+	run b run --rm -m lots "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --memory 'lots'"* ]]
+	run b run --rm --cpus 999 "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --cpus"* ]]
+	run b run --rm -v /no/such/dir:/x "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bind source path /no/such/dir"* ]]
+	run b rm sentinel
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container sentinel is running"* ]]
+	echo '{"defaultAction": "SCMP_ACT_NOPE"}' >"$BERTH_TMP/bad.json"
+	run b run --rm --security-opt seccomp="$BERTH_TMP/bad.json" "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"seccomp"* ]]
+	echo '{not json' >"$BERTH_TMP/bad2.json"
+	run b run --rm --security-opt seccomp="$BERTH_TMP/bad2.json" "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not valid JSON"* ]]
+	run b run --rm --sysctl kernel.hostname=x "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--sysctl kernel.hostname is not allowed"* ]]
+	run -127 b run --rm "$IMG" nosuchcommand
+	[[ "$output" == *"nosuchcommand: executable file not found"* ]]
+	run -126 b run --rm "$IMG" /etc
+	[[ "$output" == *"/etc: Is a directory"* ]]
+	run b run --rm --restart always "$IMG" true
+	[ "$status" -eq 125 ]
+	run b run --rm --network bridge "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network bridge"* ]]
+	sentinel_ok
+	[ "$(b ps -aq | wc -l)" -ge 1 ]
+	# the failed runs with --rm left no records behind except the 126/127 ones
+	[ "$(b ps -aq | wc -l)" -le 3 ]
+}
+
+@test "names, prefixes, rename, inspect and ps filters" {
+	id=$(b create --name first -l k=v "$IMG" sleep 100)
+	[ "$(field first 'd["State"]["Status"]')" = created ]
+	[ "$(field "${id:0:5}" 'd["Id"]')" = "$id" ]
+	b rename first second
+	[ "$(field second 'd["Name"]')" = /second ]
+	run b inspect first
+	[ "$status" -ne 0 ]
+	b start second >/dev/null
+	other=$(b run -d "$IMG" sleep 100)
+	name=$(field "$other" 'd["Name"]')
+	[[ "$name" =~ ^/[a-z]+_[a-z]+[0-9]*$ ]]
+	[ "$(b ps -q --filter label=k=v)" = "${id:0:12}" ]
+	[ "$(b ps -q --filter name=sec)" = "${id:0:12}" ]
+	[ "$(b ps -q -n 1)" = "${other:0:12}" ]
+	[ "$(b ps --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ]
+	run b top second
+	[[ "$output" == *"sleep 100"* ]]
+	run b stats --no-stream second
+	[[ "$output" == *"second"*"MiB"* ]]
+	run b rename second "bad name"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid container name"* ]]
+}
+
+@test "two hundred concurrent run -d from parallel clients" {
+	for i in $(seq 200); do
+		b run -d "$IMG" true >"$BERTH_TMP/id.$i" 2>&1 &
+	done
+	wait
+	cat "$BERTH_TMP"/id.* | sort -u >"$BERTH_TMP/ids"
+	[ "$(wc -l <"$BERTH_TMP/ids")" -eq 200 ]
+	! grep -v '^[0-9a-f]\{64\}$' "$BERTH_TMP/ids"
+	[ "$(b ps -a --format json | python3 -c 'import json,sys; print(len({c["Names"][0] for c in json.load(sys.stdin)}))')" -eq 200 ]
+}
