@@ -58,11 +58,31 @@ static int mount_rootfs(struct ctr *k, const char *rootfs, struct err *err)
 	return 0;
 }
 
+/*
+ * Made again at every start, so no fsync: a temporary name and a rename keep
+ * a running container from ever seeing half a file.
+ */
 static int write_etc(struct ctr *k, const char *name, const char *text, struct err *err)
 {
 	cleanup_free char *dir = ctr_dir(k), *path = xasprintf("%s/%s", dir, name);
+	cleanup_free char *tmp = xasprintf("%s/.%s.tmp", dir, name);
+	size_t len = strlen(text);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
-	return atomic_write_file(path, text, strlen(text), 0644, err);
+	if (fd < 0)
+		return err_sys(err, "create %s", tmp);
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0) {
+		err_sys(err, "write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -err->code;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return err_sys(err, "rename %s", tmp);
+	}
+	return 0;
 }
 
 /* The host's resolvers, as Docker gives them to a container without its own DNS. */

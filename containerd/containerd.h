@@ -65,6 +65,7 @@ struct cd {
 	char *vol_dir; /* $ROOT/volumes */
 	char *shim_path, *init_path, *seccomp_path;
 	char *imaged_sock;
+	char *seccomp_cache; /* $RUN/seccomp: compiled filters, by profile digest */
 	struct ctr_list ctrs;
 	unsigned nctrs;
 };

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
@@ -98,11 +99,23 @@ static int exec_failure(struct ctr *k, struct err *err)
 	return start_failed(k, code ? code : 126, err);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *err)
 {
 	cleanup_cjson cJSON *created = NULL;
 	char now[RFC3339_LEN];
+	struct timespec t0;
+	double t_bundle, t_shim, t_create;
 	int fd = -1, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (attach_fd)
 		*attach_fd = -1;
@@ -116,9 +129,12 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	unlink_exit_file(k);
 	if (bundle_prepare(k->cd, k, err) < 0)
 		return start_failed(k, 128, err);
+	t_bundle = ms_since(&t0);
 	if (shim_spawn(k->cd, k, err) < 0)
 		return start_failed(k, 128, err);
+	t_shim = ms_since(&t0);
 	r = shim_call(k, MSG_SHIM_CREATE, NULL, &created, err);
+	t_create = ms_since(&t0);
 	if (r < 0 && err_wrap(err, "start container %s", k->name))
 		return start_failed(k,
 				    err->code == ERR_NOCMD     ? 127
@@ -153,6 +169,8 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	if (attach_fd)
 		*attach_fd = fd;
 	log_info("started container %.12s (%s), init pid %d", k->id, k->name, (int)k->pid);
+	log_debug("start %.12s: bundle %.1f ms, shim up %.1f, created %.1f, started %.1f", k->id,
+		  t_bundle, t_shim, t_create, ms_since(&t0));
 	/* a very short-lived init may have exited before the watch began */
 	{
 		cleanup_free char *run = ctr_run_dir(k), *exitf = xasprintf("%s/exit", run);

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,9 @@ int containerd_init(struct daemon *d, struct err *err)
 	cd->init_path = sibling("berth-init", LIBEXECDIR);
 	cd->seccomp_path = seccomp_profile_path();
 	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
-	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0)
+	cd->seccomp_cache = xasprintf("%s/seccomp", d->paths.run);
+	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0 ||
+	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0)
 		return -err->code;
 	if (ctr_load_all(cd, err) < 0)
 		return -err->code;
@@ -96,7 +99,17 @@ void containerd_fini(struct daemon *d)
 		ctr_destroy(k);
 	uv_run(&d->loop, UV_RUN_NOWAIT);
 	/* nothing runs: leave $RUN as we found it */
-	rmdir(cd->run_dir);
+	if (rmdir(cd->run_dir) == 0) {
+		DIR *dir = opendir(cd->seccomp_cache);
+		struct dirent *de;
+
+		while (dir && (de = readdir(dir)))
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(dir), de->d_name, 0);
+		if (dir)
+			closedir(dir);
+		rmdir(cd->seccomp_cache);
+	}
 	free(cd->dir);
 	free(cd->run_dir);
 	free(cd->vol_dir);
@@ -104,6 +117,7 @@ void containerd_fini(struct daemon *d)
 	free(cd->init_path);
 	free(cd->seccomp_path);
 	free(cd->imaged_sock);
+	free(cd->seccomp_cache);
 	free(cd);
 	d->priv = NULL;
 }

@@ -626,6 +626,9 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 	}
 	if (add_user_mounts(mounts, k, err) < 0 || add_linux(spec, k, err) < 0)
 		goto fail;
+	/* the runtime keeps compiled seccomp filters there: one compile per profile */
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "annotations"),
+				"org.berth.seccomp-cache", cd->seccomp_cache);
 	free(u.home);
 	return spec;
 fail:

@@ -128,7 +128,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	r = spec_load(&c->spec, o->bundle, err);
 	if (r < 0)
 		return err_wrap(err, "bundle %s", o->bundle);
-	r = seccomp_check(c->spec.seccomp, err);
+	r = seccomp_prepare(&c->spec, err);
 	if (r < 0)
 		return r;
 	if (c->spec.proc.terminal && !o->console_socket && !o->master_out && !run_mode)

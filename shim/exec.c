@@ -63,7 +63,7 @@ static void __attribute__((noreturn)) exec_child(struct exec_args *a)
 		fail(a->sync, &err, 126);
 	r = caps_drop_bounding(a->p, &err);
 	if (r == 0 && !a->p->no_new_privs)
-		r = seccomp_apply(a->spec->seccomp, &err);
+		r = seccomp_apply(a->spec, &err);
 	if (r == 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		r = err_sys(&err, "PR_SET_KEEPCAPS");
 	if (r == 0)
@@ -75,7 +75,7 @@ static void __attribute__((noreturn)) exec_child(struct exec_args *a)
 	if (r == 0 && a->p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		r = err_sys(&err, "PR_SET_NO_NEW_PRIVS");
 	if (r == 0 && a->p->no_new_privs)
-		r = seccomp_apply(a->spec->seccomp, &err);
+		r = seccomp_apply(a->spec, &err);
 	if (r == 0)
 		r = cwd_apply(a->p->cwd, &err);
 	if (r == 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -174,6 +174,8 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 		goto out;
 	}
 	r = spec_load(&spec, st.bundle, err);
+	if (r == 0)
+		r = seccomp_prepare(&spec, err);
 	if (r < 0)
 		goto out;
 	r = cgroup_open(&cg, st.cgroup_path, err);

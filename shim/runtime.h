@@ -18,8 +18,16 @@ int sysctl_apply(const struct spec *s, struct err *err);
 /* Bounding set, user ids, then the other capability sets. */
 int caps_drop_bounding(const struct spec_process *p, struct err *err);
 int caps_apply(const struct spec_process *p, struct err *err);
-/* Compile linux.seccomp and load it. */
-int seccomp_apply(const cJSON *seccomp, struct err *err);
+/* Load the filter seccomp_prepare() compiled (or compile linux.seccomp and load it). */
+int seccomp_apply(const struct spec *s, struct err *err);
+/*
+ * In the parent, before clone: check linux.seccomp and compile it to BPF
+ * once. With the annotation org.berth.seccomp-cache naming a root-owned
+ * directory, the program is kept there by a digest of the profile, so the
+ * next container with the same profile only reads it (compiling Docker's
+ * default profile costs more than the rest of a container start).
+ */
+int seccomp_prepare(struct spec *s, struct err *err);
 /* Check a seccomp section without loading it (create-time errors). */
 int seccomp_check(const cJSON *seccomp, struct err *err);
 int rlimits_apply(const struct spec_process *p, struct err *err);

@@ -149,7 +149,7 @@ static int drop_and_confine(const struct spec *s, struct err *err)
 	if (r < 0)
 		return r;
 	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it */
-	if (!p->no_new_privs && (r = seccomp_apply(s->seccomp, err)) < 0)
+	if (!p->no_new_privs && (r = seccomp_apply(s, err)) < 0)
 		return r;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "PR_SET_KEEPCAPS");
@@ -163,7 +163,7 @@ static int drop_and_confine(const struct spec *s, struct err *err)
 		return r;
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "PR_SET_NO_NEW_PRIVS");
-	if (p->no_new_privs && (r = seccomp_apply(s->seccomp, err)) < 0)
+	if (p->no_new_privs && (r = seccomp_apply(s, err)) < 0)
 		return r;
 	return 0;
 }

@@ -697,6 +697,8 @@ void spec_process_free(struct spec_process *p)
 void spec_free(struct spec *s)
 {
 	spec_process_free(&s->proc);
+	free(s->seccomp_bpf);
+	s->seccomp_bpf = NULL;
 	for (size_t i = 0; i < s->nmounts; i++)
 		free(s->mounts[i].data);
 	free(s->mounts);

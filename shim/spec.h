@@ -95,6 +95,9 @@ struct spec {
 	const cJSON *masked;   /* array of strings */
 	const cJSON *readonly; /* array of strings */
 	const cJSON *seccomp;  /* linux.seccomp */
+	/* the filter compiled by seccomp_prepare() (BPF instructions), loaded by the child */
+	void *seccomp_bpf;
+	size_t seccomp_bpf_len;
 	unsigned long rootfs_propagation;
 };
 
