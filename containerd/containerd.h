@@ -57,6 +57,9 @@ struct ctr {
 
 TAILQ_HEAD(ctr_list, ctr);
 
+#define EVENTS_KEPT 1024
+struct event_sub;
+
 /* containerd's own state (the daemon's priv). */
 struct cd {
 	struct daemon *d;
@@ -68,6 +71,10 @@ struct cd {
 	char *seccomp_cache; /* $RUN/seccomp: compiled filters, by profile digest */
 	struct ctr_list ctrs;
 	unsigned nctrs;
+	/* events: the last EVENTS_KEPT, and who listens */
+	cJSON *ring[EVENTS_KEPT];
+	unsigned ring_head;
+	LIST_HEAD(, event_sub) subs;
 };
 
 static inline struct cd *cd_of(struct conn *c)
@@ -133,8 +140,22 @@ void ctr_exited(struct ctr *k);
 int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err);
 void ctr_restore(struct cd *cd);
 void ctr_timer_init(struct ctr *k);
+/* pause/unpause through the freezer; the state is saved. */
+int ctr_freeze(struct ctr *k, bool frozen, struct err *err);
 /* Answer the waiters (wait, stop) once the container is not running. */
 void ctr_wake(struct ctr *k, bool removed);
+
+/* volumes.c: named and anonymous volumes under $ROOT/volumes. */
+int volume_ensure(struct cd *cd, const char *name, const cJSON *labels, bool anonymous,
+		  struct err *err);
+int volume_remove_anonymous(struct cd *cd, struct ctr *k);
+
+/* events.c */
+void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,
+		const char *value);
+void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value);
+void events_conn_closed(struct cd *cd, struct conn *c);
+void events_free(struct cd *cd);
 
 /* query.c */
 cJSON *ctr_inspect(struct ctr *k);

@@ -140,6 +140,19 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 	take_if_missing(cfg, img, "User");
 	take_if_missing(cfg, img, "StopSignal");
 	take_if_missing(cfg, img, "ExposedPorts");
+	/* the image's VOLUMEs join the user's -v /path ones */
+	{
+		const cJSON *v;
+		cJSON *vols = item(cfg, "Volumes");
+
+		if (!cJSON_IsObject(vols)) {
+			cJSON_DeleteItemFromObject(cfg, "Volumes");
+			vols = cJSON_AddObjectToObject(cfg, "Volumes");
+		}
+		cJSON_ArrayForEach (v, item(img, "Volumes"))
+			if (v->string && !item(vols, v->string))
+				cJSON_AddObjectToObject(vols, v->string);
+	}
 	labels = cJSON_Duplicate(item(img, "Labels"), true);
 	if (!cJSON_IsObject(labels)) {
 		cJSON_Delete(labels);
@@ -153,6 +166,46 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 	if (!cJSON_GetStringValue(item(cfg, "Hostname")) || !item(cfg, "Hostname")->valuestring[0])
 		cJSON_ReplaceItemInObjectCaseSensitive(cfg, "Hostname",
 						       cJSON_CreateString(short_id));
+	return 0;
+}
+
+static bool bind_covers(const cJSON *binds, const char *path)
+{
+	const cJSON *b;
+
+	cJSON_ArrayForEach (b, binds) {
+		const char *s = cJSON_GetStringValue(b), *dst = s ? strchr(s, ':') : NULL;
+		size_t n = strlen(path);
+
+		if (dst && !strncmp(dst + 1, path, n) && (dst[1 + n] == '\0' || dst[1 + n] == ':'))
+			return true;
+	}
+	return false;
+}
+
+/* An anonymous volume for each Config.Volumes path no bind covers (Docker's way). */
+static int anonymous_volumes(struct cd *cd, cJSON *req, cJSON **made, struct err *err)
+{
+	cJSON *hc = item(req, "HostConfig"), *binds = item(hc, "Binds");
+	const cJSON *v;
+
+	*made = cJSON_CreateArray();
+	cJSON_ArrayForEach (v, item(item(req, "Config"), "Volumes")) {
+		char name[ID_LEN + 1];
+		char *bind;
+
+		if (!v->string || v->string[0] != '/' || bind_covers(binds, v->string))
+			continue;
+		id_new(name);
+		if (volume_ensure(cd, name, NULL, true, err) < 0)
+			return -err->code;
+		if (!binds)
+			binds = cJSON_AddArrayToObject(hc, "Binds");
+		bind = xasprintf("%s:%s", name, v->string);
+		cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
+		free(bind);
+		cJSON_AddItemToArray(*made, cJSON_CreateString(name));
+	}
 	return 0;
 }
 
@@ -215,7 +268,7 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 	char id[ID_LEN + 1], short_id[ID_SHORT_LEN + 1];
 	const char *given;
 	struct ctr *k;
-	cJSON *rec, *out;
+	cJSON *rec, *out, *anon = NULL;
 	struct pbuf pb;
 
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(req = cJSON_Parse(text)))
@@ -233,7 +286,13 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 		remove_snapshot(cd, id);
 		return -err->code;
 	}
+	if (anonymous_volumes(cd, req, &anon, err) < 0) {
+		cJSON_Delete(anon);
+		remove_snapshot(cd, id);
+		return -err->code;
+	}
 	rec = make_record(cd, id, name, req, snap);
+	cJSON_AddItemToObject(rec, "AnonymousVolumes", anon);
 	dir = xasprintf("%s/%s", cd->dir, id);
 	if (mkdir(dir, 0700) < 0) {
 		cJSON_Delete(rec);
@@ -249,6 +308,7 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	}
 	log_info("created container %.12s (%s)", id, name);
+	event_emit(cd, k, "create", NULL, NULL);
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "Id", id);
 	cJSON_AddStringToObject(out, "Name", name);

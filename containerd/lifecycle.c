@@ -169,6 +169,7 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	if (attach_fd)
 		*attach_fd = fd;
 	log_info("started container %.12s (%s), init pid %d", k->id, k->name, (int)k->pid);
+	event_emit(k->cd, k, "start", NULL, NULL);
 	log_debug("start %.12s: bundle %.1f ms, shim up %.1f, created %.1f, started %.1f", k->id,
 		  t_bundle, t_shim, t_create, ms_since(&t0));
 	/* a very short-lived init may have exited before the watch began */
@@ -310,6 +311,11 @@ void ctr_exited(struct ctr *k)
 	bundle_release(k);
 	log_info("container %.12s (%s) exited with %d%s", k->id, k->name, k->exit_code,
 		 k->oom_killed ? " (OOM killed)" : "");
+	if (k->oom_killed)
+		event_emit(k->cd, k, "oom", NULL, NULL);
+	event_emit_code(k->cd, k, "die", "exitCode", k->exit_code);
+	if (k->stopped_by_user)
+		event_emit(k->cd, k, "stop", NULL, NULL);
 	if (cJSON_IsTrue(ctr_cfg(k, "HostConfig", "AutoRemove"))) {
 		ctr_wake(k, false);
 		auto_remove(k);
@@ -346,22 +352,28 @@ int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err)
 	struct frame f;
 	struct pbuf pb;
 
-	(void)volumes;
 	if ((k->status == CS_RUNNING || k->status == CS_PAUSED) && !force)
 		return err_set(err, EBUSY,
 			       "container %s is running: stop it first, or use rm -f to kill and "
 			       "remove it",
 			       k->name);
 	if (k->status == CS_RUNNING || k->status == CS_PAUSED) {
+		struct err e2 = ERR_INIT;
+
+		if (k->status == CS_PAUSED && ctr_freeze(k, false, &e2) < 0)
+			log_warnx("thaw %.12s: %s", k->id, err_msg(&e2));
+		err_clear(&e2);
 		k->stopped_by_user = true;
 		exit_unwatch(k);
 		shim_finish(k, true);
 		k->exit_code = 137;
-	}
+		event_emit_code(k->cd, k, "kill", "signal", SIGKILL);
+		event_emit_code(k->cd, k, "die", "exitCode", k->exit_code);
+	} else
+		shim_finish(k, true); /* a shim that outlived its container */
 	k->status = CS_REMOVING;
 	if (k->timer_ready)
 		uv_timer_stop(&k->timer);
-	shim_finish(k, true);
 	bundle_release(k);
 	/* the container's own layer */
 	if (client_connect(&c, k->cd->imaged_sock, ROLE_CONTAINERD, err) < 0) {
@@ -383,7 +395,10 @@ int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err)
 	client_close(&c);
 	if (rm_record_dir(dir) < 0)
 		log_warn("remove %s", dir);
+	if (volumes)
+		volume_remove_anonymous(k->cd, k);
 	log_info("removed container %.12s (%s)", k->id, k->name);
+	event_emit(k->cd, k, "destroy", NULL, NULL);
 	ctr_wake(k, true);
 	ctr_destroy(k);
 	return 0;

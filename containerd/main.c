@@ -69,6 +69,7 @@ int containerd_init(struct daemon *d, struct err *err)
 	d->priv = cd;
 	cd->d = d;
 	TAILQ_INIT(&cd->ctrs);
+	LIST_INIT(&cd->subs);
 	cd->dir = xstrdup(d->state_dir);
 	cd->run_dir = xasprintf("%s/containers", d->paths.run);
 	cd->vol_dir = xasprintf("%s/volumes", d->paths.root);
@@ -97,6 +98,7 @@ void containerd_fini(struct daemon *d)
 	/* the containers go on without us (live restore) */
 	while ((k = TAILQ_FIRST(&cd->ctrs)))
 		ctr_destroy(k);
+	events_free(cd);
 	uv_run(&d->loop, UV_RUN_NOWAIT);
 	/* nothing runs: leave $RUN as we found it */
 	if (rmdir(cd->run_dir) == 0) {

@@ -11,6 +11,7 @@
 #include "common/xalloc.h"
 #include "containerd.h"
 #include "proto/tags.h"
+#include "shim/cgroup.h"
 
 #define STOP_TIMEOUT_DEFAULT 10
 
@@ -88,10 +89,33 @@ int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+int ctr_freeze(struct ctr *k, bool frozen, struct err *err)
+{
+	cleanup_free char *path = xasprintf("berth/%s", k->id);
+	struct cgroup cg;
+	int r;
+
+	if (cgroup_open(&cg, path, err) < 0)
+		return -err->code;
+	r = cg.ops->freeze(&cg, frozen, err);
+	cgroup_close(&cg);
+	if (r < 0)
+		return r;
+	k->status = frozen ? CS_PAUSED : CS_RUNNING;
+	if (ctr_save_state(k, err) < 0)
+		return -err->code;
+	log_info("%s container %.12s", frozen ? "paused" : "unpaused", k->id);
+	event_emit(k->cd, k, frozen ? "pause" : "unpause", NULL, NULL);
+	return 0;
+}
+
 static int signal_ctr(struct ctr *k, int sig, bool all, struct err *err)
 {
 	struct pbuf pb;
 
+	/* a frozen process gets no signal: thaw it first, as Docker does */
+	if (k->status == CS_PAUSED && ctr_freeze(k, false, err) < 0)
+		return -err->code;
 	pb_init(&pb);
 	pb_put_u32(&pb, TAG_SIGNAL, (uint32_t)sig);
 	pb_put_u32(&pb, TAG_ALL, all);
@@ -137,7 +161,7 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 		ctr_save_state(k, err);
 		err_clear(err);
 	}
-	if (k->status != CS_RUNNING) {
+	if (k->status != CS_RUNNING && k->status != CS_PAUSED) {
 		ctr_save_state(k, err);
 		err_clear(err);
 		reply_obj(c, f, id_obj(k), NULL, 0);
@@ -145,6 +169,7 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 	}
 	if (signal_ctr(k, timeout ? stop_signal(k) : SIGKILL, timeout == 0, err) < 0)
 		return -err->code;
+	event_emit_code(k->cd, k, "kill", "signal", timeout ? stop_signal(k) : SIGKILL);
 	ctr_timer_init(k);
 	uv_timer_start(&k->timer, on_stop_timeout, (uint64_t)timeout * 1000, 0);
 	add_waiter(k, c, f, false);
@@ -161,11 +186,42 @@ int h_CONTAINER_KILL(struct conn *c, struct frame *f, struct err *err)
 	p_get_u32(f->payload, f->len, TAG_SIGNAL, &sig, err);
 	if (sig == 0 || sig >= 65)
 		return err_set(err, EINVAL, "invalid signal %u", sig);
-	if (k->status != CS_RUNNING)
+	if (k->status != CS_RUNNING && k->status != CS_PAUSED)
 		return err_set(err, EINVAL, "container %s is not running", k->name);
 	if (sig == SIGKILL || sig == SIGTERM)
 		k->stopped_by_user = true;
 	if (signal_ctr(k, (int)sig, false, err) < 0)
+		return -err->code;
+	event_emit_code(k->cd, k, "kill", "signal", (long)sig);
+	reply_obj(c, f, id_obj(k), NULL, 0);
+	return 0;
+}
+
+int h_CONTAINER_PAUSE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = find(c, f, err);
+
+	if (!k)
+		return -err->code;
+	if (k->status == CS_PAUSED)
+		return err_set(err, EINVAL, "container %s is already paused", k->name);
+	if (k->status != CS_RUNNING)
+		return err_set(err, EINVAL, "container %s is not running", k->name);
+	if (ctr_freeze(k, true, err) < 0)
+		return -err->code;
+	reply_obj(c, f, id_obj(k), NULL, 0);
+	return 0;
+}
+
+int h_CONTAINER_UNPAUSE(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = find(c, f, err);
+
+	if (!k)
+		return -err->code;
+	if (k->status != CS_PAUSED)
+		return err_set(err, EINVAL, "container %s is not paused", k->name);
+	if (ctr_freeze(k, false, err) < 0)
 		return -err->code;
 	reply_obj(c, f, id_obj(k), NULL, 0);
 	return 0;
@@ -243,6 +299,7 @@ int h_CONTAINER_RENAME(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	}
 	log_info("renamed container %.12s from %s to %s", k->id, old, k->name);
+	event_emit(k->cd, k, "rename", "oldName", old);
 	reply_obj(c, f, id_obj(k), NULL, 0);
 	return 0;
 }
@@ -254,6 +311,7 @@ void containerd_conn_closed(struct conn *c)
 
 	if (!cd)
 		return;
+	events_conn_closed(cd, c);
 	TAILQ_FOREACH (k, &cd->ctrs, link) {
 		struct ctr_waiter *w, *next;
 

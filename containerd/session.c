@@ -135,6 +135,8 @@ int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 
 	if (!k)
 		return -err->code;
+	if (k->status == CS_PAUSED)
+		return err_set(err, EINVAL, "container %s is paused: unpause it first", k->name);
 	if (k->status != CS_RUNNING)
 		return err_set(err, EINVAL, "container %s is not running", k->name);
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(req = cJSON_Parse(text)))
@@ -148,6 +150,9 @@ int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 	fd = shim_session(k, MSG_SHIM_EXEC, &pb, &id, err);
 	if (fd < 0)
 		return fd;
+	event_emit(k->cd, k, "exec_create", "command",
+		   cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(req, "Cmd"), 0)));
+	event_emit(k->cd, k, "exec_start", NULL, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "ExecId", id);
 	reply_fds(c, f, o, &fd, 1);

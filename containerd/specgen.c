@@ -447,8 +447,8 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 			src = xstrdup(spec);
 		} else {
 			src = volume_data(k->cd, spec);
-			if (mkdir_secure(src, 0755, err) < 0)
-				return err_wrap(err, "volume %s", spec);
+			if (volume_ensure(k->cd, spec, NULL, false, err) < 0)
+				return -err->code;
 		}
 		add_mount(mounts, dst, "bind", src,
 			  opts && !strcmp(opts, "ro") ? "rbind,rprivate,ro" : "rbind,rprivate");

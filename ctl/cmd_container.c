@@ -50,6 +50,12 @@ const char cmd_rm_usage[] = "rm [-f] [-v] CONTAINER...\n"
 			    "Remove containers.\n"
 			    "  -f, --force    kill and remove a running container\n"
 			    "  -v, --volumes  also remove anonymous volumes\n";
+const char cmd_pause_usage[] = "pause CONTAINER...\n"
+			       "\n"
+			       "Freeze every process of containers (the cgroup freezer).\n";
+const char cmd_unpause_usage[] = "unpause CONTAINER...\n"
+				 "\n"
+				 "Thaw paused containers.\n";
 const char cmd_wait_usage[] = "wait CONTAINER...\n"
 			      "\n"
 			      "Wait until containers stop; print their exit codes.\n";
@@ -440,6 +446,42 @@ int cmd_rm(struct ctl *ctl, int argc, char **argv)
 			printf("%s\n", argv[i]);
 	}
 	return rc;
+}
+
+static bool help_asked(int argc, char **argv, const char *usage);
+
+/* One request per container named; prints each name that worked. */
+static int each(struct ctl *ctl, int argc, char **argv, uint16_t type, const char *usage)
+{
+	int rc = EXIT_OK;
+
+	if (help_asked(argc, argv, usage))
+		return EXIT_OK;
+	if (argc < 2)
+		return ctl_fail(EXIT_DAEMON, "%s needs at least one container", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		r = ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
+		if (r)
+			rc = r;
+		else
+			printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+int cmd_pause(struct ctl *ctl, int argc, char **argv)
+{
+	return each(ctl, argc, argv, MSG_CONTAINER_PAUSE, cmd_pause_usage);
+}
+
+int cmd_unpause(struct ctl *ctl, int argc, char **argv)
+{
+	return each(ctl, argc, argv, MSG_CONTAINER_UNPAUSE, cmd_unpause_usage);
 }
 
 static bool help_asked(int argc, char **argv, const char *usage)

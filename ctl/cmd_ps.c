@@ -57,8 +57,8 @@ const char cmd_container_usage[] = "container COMMAND\n"
 				   "Commands:\n"
 				   "  ls, ps    list containers (as berth ps)\n"
 				   "  create, run, start, stop, restart, kill, rm, wait, rename,\n"
-				   "  attach, exec, inspect, logs, top, stats   as the top-level "
-				   "commands\n"
+				   "  attach, exec, inspect, logs, top, stats, pause, unpause\n"
+				   "            as the top-level commands\n"
 				   "  prune [-f]   remove every stopped container\n";
 
 static int list(struct ctl *ctl, cJSON **out)
@@ -115,9 +115,9 @@ static void status_text(const cJSON *c, char *buf, size_t len)
 	const char *state = sget(c, "State");
 	char age[64];
 
-	if (!strcmp(state, "running")) {
+	if (!strcmp(state, "running") || !strcmp(state, "paused")) {
 		format_age(age, sizeof(age), format_age_seconds(sget(c, "StartedAt")));
-		snprintf(buf, len, "Up %s", age);
+		snprintf(buf, len, "Up %s%s", age, !strcmp(state, "paused") ? " (Paused)" : "");
 	} else if (!strcmp(state, "exited") || !strcmp(state, "restarting")) {
 		long s = format_age_seconds(sget(c, "FinishedAt"));
 
@@ -207,7 +207,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	if (rc)
 		return rc;
 	cJSON_ArrayForEach (k, all) {
-		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running");
+		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running") ||
+			  !strcmp(sget(k, "State"), "paused");
 
 		for (int i = 0; ok && i < nfilters; i++)
 			ok = filter_match(k, filters[i]);
@@ -345,7 +346,12 @@ static int parse_time(const char *s, long long *ns)
 	default:
 		return -1;
 	}
-	*ns = (long long)time(NULL) * 1000000000ll - (long long)(v * 1e9);
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		*ns = (long long)now.tv_sec * 1000000000ll + now.tv_nsec - (long long)(v * 1e9);
+	}
 	return 0;
 }
 
@@ -768,6 +774,8 @@ int cmd_container(struct ctl *ctl, int argc, char **argv)
 	    {"top", cmd_top},
 	    {"stats", cmd_stats},
 	    {"prune", container_prune},
+	    {"pause", cmd_pause},
+	    {"unpause", cmd_unpause},
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
@@ -781,4 +789,169 @@ int cmd_container(struct ctl *ctl, int argc, char **argv)
 		}
 	return ctl_fail(EXIT_DAEMON,
 			"unknown container command '%s' (see 'berth container --help')", argv[1]);
+}
+
+/* ---- events ---- */
+
+const char cmd_events_usage[] =
+    "events [--filter KEY=VALUE]... [--since TIME] [--until TIME] [--format json]\n"
+    "\n"
+    "Stream container events: create, start, die, oom, kill, stop, pause, unpause,\n"
+    "rename, destroy, exec_create, exec_start.\n"
+    "  -f, --filter   container=NAME|ID, event=ACTION, type=container; several of\n"
+    "                 one key match any, different keys must all match\n"
+    "      --since    replay the (recent) events from TIME on\n"
+    "      --until    stop at TIME (RFC 3339, Unix seconds, or 10m / 2h ago)\n"
+    "      --format   json: one JSON object per line\n";
+
+static bool event_match(const cJSON *e, const char *const *filters, int n)
+{
+	const cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "Actor"), "Attributes");
+	static const char *const keys[] = {"container=", "event=", "type="};
+
+	for (size_t k = 0; k < 3; k++) {
+		bool asked = false, hit = false;
+
+		for (int i = 0; i < n; i++) {
+			const char *v = filters[i] + strlen(keys[k]);
+
+			if (strncmp(filters[i], keys[k], strlen(keys[k])))
+				continue;
+			asked = true;
+			if (k == 0)
+				hit = hit || !strcmp(sget(attrs, "name"), v) ||
+				      !strncmp(sget(e, "id"), v, strlen(v));
+			else if (k == 1)
+				hit = hit || !strcmp(sget(e, "Action"), v);
+			else
+				hit = hit || !strcmp(sget(e, "Type"), v);
+		}
+		if (asked && !hit)
+			return false;
+	}
+	return true;
+}
+
+static void event_print(const cJSON *e, enum out_format fmt)
+{
+	const cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "Actor"), "Attributes");
+	const cJSON *a;
+	struct timespec ts;
+	struct tm tm;
+	double ns = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "timeNano"));
+	char when[64];
+	bool first = true;
+
+	if (fmt == FORMAT_JSON) {
+		char *text = cJSON_PrintUnformatted(e);
+
+		printf("%s\n", text);
+		free(text);
+		fflush(stdout);
+		return;
+	}
+	ts.tv_sec = (time_t)(ns / 1e9);
+	ts.tv_nsec = (long)(ns - (double)ts.tv_sec * 1e9);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("%s.%09ldZ %s %s %s (", when, ts.tv_nsec, sget(e, "Type"), sget(e, "Action"),
+	       sget(e, "id"));
+	cJSON_ArrayForEach (a, attrs) {
+		printf("%s%s=%s", first ? "" : ", ", a->string, cJSON_GetStringValue(a) ?: "");
+		first = false;
+	}
+	printf(")\n");
+	fflush(stdout);
+}
+
+int cmd_events(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"filter", required_argument, NULL, 'f'}, {"since", required_argument, NULL, 'S'},
+	    {"until", required_argument, NULL, 'U'},  {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'H'},	      {NULL, 0, NULL, 0}};
+	enum out_format fmt = FORMAT_TEXT;
+	long long since = 0, until = 0;
+	const char *filters[16];
+	struct err err = ERR_INIT;
+	struct client cl;
+	struct pbuf pb;
+	uint32_t id;
+	int n = 0, c, rc;
+
+	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (n == 16 ||
+			    (strncmp(optarg, "container=", 10) && strncmp(optarg, "event=", 6) &&
+			     strncmp(optarg, "type=", 5)))
+				return ctl_fail(
+				    EXIT_DAEMON,
+				    "invalid --filter '%s': container=, event= or type=", optarg);
+			filters[n++] = optarg;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_time(optarg, c == 'S' ? &since : &until) < 0)
+				return ctl_fail(EXIT_DAEMON, "invalid --%s '%s'",
+						c == 'S' ? "since" : "until", optarg);
+			break;
+		case 'F':
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+			break;
+		case 'H':
+			ctl_usage(stdout, cmd_events_usage);
+			return EXIT_OK;
+		default:
+			return EXIT_DAEMON;
+		}
+	}
+	rc = ctl_connect(ctl, DAEMON_CONTAINERD, &cl);
+	if (rc)
+		return rc;
+	pb_init(&pb);
+	if (since)
+		pb_put_u64(&pb, TAG_UPTIME, (uint64_t)since);
+	if (client_send(&cl, MSG_EVENTS, &pb, NULL, 0, &id, &err) < 0)
+		goto fail;
+	for (;;) {
+		cleanup_free char *text = NULL;
+		cleanup_cjson cJSON *e = NULL;
+		struct frame f;
+
+		if (until) {
+			struct timespec now;
+			long long left;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			left = until - ((long long)now.tv_sec * 1000000000ll + now.tv_nsec);
+			/* past events already sent still arrive: a moment for them */
+			client_set_timeout(&cl, (unsigned)((left > 0 ? left / 1000000 : 0) + 200),
+					   &err);
+		}
+		if (client_recv(&cl, &f, &err) < 0) {
+			if (until && (err.code == EAGAIN || err.code == ETIMEDOUT ||
+				      err.code == EWOULDBLOCK))
+				break;
+			goto fail;
+		}
+		p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
+		frame_release(&f);
+		err_clear(&err);
+		if (!text || !(e = cJSON_Parse(text)))
+			continue;
+		if (until &&
+		    cJSON_GetNumberValue(cJSON_GetObjectItem(e, "timeNano")) >= (double)until)
+			break;
+		if (event_match(e, filters, n))
+			event_print(e, fmt);
+	}
+	client_close(&cl);
+	return EXIT_OK;
+fail:
+	rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+	err_clear(&err);
+	client_close(&cl);
+	return rc;
 }

@@ -13,10 +13,12 @@ static const struct ctl_cmd commands[] = {
     {"attach", cmd_attach, "Attach to a running container", cmd_attach_usage},
     {"container", cmd_container, "Manage containers", cmd_container_usage},
     {"create", cmd_create, "Create a container", cmd_create_usage},
+    {"events", cmd_events, "Stream container events", cmd_events_usage},
     {"exec", cmd_exec, "Run a command in a running container", cmd_exec_usage},
     {"inspect", cmd_inspect, "Show containers as JSON", cmd_inspect_usage},
     {"kill", cmd_kill, "Send a signal to containers", cmd_kill_usage},
     {"logs", cmd_logs, "Show a container's output", cmd_logs_usage},
+    {"pause", cmd_pause, "Freeze the processes of containers", cmd_pause_usage},
     {"ps", cmd_ps, "List containers", cmd_ps_usage},
     {"rename", cmd_rename, "Rename a container", cmd_rename_usage},
     {"restart", cmd_restart, "Restart containers", cmd_restart_usage},
@@ -26,6 +28,7 @@ static const struct ctl_cmd commands[] = {
     {"stats", cmd_stats, "Show containers' resource use", cmd_stats_usage},
     {"stop", cmd_stop, "Stop containers", cmd_stop_usage},
     {"top", cmd_top, "Show the processes of a container", cmd_top_usage},
+    {"volume", cmd_volume, "Manage volumes", cmd_volume_usage},
     {"wait", cmd_wait, "Wait for containers to stop", cmd_wait_usage},
     {"history", cmd_history, "Show the history of an image", cmd_history_usage},
     {"image", cmd_image, "Manage images", cmd_image_usage},
@@ -37,6 +40,7 @@ static const struct ctl_cmd commands[] = {
     {"save", cmd_save, "Write images to a docker-archive or OCI tarball", cmd_save_usage},
     {"system", cmd_system, "Start, stop or check the daemons (without systemd)", cmd_system_usage},
     {"tag", cmd_tag, "Give an image another name", cmd_tag_usage},
+    {"unpause", cmd_unpause, "Thaw paused containers", cmd_unpause_usage},
     {"version", cmd_version, "Show the client and daemon versions", cmd_version_usage},
 };
 

@@ -509,6 +509,11 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 	case 'l':
 		return kv_into(obj(cfg, "Labels"), "--label", v, false);
 	case 'v':
+		/* -v /path alone: an anonymous volume */
+		if (v[0] == '/' && !strchr(v, ':')) {
+			cJSON_AddObjectToObject(obj(cfg, "Volumes"), v);
+			return 0;
+		}
 		push(hc, "Binds", v);
 		return 0;
 	case O_MOUNT:

@@ -31,6 +31,8 @@ struct cgroup_ops {
 		     struct err *err);
 	/* True while any process is in the cgroup. */
 	bool (*populated)(struct cgroup *cg);
+	/* Freeze or thaw every process, and wait until it is done. */
+	int (*freeze)(struct cgroup *cg, bool frozen, struct err *err);
 };
 
 struct cgroup_hier {

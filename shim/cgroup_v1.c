@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -393,6 +394,30 @@ static int v1_mount(struct cgroup *cg, int rootfd, const char *dest, unsigned lo
 	return 0;
 }
 
+static int v1_freeze(struct cgroup *cg, bool frozen, struct err *err)
+{
+	cleanup_free char *dir = dir_of(cg, "freezer");
+	const char *want = frozen ? "FROZEN" : "THAWED";
+	char state[32];
+
+	if (!dir)
+		return err_set(err, ENOTSUP, "no freezer cgroup hierarchy is mounted");
+	if (cg_write(dir, "freezer.state", want, err) < 0)
+		return -err->code;
+	/* FREEZING until every task stopped; a busy one may take a moment */
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 1000000};
+
+		if (cg_read(dir, "freezer.state", state, sizeof(state)) >= 0 &&
+		    !strncmp(state, want, strlen(want)))
+			return 0;
+		if (frozen && i % 100 == 99)
+			cg_write(dir, "freezer.state", want, err);
+		nanosleep(&ts, NULL);
+	}
+	return err_set(err, ETIMEDOUT, "the freezer did not reach %s within a second", want);
+}
+
 const struct cgroup_ops cgroup_v1_ops = {
     .name = "v1",
     .create = v1_create,
@@ -402,4 +427,5 @@ const struct cgroup_ops cgroup_v1_ops = {
     .oom_kills = v1_oom_kills,
     .mount = v1_mount,
     .populated = v1_populated,
+    .freeze = v1_freeze,
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -196,6 +197,23 @@ static int v2_mount(struct cgroup *cg, int rootfd, const char *dest, unsigned lo
 	return 0;
 }
 
+static int v2_freeze(struct cgroup *cg, bool frozen, struct err *err)
+{
+	cleanup_free char *dir = v2_dir(cg);
+
+	if (cg_write(dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+		return -err->code;
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 1000000};
+
+		if (cg_keyed_value(dir, "cgroup.events", "frozen") == (frozen ? 1u : 0u))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return err_set(err, ETIMEDOUT, "the cgroup did not %s within a second",
+		       frozen ? "freeze" : "thaw");
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
     .name = "v2",
     .create = v2_create,
@@ -205,4 +223,5 @@ const struct cgroup_ops cgroup_v2_ops = {
     .oom_kills = v2_oom_kills,
     .mount = v2_mount,
     .populated = v2_populated,
+    .freeze = v2_freeze,
 };

@@ -101,6 +101,64 @@ sentinel_ok() {
 	[ "$(field tt 'd["State"]["Status"]')" = running ]
 }
 
+@test "pause freezes every process, unpause thaws them, stop works on a paused one" {
+	b run -d --name pz "$IMG" sh -c 'i=0; while true; do i=$((i+1)); echo $i >/tmp/c; sleep 0.05; done' >/dev/null
+	sleep 0.3
+	b pause pz
+	[ "$(field pz 'd["State"]["Status"]')" = paused ]
+	[[ "$(b ps)" == *"(Paused)"*pz* ]]
+	run b exec pz true
+	[[ "$output" == *"paused: unpause it first"* ]]
+	run b pause pz
+	[[ "$output" == *"already paused"* ]]
+	b unpause pz
+	x=$(b exec pz cat /tmp/c)
+	sleep 0.3
+	[ "$(b exec pz cat /tmp/c)" -gt "$x" ]
+	b pause pz
+	b stop -t 1 pz
+	[ "$(field pz 'd["State"]["Status"]')" = exited ]
+}
+
+@test "volumes: named ones outlive containers, anonymous ones go with rm -v, in-use ones stay" {
+	[ "$(b volume create --label team=db data1)" = data1 ]
+	b run --rm -v data1:/d "$IMG" sh -c 'echo kept >/d/f'
+	[ "$(cat "$BERTH_ROOT/volumes/data1/_data/f")" = kept ]
+	b run -d --name vu -v data1:/d -v /anon "$IMG" sleep 100 >/dev/null
+	[ "$(b volume ls -q | wc -l)" -eq 2 ]
+	run b volume rm data1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"volume data1 is in use by container vu"* ]]
+	[ "$(b volume inspect data1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Labels"]["team"])')" = db ]
+	b rm -f -v vu >/dev/null
+	[ "$(b volume ls -q)" = data1 ]
+	run b volume create "bad/name"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid volume name"* ]]
+	b volume prune >/dev/null
+	[ -z "$(b volume ls -q)" ]
+	[ ! -e "$BERTH_ROOT/volumes/data1" ]
+}
+
+@test "events: a live stream and a replay with filters" {
+	b events --format json >"$BERTH_TMP/events" &
+	track_pid $!
+	sleep 0.3
+	b run --rm --name ev1 "$IMG" sh -c 'exit 3' || true
+	b run -d --name ev2 "$IMG" sleep 100 >/dev/null
+	b pause ev2 >/dev/null
+	b unpause ev2 >/dev/null
+	b rm -f ev2 >/dev/null
+	sleep 0.5
+	actions=$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["Action"] for l in open(sys.argv[1])))' "$BERTH_TMP/events")
+	[ "$actions" = "create start die destroy create start pause unpause kill die destroy" ]
+	run b events --since 5m --until 0s --filter event=die --filter container=ev1
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"container die "*"name=ev1"*"exitCode=3"* ]]
+	run b events --filter bogus=1
+	[ "$status" -eq 125 ]
+}
+
 @test "the options reach the container" {
 	mkdir "$BERTH_TMP/host"
 	echo from-host >"$BERTH_TMP/host/file"
