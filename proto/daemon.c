@@ -106,14 +106,23 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 	return -1;
 }
 
+/*
+ * The socket's group, from /etc/group itself (systemd-sysusers and groupadd
+ * put it there): NSS would load its modules into every daemon for good.
+ */
 static void resolve_group(struct daemon *d)
 {
-	struct group *g = getgrnam(d->group);
+	FILE *f = fopen("/etc/group", "re");
+	struct group *g;
 
-	if (g) {
-		d->gid = g->gr_gid;
-		return;
-	}
+	while (f && (g = fgetgrent(f)))
+		if (!strcmp(g->gr_name, d->group)) {
+			d->gid = g->gr_gid;
+			fclose(f);
+			return;
+		}
+	if (f)
+		fclose(f);
 	d->gid = 0;
 	log_warnx(
 	    "group '%s' does not exist: the socket is for root only (create it with: groupadd %s)",

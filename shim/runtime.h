@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <seccomp.h>
+
 #include "cgroup.h"
 #include "spec.h"
 
@@ -28,6 +30,8 @@ int seccomp_apply(const struct spec *s, struct err *err);
  * default profile costs more than the rest of a container start).
  */
 int seccomp_prepare(struct spec *s, struct err *err);
+/* Build a libseccomp context from linux.seccomp (only checks it when out is NULL). */
+int seccomp_build(const cJSON *seccomp, scmp_filter_ctx *out, struct err *err);
 /* Check a seccomp section without loading it (create-time errors). */
 int seccomp_check(const cJSON *seccomp, struct err *err);
 int rlimits_apply(const struct spec_process *p, struct err *err);
