@@ -249,7 +249,12 @@ sentinel_ok() {
 	[ "$(b logs lg 2>&1 >/dev/null)" = err1 ]
 	[ "$(b logs --tail 1 lg)" = out2 ]
 	[[ "$(b logs -t --tail 1 lg)" == 20*T*Z\ out2 ]]
-	[ -z "$(b logs --since 1m --until 1s lg 2>&1 | grep -v out || true)" ]
+	[ -z "$(b logs --since 0s lg 2>&1)" ]
+	[ -z "$(b logs --until 10m lg 2>&1)" ]
+	[ "$(b logs --since 1m lg 2>/dev/null | wc -l)" -eq 2 ]
+	t2=$(b logs -t lg 2>/dev/null | awk '$2 == "out2" {print $1}')
+	[ "$(b logs --since "$t2" lg 2>/dev/null)" = out2 ]
+	[ "$(b logs --until "$t2" lg 2>/dev/null)" = out1 ]
 	run b logs --tail x lg
 	[ "$status" -eq 125 ]
 }
