@@ -1,9 +1,7 @@
 /*
  * Compiled seccomp filters, made once per profile: in the parent before
- * clone, kept in a root-only cache directory under the SHA-256 of the
- * profile (and of the libseccomp and architecture that compiled it).
- * Separate from seccomp.c so that what only checks profiles (containerd)
- * does not link libcrypto.
+ * clone, kept in a root-only cache directory, keyed by the profile itself
+ * (and the libseccomp and architecture that compiled it).
  */
 #include "config.h"
 
@@ -11,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
-#include "common/digest.h"
 #include "common/xalloc.h"
 #include "runtime.h"
 
@@ -66,53 +64,85 @@ static const char *cache_dir(const struct spec *s)
 	return dir;
 }
 
-static char *cache_path(const char *dir, const cJSON *sc, struct err *err)
+/*
+ * The cache key: the profile's text, with the libseccomp version and the
+ * architecture that compile it. An entry holds the whole key, compared byte
+ * for byte on lookup; its file name is only a bucket (FNV-1a of the key),
+ * so no digest library is mapped and a collision is only a miss.
+ */
+static char *cache_key(const cJSON *sc)
 {
 	cleanup_free char *text = cJSON_PrintUnformatted(sc);
 	const struct scmp_version *v = seccomp_version();
-	char digest[DIGEST_STR_LEN + 1];
-	struct sha256 h;
 
-	if (sha256_init(&h, err) < 0)
-		return NULL;
-	sha256_update(&h, text, strlen(text));
-	/* a filter belongs to the libseccomp and the architecture that made it */
-	{
-		char tag[64];
-		int n = snprintf(tag, sizeof(tag), "\n%u.%u.%u/%u", v->major, v->minor, v->micro,
-				 seccomp_arch_native());
+	return xasprintf("%s\n%u.%u.%u/%u", text, v->major, v->minor, v->micro,
+			 seccomp_arch_native());
+}
 
-		sha256_update(&h, tag, (size_t)n);
+static char *cache_path(const char *dir, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	return xasprintf("%s/%016llx.bpf", dir, (unsigned long long)h);
+}
+
+#define CACHE_MAGIC "berth-seccomp-1\n"
+
+/* The entry's program when its key is exactly ours. */
+static int cache_read(const char *path, const char *key, void **bpf, size_t *len)
+{
+	struct err err = ERR_INIT;
+	size_t klen = strlen(key), mlen = strlen(CACHE_MAGIC), n = 0;
+	char *buf = NULL;
+
+	if (read_file_at(AT_FDCWD, path, 4 << 20, &buf, &n, &err) < 0) {
+		err_clear(&err);
+		return -1;
 	}
-	sha256_final(&h, digest);
-	return xasprintf("%s/%s.bpf", dir, digest + 7);
+	if (n <= mlen + klen + 1 || memcmp(buf, CACHE_MAGIC, mlen) ||
+	    memcmp(buf + mlen, key, klen) || buf[mlen + klen] != '\0' ||
+	    (n - mlen - klen - 1) % sizeof(struct sock_filter)) {
+		free(buf);
+		return -1;
+	}
+	*len = n - mlen - klen - 1;
+	*bpf = xmalloc(*len);
+	memcpy(*bpf, buf + mlen + klen + 1, *len);
+	free(buf);
+	return 0;
+}
+
+static void cache_write(const char *path, const char *key, const void *bpf, size_t len)
+{
+	size_t klen = strlen(key), mlen = strlen(CACHE_MAGIC);
+	cleanup_free char *buf = xmalloc(mlen + klen + 1 + len);
+	struct err err = ERR_INIT;
+
+	memcpy(buf, CACHE_MAGIC, mlen);
+	memcpy(buf + mlen, key, klen + 1);
+	memcpy(buf + mlen + klen + 1, bpf, len);
+	/* a cache that cannot be written only costs the next start its time */
+	atomic_write_file(path, buf, mlen + klen + 1 + len, 0600, &err);
+	err_clear(&err);
 }
 
 int seccomp_prepare(struct spec *s, struct err *err)
 {
 	const char *dir;
-	cleanup_free char *path = NULL;
+	cleanup_free char *path = NULL, *key = NULL;
 	scmp_filter_ctx ctx;
 	int r;
 
 	if (!s->seccomp || s->seccomp_bpf)
 		return 0;
 	dir = cache_dir(s);
-	if (dir && !(path = cache_path(dir, s->seccomp, err)))
-		return -err->code;
-	if (path) {
-		struct err miss = ERR_INIT;
-		char *buf = NULL;
-		size_t len = 0;
-
-		if (read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len, &miss) == 0 && len > 0 &&
-		    len % sizeof(struct sock_filter) == 0) {
-			s->seccomp_bpf = buf;
-			s->seccomp_bpf_len = len;
+	if (dir) {
+		key = cache_key(s->seccomp);
+		path = cache_path(dir, key);
+		if (cache_read(path, key, &s->seccomp_bpf, &s->seccomp_bpf_len) == 0)
 			return 0;
-		}
-		free(buf);
-		err_clear(&miss);
 	}
 	r = seccomp_build(s->seccomp, &ctx, err);
 	if (r < 0)
@@ -121,12 +151,7 @@ int seccomp_prepare(struct spec *s, struct err *err)
 	seccomp_release(ctx);
 	if (r < 0)
 		return r;
-	if (path) {
-		struct err werr = ERR_INIT;
-
-		/* a cache that cannot be written only costs the next start time */
-		atomic_write_file(path, s->seccomp_bpf, s->seccomp_bpf_len, 0600, &werr);
-		err_clear(&werr);
-	}
+	if (path)
+		cache_write(path, key, s->seccomp_bpf, s->seccomp_bpf_len);
 	return 0;
 }

@@ -159,6 +159,27 @@ sentinel_ok() {
 	[ "$status" -eq 125 ]
 }
 
+@test "seccomp: a profile is enforced, compiled once and then loaded from the cache" {
+	cat >"$BERTH_TMP/nomkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+JSON
+	for i in 1 2; do
+		run b run --rm --security-opt seccomp="$BERTH_TMP/nomkdir.json" "$IMG" busybox mkdir /tmp/x
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"Operation not permitted"* ]]
+	done
+	# one entry for the one profile used so far
+	[ "$(ls "$BERTH_RUN/seccomp" | wc -l)" -eq 1 ]
+	# an entry that is not for this profile is never used: it is compiled again
+	for f in "$BERTH_RUN"/seccomp/*.bpf; do printf 'berth-seccomp-1\nforged\0AAAAAAAA' >"$f"; done
+	run b run --rm --security-opt seccomp="$BERTH_TMP/nomkdir.json" "$IMG" busybox mkdir /tmp/x
+	[[ "$output" == *"Operation not permitted"* ]]
+	b run --rm "$IMG" busybox mkdir /tmp/x
+	[ "$(ls "$BERTH_RUN/seccomp" | wc -l)" -eq 2 ]
+	run b run --rm --security-opt seccomp=unconfined "$IMG" busybox mkdir /tmp/x
+	[ "$status" -eq 0 ]
+}
+
 @test "the options reach the container" {
 	mkdir "$BERTH_TMP/host"
 	echo from-host >"$BERTH_TMP/host/file"
