@@ -160,6 +160,8 @@ void events_free(struct cd *cd);
 /* query.c */
 cJSON *ctr_inspect(struct ctr *k);
 cJSON *ctr_summary(struct ctr *k);
+/* Disk use of a directory tree (du), not crossing mounts. */
+uint64_t dir_usage(const char *dir);
 
 /* The handlers of this daemon's messages, declared from the catalogue. */
 #define OWN_ANY OWN_OTHER

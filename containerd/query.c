@@ -1,7 +1,9 @@
 /* The handlers that only look: list, inspect (Docker-shaped), stats, top. */
 #include "config.h"
 
+#define _XOPEN_SOURCE_EXTENDED 1
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -182,15 +184,45 @@ cJSON *ctr_summary(struct ctr *k)
 	return o;
 }
 
+static uint64_t du_total;
+
+static int du_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (flag == FTW_F)
+		du_total += (uint64_t)st->st_blocks * 512;
+	return 0;
+}
+
+/* Disk use of a directory tree, not crossing mounts or following symlinks. */
+uint64_t dir_usage(const char *dir)
+{
+	du_total = 0;
+	nftw(dir, du_entry, 32, FTW_PHYS | FTW_MOUNT);
+	return du_total;
+}
+
 int h_CONTAINER_LIST(struct conn *c, struct frame *f, struct err *err)
 {
 	struct cd *cd = cd_of(c);
 	cJSON *a = cJSON_CreateArray();
+	uint32_t sizes = 0;
 	struct ctr *k;
 
+	/* with sizes (ps -s, system df): the disk use of each writable layer */
+	p_get_u32(f->payload, f->len, TAG_ALL, &sizes, err);
+	err_clear(err);
 	/* newest first, as docker ps shows them */
-	TAILQ_FOREACH_REVERSE(k, &cd->ctrs, ctr_list, link)
-	cJSON_AddItemToArray(a, ctr_summary(k));
+	TAILQ_FOREACH_REVERSE (k, &cd->ctrs, ctr_list, link) {
+		cJSON *o = ctr_summary(k);
+		const char *upper = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(ctr_cfg(k, "GraphDriver", "Data"), "UpperDir"));
+
+		if (sizes && upper)
+			cJSON_AddNumberToObject(o, "SizeRw", (double)dir_usage(upper));
+		cJSON_AddItemToArray(a, o);
+	}
 	reply_obj(c, f, a);
 	return 0;
 }

@@ -192,13 +192,22 @@ int h_VOLUME_LIST(struct conn *c, struct frame *f, struct err *err)
 	DIR *dir = opendir(cd->vol_dir);
 	cJSON *a = cJSON_CreateArray();
 	struct dirent *de;
+	uint32_t sizes = 0;
 
+	p_get_u32(f->payload, f->len, TAG_ALL, &sizes, err);
+	err_clear(err);
 	while (dir && (de = readdir(dir))) {
 		cJSON *o;
 
 		if (de->d_name[0] == '.' || !(o = vol_meta(cd, de->d_name)))
 			continue;
 		cJSON_AddBoolToObject(o, "InUse", volume_user(cd, de->d_name) != NULL);
+		if (sizes) {
+			char *data = vol_path(cd, de->d_name, "_data");
+
+			cJSON_AddNumberToObject(o, "Size", (double)dir_usage(data));
+			free(data);
+		}
 		cJSON_AddItemToArray(a, o);
 	}
 	if (dir)

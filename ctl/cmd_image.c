@@ -90,7 +90,7 @@ const char cmd_image_usage[] =
     "  prune [-a] [-f]   remove dangling images (-a: every unused one)\n";
 
 /* Call imaged and parse the JSON document of the reply. */
-static int call_json(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out)
+int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out)
 {
 	struct err err = ERR_INIT;
 	cleanup_free char *text = NULL;
@@ -266,13 +266,6 @@ static void split_name(const char *name, char *repo, size_t rlen, char *tag, siz
 	}
 }
 
-static void human_size(double bytes, char *buf, size_t len)
-{
-	if (humanize_number(buf, len < 7 ? len : 7, (int64_t)bytes, "B", HN_AUTOSCALE,
-			    HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000) < 0)
-		snprintf(buf, len, "%.0fB", bytes);
-}
-
 static bool show_all(const char *line, bool quiet)
 {
 	return !quiet && strncmp(line, "sha256:", 7) != 0;
@@ -429,7 +422,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind < argc)
 		refpat = argv[optind];
-	rc = call_json(ctl, MSG_IMAGE_LIST, NULL, &list);
+	rc = ctl_imaged_call(ctl, MSG_IMAGE_LIST, NULL, &list);
 	if (rc)
 		return rc;
 	{
@@ -454,7 +447,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 			idbuf[12] = '\0';
 		format_ago(cJSON_GetObjectItem(img, "Created")->valuestring, created,
 			   sizeof(created));
-		human_size(cJSON_GetObjectItem(img, "Size")->valuedouble, size, sizeof(size));
+		format_size(cJSON_GetObjectItem(img, "Size")->valuedouble, size, sizeof(size));
 		for (int i = 0; i < (is_dangling ? 1 : cJSON_GetArraySize(tags)); i++) {
 			char repo[256] = "<none>", tag[130] = "<none>";
 
@@ -503,7 +496,7 @@ int cmd_tag(struct ctl *ctl, int argc, char **argv)
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, argv[1]);
 	pb_put_str(&pb, TAG_NAME, argv[2]);
-	return call_json(ctl, MSG_IMAGE_TAG, &pb, &out);
+	return ctl_imaged_call(ctl, MSG_IMAGE_TAG, &pb, &out);
 }
 
 int cmd_rmi(struct ctl *ctl, int argc, char **argv)
@@ -534,7 +527,7 @@ int cmd_rmi(struct ctl *ctl, int argc, char **argv)
 		pb_init(&pb);
 		pb_put_str(&pb, TAG_REF, argv[i]);
 		pb_put_u32(&pb, TAG_FORCE, force);
-		r = call_json(ctl, MSG_IMAGE_REMOVE, &pb, &out);
+		r = ctl_imaged_call(ctl, MSG_IMAGE_REMOVE, &pb, &out);
 		if (r) {
 			rc = r;
 			continue;
@@ -579,7 +572,7 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_DAEMON, "history needs one image");
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, argv[optind]);
-	rc = call_json(ctl, MSG_IMAGE_HISTORY, &pb, &out);
+	rc = ctl_imaged_call(ctl, MSG_IMAGE_HISTORY, &pb, &out);
 	if (rc)
 		return rc;
 	if (fmt == FORMAT_JSON) {
@@ -594,7 +587,7 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 
 		format_ago(cJSON_GetObjectItem(h, "Created")->valuestring, created,
 			   sizeof(created));
-		human_size(cJSON_GetObjectItem(h, "Size")->valuedouble, size, sizeof(size));
+		format_size(cJSON_GetObjectItem(h, "Size")->valuedouble, size, sizeof(size));
 		if (!notrunc && strlen(cb) > 45)
 			snprintf(by, sizeof(by), "%.44s…", cb);
 		else
@@ -630,7 +623,7 @@ static int image_inspect(struct ctl *ctl, int argc, char **argv)
 
 		pb_init(&pb);
 		pb_put_str(&pb, TAG_REF, argv[i]);
-		r = call_json(ctl, MSG_IMAGE_INSPECT, &pb, &out);
+		r = ctl_imaged_call(ctl, MSG_IMAGE_INSPECT, &pb, &out);
 		if (r)
 			rc = r;
 		else
@@ -663,7 +656,7 @@ static int image_prune(struct ctl *ctl, int argc, char **argv)
 	}
 	pb_init(&pb);
 	pb_put_u32(&pb, TAG_ALL, all);
-	rc = call_json(ctl, MSG_IMAGE_PRUNE, &pb, &out);
+	rc = ctl_imaged_call(ctl, MSG_IMAGE_PRUNE, &pb, &out);
 	if (rc)
 		return rc;
 	cJSON_ArrayForEach (it, out)

@@ -61,19 +61,56 @@ const char cmd_container_usage[] = "container COMMAND\n"
 				   "            as the top-level commands\n"
 				   "  prune [-f]   remove every stopped container\n";
 
-static int list(struct ctl *ctl, cJSON **out)
-{
-	struct pbuf pb;
-
-	pb_init(&pb);
-	return ctl_container_call(ctl, MSG_CONTAINER_LIST, &pb, out, NULL, NULL, EXIT_DAEMON);
-}
-
 static const char *sget(const cJSON *o, const char *key)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 
 	return s ? s : "";
+}
+
+static int list_sized(struct ctl *ctl, cJSON **out, bool sizes)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	if (sizes)
+		pb_put_u32(&pb, TAG_ALL, 1);
+	return ctl_container_call(ctl, MSG_CONTAINER_LIST, &pb, out, NULL, NULL, EXIT_DAEMON);
+}
+
+static int list(struct ctl *ctl, cJSON **out)
+{
+	return list_sized(ctl, out, false);
+}
+
+/* Image id -> size, from imaged (for "virtual" sizes); NULL when it does not answer. */
+static cJSON *image_sizes(struct ctl *ctl)
+{
+	cJSON *imgs = NULL;
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, 1);
+	if (ctl_imaged_call(ctl, MSG_IMAGE_LIST, &pb, &imgs))
+		return NULL;
+	return imgs;
+}
+
+static double image_size(const cJSON *imgs, const char *id)
+{
+	const cJSON *i;
+
+	if (!strncmp(id, "sha256:", 7))
+		id += 7;
+	cJSON_ArrayForEach (i, imgs) {
+		const char *iid = sget(i, "Id");
+
+		if (!strncmp(iid, "sha256:", 7))
+			iid += 7;
+		if (!strcmp(iid, id))
+			return cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
+	}
+	return 0;
 }
 
 static bool filter_match(const cJSON *c, const char *f)
@@ -142,8 +179,11 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	static const char *const hdr[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					  "STATUS",	  "PORTS", "NAMES"};
 	cleanup_cjson cJSON *all = NULL, *shown = cJSON_CreateArray();
+	static const char *const hdr_s[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					    "STATUS",	    "PORTS", "NAMES",	"SIZE"};
+	cleanup_cjson cJSON *imgs = NULL;
 	enum out_format fmt = FORMAT_TEXT;
-	bool show_all = false, quiet = false, notrunc = false;
+	bool show_all = false, quiet = false, notrunc = false, sizes = false;
 	const char *filters[16];
 	int nfilters = 0, last = -1, c, rc;
 	const cJSON *k;
@@ -167,6 +207,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			notrunc = true;
 			break;
 		case 's':
+			sizes = true;
 			break;
 		case 'f':
 			if (nfilters == 16)
@@ -203,9 +244,11 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		if (!strncmp(filters[i], "status=", 7))
 			show_all = true;
 	}
-	rc = list(ctl, &all);
+	rc = list_sized(ctl, &all, sizes);
 	if (rc)
 		return rc;
+	if (sizes && fmt == FORMAT_TEXT && !quiet)
+		imgs = image_sizes(ctl);
 	cJSON_ArrayForEach (k, all) {
 		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running") ||
 			  !strcmp(sget(k, "State"), "paused");
@@ -227,12 +270,13 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			printf("%.*s\n", notrunc ? 64 : 12, sget(k, "Id"));
 		return EXIT_OK;
 	}
-	t = table_new(7, hdr);
+	t = table_new(sizes ? 8 : 7, sizes ? hdr_s : hdr);
 	cJSON_ArrayForEach (k, shown) {
-		char id[65], cmd[64], created[64], status[96];
+		char id[65], cmd[64], created[64], status[96], size[64], rw[16], virt[16];
 		const char *name = cJSON_GetStringValue(
 		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(k, "Names"), 0));
-		const char *cells[7];
+		const char *cells[8];
+		double srw = cJSON_GetNumberValue(cJSON_GetObjectItem(k, "SizeRw"));
 
 		snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, sget(k, "Id"));
 		if (notrunc || strlen(sget(k, "Command")) <= 20)
@@ -248,6 +292,12 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		cells[4] = status;
 		cells[5] = "";
 		cells[6] = name && name[0] == '/' ? name + 1 : name;
+		if (sizes) {
+			format_size(srw, rw, sizeof(rw));
+			format_size(srw + image_size(imgs, sget(k, "ImageID")), virt, sizeof(virt));
+			snprintf(size, sizeof(size), "%s (virtual %s)", rw, virt);
+			cells[7] = size;
+		}
 		table_add(t, cells);
 	}
 	table_print(t, stdout);
@@ -954,4 +1004,114 @@ fail:
 	err_clear(&err);
 	client_close(&cl);
 	return rc;
+}
+
+/* ---- system df ---- */
+
+static double sum_size(const cJSON *a, const char *key, const char *flag, bool want, int *count)
+{
+	const cJSON *i;
+	double total = 0;
+
+	*count = 0;
+	cJSON_ArrayForEach (i, a) {
+		bool f = flag ? cJSON_IsTrue(cJSON_GetObjectItem(i, flag)) : true;
+
+		if (f != want)
+			continue;
+		total += cJSON_GetNumberValue(cJSON_GetObjectItem(i, key));
+		(*count)++;
+	}
+	return total;
+}
+
+static void df_row(struct table *t, const char *type, int total, int active, double size,
+		   double reclaimable)
+{
+	char tot[16], act[16], sz[16], rec[48], recsz[16];
+	const char *cells[5] = {type, tot, act, sz, rec};
+
+	snprintf(tot, sizeof(tot), "%d", total);
+	snprintf(act, sizeof(act), "%d", active);
+	format_size(size, sz, sizeof(sz));
+	format_size(reclaimable, recsz, sizeof(recsz));
+	snprintf(rec, sizeof(rec), "%s (%d%%)", recsz,
+		 size > 0 ? (int)(reclaimable * 100 / size) : 0);
+	table_add(t, cells);
+}
+
+int system_df(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'F'},
+					     {"help", no_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
+	static const char *const hdr[] = {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"};
+	cleanup_cjson cJSON *ctrs = NULL, *imgs = NULL, *vols = NULL, *doc = NULL;
+	enum out_format fmt = FORMAT_TEXT;
+	double isize = 0, iactive_size = 0, csize, crun, vsize, vfree;
+	int c, rc, iactive = 0, nrun, nstop, nused, nfree;
+	const cJSON *i, *k;
+	struct table *t;
+	struct pbuf pb;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'F') {
+			if (format_parse(optarg, &fmt) < 0)
+				return EXIT_DAEMON;
+		} else if (c == 'H') {
+			ctl_usage(stdout, cmd_system_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if ((rc = list_sized(ctl, &ctrs, true)))
+		return rc;
+	if (!(imgs = image_sizes(ctl)))
+		return EXIT_FAIL;
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, 1);
+	if ((rc = ctl_container_call(ctl, MSG_VOLUME_LIST, &pb, &vols, NULL, NULL, EXIT_FAIL)))
+		return rc;
+	cJSON_ArrayForEach (i, imgs) {
+		bool used = false;
+		const char *iid = sget(i, "Id");
+
+		if (!strncmp(iid, "sha256:", 7))
+			iid += 7;
+		cJSON_ArrayForEach (k, ctrs) {
+			const char *cid = sget(k, "ImageID");
+
+			used = used || !strcmp(!strncmp(cid, "sha256:", 7) ? cid + 7 : cid, iid);
+		}
+		isize += cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
+		if (used) {
+			iactive++;
+			iactive_size += cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
+		}
+	}
+	crun = 0;
+	nrun = 0;
+	cJSON_ArrayForEach (k, ctrs)
+		if (!strcmp(sget(k, "State"), "running") || !strcmp(sget(k, "State"), "paused")) {
+			crun += cJSON_GetNumberValue(cJSON_GetObjectItem(k, "SizeRw"));
+			nrun++;
+		}
+	csize = sum_size(ctrs, "SizeRw", NULL, true, &nstop);
+	vsize = sum_size(vols, "Size", "InUse", true, &nused);
+	vfree = sum_size(vols, "Size", "InUse", false, &nfree);
+	if (fmt == FORMAT_JSON) {
+		doc = cJSON_CreateObject();
+		cJSON_AddItemToObject(doc, "Images", cJSON_Duplicate(imgs, true));
+		cJSON_AddItemToObject(doc, "Containers", cJSON_Duplicate(ctrs, true));
+		cJSON_AddItemToObject(doc, "Volumes", cJSON_Duplicate(vols, true));
+		json_print(stdout, doc);
+		return EXIT_OK;
+	}
+	t = table_new(5, hdr);
+	df_row(t, "Images", cJSON_GetArraySize(imgs), iactive, isize, isize - iactive_size);
+	df_row(t, "Containers", cJSON_GetArraySize(ctrs), nrun, csize, csize - crun);
+	df_row(t, "Local Volumes", nused + nfree, nused, vsize + vfree, vfree);
+	table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
 }

@@ -36,6 +36,8 @@ const char cmd_system_usage[] =
     "            timeout (default 10) it is killed.\n"
     "  status [--format table|json]\n"
     "            show which daemons answer; exits 3 when any is not running.\n"
+    "  df [--format table|json]\n"
+    "            disk used by images, containers' writable layers and volumes.\n"
     "\n"
     "The daemons are looked up in $BERTH_DAEMON_DIR, then beside the berth binary,\n"
     "then in " SBINDIR ".\n";
@@ -459,6 +461,7 @@ int cmd_system(struct ctl *ctl, int argc, char **argv)
 	    {"start", system_start, NULL, NULL},
 	    {"stop", system_stop, NULL, NULL},
 	    {"status", system_status, NULL, NULL},
+	    {"df", system_df, NULL, NULL},
 	};
 
 	if (argc < 2) {
@@ -474,6 +477,6 @@ int cmd_system(struct ctl *ctl, int argc, char **argv)
 			optind = 0;
 			return subs[i].fn(ctl, argc - 1, argv + 1);
 		}
-	return ctl_fail(EXIT_DAEMON, "unknown command 'system %s' (start, stop or status)",
+	return ctl_fail(EXIT_DAEMON, "unknown command 'system %s' (start, stop, status or df)",
 			argv[1]);
 }

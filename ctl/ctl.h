@@ -80,6 +80,11 @@ extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_st
 int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out, int *fds,
 		       unsigned *nfds, int fail_code);
 
+/* Call imaged; the reply's JSON in *out. Prints the error and returns the exit code. */
+int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out);
+/* berth system df (cmd_ps.c). */
+int system_df(struct ctl *ctl, int argc, char **argv);
+
 /*
  * Connect to a daemon. On failure prints one clear line (which socket, and
  * the fix) and returns the exit code to use (125).

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,4 +162,11 @@ void format_ago(const char *rfc3339, char *buf, size_t len)
 	}
 	format_age(age, sizeof(age), d);
 	snprintf(buf, len, "%s ago", age);
+}
+
+void format_size(double bytes, char *buf, size_t len)
+{
+	if (humanize_number(buf, len < 7 ? len : 7, (int64_t)bytes, "B", HN_AUTOSCALE,
+			    HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000) < 0)
+		snprintf(buf, len, "%.0fB", bytes);
 }

@@ -36,4 +36,7 @@ void format_age(char *buf, size_t len, long seconds);
 /* "5 minutes ago", or "N/A". */
 void format_ago(const char *rfc3339, char *buf, size_t len);
 
+/* "2.01MB" (decimal units, as Docker shows sizes). */
+void format_size(double bytes, char *buf, size_t len);
+
 #endif

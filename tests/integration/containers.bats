@@ -411,6 +411,13 @@ JSON
 	[[ "$output" == *"sleep 100"* ]]
 	run b stats --no-stream second
 	[[ "$output" == *"second"*"MiB"* ]]
+	b exec second sh -c 'head -c 300000 /dev/zero >/big'
+	run b ps -s --filter name=second
+	[[ "${lines[0]}" == *SIZE ]]
+	[[ "${lines[1]}" == *"kB (virtual "* ]]
+	run b system df
+	[[ "$output" == *Images*Containers*"Local Volumes"* ]]
+	[[ "$(echo "$output" | awk '$1 == "Containers" {print $2}')" == 2 ]]
 	run b rename second "bad name"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"invalid container name"* ]]
