@@ -45,6 +45,7 @@ struct ctr {
 	bool stopped_by_user; /* for unless-stopped and for restarts */
 	int restart_count;
 	char *started_at, *finished_at, *error;
+	cJSON *net; /* what netd gave it: address, gateway, ports (NULL without netd) */
 	/* the exit watch: the shim writes $RUN/containers/<id>/exit */
 	uv_fs_event_t watch;
 	bool watching;
@@ -67,7 +68,7 @@ struct cd {
 	char *run_dir; /* $RUN/containers */
 	char *vol_dir; /* $ROOT/volumes */
 	char *shim_path, *init_path, *seccomp_path;
-	char *imaged_sock;
+	char *imaged_sock, *netd_sock;
 	char *seccomp_cache; /* $RUN/seccomp: compiled filters, by profile digest */
 	struct ctr_list ctrs;
 	unsigned nctrs;
@@ -156,6 +157,13 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value);
 void events_conn_closed(struct cd *cd, struct conn *c);
 void events_free(struct cd *cd);
+
+/* netctl.c: networks through berth-netd. */
+const char *ctr_network(const struct ctr *k);
+bool ctr_uses_netd(const struct ctr *k);
+int net_attach(struct ctr *k, struct err *err);
+void net_detach(struct ctr *k);
+int net_exists(struct cd *cd, const char *name, struct err *err);
 
 /* query.c */
 cJSON *ctr_inspect(struct ctr *k);

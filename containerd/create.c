@@ -74,6 +74,13 @@ static void remove_snapshot(struct cd *cd, const char *key)
 	err_clear(&err);
 }
 
+/* Replace or add (cJSON's replace does nothing when the key is missing). */
+static void set_item(cJSON *o, const char *key, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddItemToObject(o, key, v);
+}
+
 static bool env_key_eq(const char *a, const char *b)
 {
 	size_t n = strcspn(a, "=");
@@ -121,8 +128,7 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 
 	if (!img)
 		img = image_config;
-	cJSON_ReplaceItemInObjectCaseSensitive(cfg, "Env",
-					       merge_env(item(img, "Env"), item(cfg, "Env")));
+	set_item(cfg, "Env", merge_env(item(img, "Env"), item(cfg, "Env")));
 	if (!item(cfg, "Entrypoint")) {
 		take_if_missing(cfg, img, "Entrypoint");
 		if (!item(cfg, "Cmd"))
@@ -162,10 +168,9 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 		cJSON_DeleteItemFromObjectCaseSensitive(labels, l->string);
 		cJSON_AddItemToObject(labels, l->string, cJSON_Duplicate(l, true));
 	}
-	cJSON_ReplaceItemInObjectCaseSensitive(cfg, "Labels", labels);
+	set_item(cfg, "Labels", labels);
 	if (!cJSON_GetStringValue(item(cfg, "Hostname")) || !item(cfg, "Hostname")->valuestring[0])
-		cJSON_ReplaceItemInObjectCaseSensitive(cfg, "Hostname",
-						       cJSON_CreateString(short_id));
+		set_item(cfg, "Hostname", cJSON_CreateString(short_id));
 	return 0;
 }
 
@@ -290,6 +295,22 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 		cJSON_Delete(anon);
 		remove_snapshot(cd, id);
 		return -err->code;
+	}
+	/* -P: every exposed port without a binding gets a free host port */
+	if (cJSON_IsTrue(item(item(req, "HostConfig"), "PublishAllPorts"))) {
+		cJSON *hc = item(req, "HostConfig"), *binds = item(hc, "PortBindings");
+		const cJSON *e;
+
+		if (!binds)
+			binds = cJSON_AddObjectToObject(hc, "PortBindings");
+		cJSON_ArrayForEach (e, item(item(req, "Config"), "ExposedPorts"))
+			if (e->string && !item(binds, e->string)) {
+				cJSON *b = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(b, "HostIp", "");
+				cJSON_AddStringToObject(b, "HostPort", "");
+				cJSON_AddItemToArray(cJSON_AddArrayToObject(binds, e->string), b);
+			}
 	}
 	rec = make_record(cd, id, name, req, snap);
 	cJSON_AddItemToObject(rec, "AnonymousVolumes", anon);

@@ -65,6 +65,7 @@ static void shim_finish(struct ctr *k, bool force)
 static int start_failed(struct ctr *k, int code, struct err *err)
 {
 	shim_finish(k, true);
+	net_detach(k);
 	bundle_release(k);
 	k->status = CS_EXITED;
 	k->pid = 0;
@@ -145,6 +146,9 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	if (!cJSON_IsTrue(ctr_cfg(k, "Config", "OpenStdin")) &&
 	    !cJSON_IsTrue(ctr_cfg(k, "Config", "Tty")) &&
 	    shim_call(k, MSG_SHIM_CLOSE_STDIN, NULL, NULL, err) < 0)
+		return start_failed(k, 128, err);
+	k->pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(created, "pid"));
+	if (net_attach(k, err) < 0)
 		return start_failed(k, 128, err);
 	if (attach_fd && (fd = shim_attach_conn(k, attach_id, err)) < 0)
 		return start_failed(k, 128, err);
@@ -308,6 +312,7 @@ void ctr_exited(struct ctr *k)
 	if (k->timer_ready)
 		uv_timer_stop(&k->timer);
 	shim_finish(k, false);
+	net_detach(k);
 	bundle_release(k);
 	log_info("container %.12s (%s) exited with %d%s", k->id, k->name, k->exit_code,
 		 k->oom_killed ? " (OOM killed)" : "");
@@ -367,6 +372,7 @@ int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err)
 		exit_unwatch(k);
 		shim_finish(k, true);
 		k->exit_code = 137;
+		net_detach(k);
 		event_emit_code(k->cd, k, "kill", "signal", SIGKILL);
 		event_emit_code(k->cd, k, "die", "exitCode", k->exit_code);
 	} else
@@ -439,6 +445,7 @@ static void restore_one(struct ctr *k)
 		/* the shim is gone (a reboot): the container ended with the host */
 		char now[RFC3339_LEN];
 
+		net_detach(k);
 		bundle_release(k);
 		k->status = CS_EXITED;
 		k->pid = 0;

@@ -77,6 +77,7 @@ int containerd_init(struct daemon *d, struct err *err)
 	cd->init_path = sibling("berth-init", LIBEXECDIR);
 	cd->seccomp_path = seccomp_profile_path();
 	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
+	cd->netd_sock = paths_socket(&d->paths, DAEMON_NETD);
 	cd->seccomp_cache = xasprintf("%s/seccomp", d->paths.run);
 	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0 ||
 	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0)
@@ -119,6 +120,7 @@ void containerd_fini(struct daemon *d)
 	free(cd->init_path);
 	free(cd->seccomp_path);
 	free(cd->imaged_sock);
+	free(cd->netd_sock);
 	free(cd->seccomp_cache);
 	free(cd);
 	d->priv = NULL;

@@ -278,20 +278,24 @@ static int check_restart(const cJSON *hc, struct err *err)
 static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 {
 	const char *n = cJSON_GetStringValue(item(hc, "NetworkMode"));
+	const cJSON *pb = item(hc, "PortBindings");
+	bool own =
+	    !n || !*n || (strcmp(n, "none") && strcmp(n, "host") && strncmp(n, "container:", 10));
 	struct ctr *other;
 
-	if (!n || !strcmp(n, "none") || !strcmp(n, "host") || !strcmp(n, "default"))
-		return 0;
-	if (!strncmp(n, "container:", 10)) {
+	if (cJSON_GetArraySize(pb) > 0 && !own)
+		return err_set(err, EINVAL,
+			       "published ports (-p) need a bridge network, not --network %s", n);
+	if (n && !strncmp(n, "container:", 10)) {
 		if (!(other = ctr_find(cd, n + 10, err)))
 			return err_wrap(err, "--network %s", n);
 		return 0;
 	}
-	return err_set(err, ENOTSUP,
-		       "--network %s: bridge and user-defined networks come with berth-netd's "
-		       "networking, which is not available yet; use --network none, host or "
-		       "container:NAME",
-		       n);
+	if (!own || !n || !*n || !strcmp(n, "default") || !strcmp(n, "bridge"))
+		return 0;
+	if (net_exists(cd, n, err) < 0)
+		return err_wrap(err, "--network %s", n);
+	return 0;
 }
 
 static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)

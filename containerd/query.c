@@ -95,6 +95,52 @@ static cJSON *mounts_obj(const struct ctr *k)
 	return a;
 }
 
+/* Docker's NetworkSettings: IPAddress, Gateway, Ports {"80/tcp": [...]}, Networks. */
+static void add_network_settings(cJSON *ns, const struct ctr *k)
+{
+	const cJSON *n = k->net, *p;
+	cJSON *ports = cJSON_AddObjectToObject(ns, "Ports"),
+	      *nets = cJSON_AddObjectToObject(ns, "Networks");
+	const char *ip = cJSON_GetStringValue(cJSON_GetObjectItem(n, "IPAddress"));
+	const char *gw = cJSON_GetStringValue(cJSON_GetObjectItem(n, "Gateway"));
+
+	cJSON_AddStringToObject(ns, "IPAddress", ip ? ip : "");
+	cJSON_AddStringToObject(ns, "Gateway", gw ? gw : "");
+	cJSON_AddNumberToObject(ns, "IPPrefixLen",
+				cJSON_GetNumberValue(cJSON_GetObjectItem(n, "IPPrefixLen")));
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(n, "Ports")) {
+		char key[32], hp[8];
+		const char *proto = cJSON_GetStringValue(cJSON_GetObjectItem(p, "Proto"));
+		cJSON *list, *b = cJSON_CreateObject();
+
+		snprintf(key, sizeof(key), "%d/%s",
+			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "ContainerPort")),
+			 proto ? proto : "tcp");
+		snprintf(hp, sizeof(hp), "%d",
+			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "HostPort")));
+		list = cJSON_GetObjectItem(ports, key);
+		if (!list)
+			list = cJSON_AddArrayToObject(ports, key);
+		cJSON_AddStringToObject(b, "HostIp",
+					cJSON_GetStringValue(cJSON_GetObjectItem(p, "HostIp"))
+					    ?: "0.0.0.0");
+		cJSON_AddStringToObject(b, "HostPort", hp);
+		cJSON_AddItemToArray(list, b);
+	}
+	if (n) {
+		cJSON *e = cJSON_AddObjectToObject(
+		    nets, cJSON_GetStringValue(cJSON_GetObjectItem(n, "Network")) ?: "bridge");
+
+		cJSON_AddStringToObject(e, "NetworkID",
+					cJSON_GetStringValue(cJSON_GetObjectItem(n, "NetworkID"))
+					    ?: "");
+		cJSON_AddStringToObject(e, "IPAddress", ip ? ip : "");
+		cJSON_AddStringToObject(e, "Gateway", gw ? gw : "");
+		cJSON_AddNumberToObject(
+		    e, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(n, "IPPrefixLen")));
+	}
+}
+
 cJSON *ctr_inspect(struct ctr *k)
 {
 	cJSON *o = cJSON_Duplicate(k->config, true), *ns;
@@ -136,9 +182,8 @@ cJSON *ctr_inspect(struct ctr *k)
 	}
 	cJSON_AddItemToObject(o, "Mounts", mounts_obj(k));
 	ns = cJSON_AddObjectToObject(o, "NetworkSettings");
-	cJSON_AddStringToObject(ns, "NetworkMode", net ? net : "none");
-	cJSON_AddObjectToObject(ns, "Ports");
-	cJSON_AddObjectToObject(ns, "Networks");
+	cJSON_AddStringToObject(ns, "NetworkMode", net ? net : "bridge");
+	add_network_settings(ns, k);
 	return o;
 }
 
@@ -181,6 +226,9 @@ cJSON *ctr_summary(struct ctr *k)
 	cJSON_AddItemToObject(o, "Labels",
 			      cJSON_Duplicate(cJSON_GetObjectItem(cfg, "Labels"), true)
 				  ?: cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "Ports",
+			      cJSON_Duplicate(cJSON_GetObjectItem(k->net, "Ports"), true)
+				  ?: cJSON_CreateArray());
 	return o;
 }
 

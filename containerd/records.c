@@ -101,6 +101,8 @@ int ctr_save_state(struct ctr *k, struct err *err)
 	add_str(o, "StartedAt", k->started_at);
 	add_str(o, "FinishedAt", k->finished_at);
 	add_str(o, "Error", k->error);
+	if (k->net)
+		cJSON_AddItemToObject(o, "Network", cJSON_Duplicate(k->net, true));
 	return save_json(k, "state.json", o, err);
 }
 
@@ -150,6 +152,7 @@ static int load_one(struct cd *cd, const char *id, struct err *err)
 	k->started_at = dup_str(st, "StartedAt");
 	k->finished_at = dup_str(st, "FinishedAt");
 	k->error = dup_str(st, "Error");
+	k->net = cJSON_DetachItemFromObject(st, "Network");
 	cJSON_Delete(st);
 	return 0;
 }
@@ -224,6 +227,7 @@ static void on_handle_closed(uv_handle_t *h)
 	if (--k->handles > 0)
 		return;
 	cJSON_Delete(k->config);
+	cJSON_Delete(k->net);
 	free(k->name);
 	free(k->started_at);
 	free(k->finished_at);

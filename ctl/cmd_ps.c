@@ -147,6 +147,26 @@ static bool filter_match(const cJSON *c, const char *f)
 	return false;
 }
 
+/* "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp" */
+static void ports_text(const cJSON *c, char *buf, size_t len)
+{
+	const cJSON *p;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(c, "Ports")) {
+		int n = snprintf(buf + off, len - off, "%s%s:%d->%d/%s", off ? ", " : "",
+				 sget(p, "HostIp"),
+				 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "HostPort")),
+				 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "ContainerPort")),
+				 sget(p, "Proto"));
+
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
 static void status_text(const cJSON *c, char *buf, size_t len)
 {
 	const char *state = sget(c, "State");
@@ -272,7 +292,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	}
 	t = table_new(sizes ? 8 : 7, sizes ? hdr_s : hdr);
 	cJSON_ArrayForEach (k, shown) {
-		char id[65], cmd[64], created[64], status[96], size[64], rw[16], virt[16];
+		char id[65], cmd[64], created[64], status[96], size[64], rw[16], virt[16],
+		    ports[256];
 		const char *name = cJSON_GetStringValue(
 		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(k, "Names"), 0));
 		const char *cells[8];
@@ -290,7 +311,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		cells[2] = cmd;
 		cells[3] = created;
 		cells[4] = status;
-		cells[5] = "";
+		ports_text(k, ports, sizeof(ports));
+		cells[5] = ports;
 		cells[6] = name && name[0] == '/' ? name + 1 : name;
 		if (sizes) {
 			format_size(srw, rw, sizeof(rw));

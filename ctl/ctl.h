@@ -66,11 +66,14 @@ int cmd_pause(struct ctl *ctl, int argc, char **argv);
 int cmd_unpause(struct ctl *ctl, int argc, char **argv);
 int cmd_volume(struct ctl *ctl, int argc, char **argv);
 int cmd_events(struct ctl *ctl, int argc, char **argv);
+int cmd_network(struct ctl *ctl, int argc, char **argv);
+int cmd_port(struct ctl *ctl, int argc, char **argv);
 extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_stop_usage[],
     cmd_restart_usage[], cmd_kill_usage[], cmd_rm_usage[], cmd_wait_usage[], cmd_rename_usage[],
     cmd_attach_usage[], cmd_exec_usage[], cmd_ps_usage[], cmd_inspect_usage[], cmd_logs_usage[],
     cmd_top_usage[], cmd_stats_usage[], cmd_container_usage[], cmd_pause_usage[],
-    cmd_unpause_usage[], cmd_volume_usage[], cmd_events_usage[];
+    cmd_unpause_usage[], cmd_volume_usage[], cmd_events_usage[], cmd_network_usage[],
+    cmd_port_usage[];
 
 /*
  * Call containerd: the reply's JSON in *out (when out), its fds in fds/nfds.

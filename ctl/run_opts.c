@@ -128,8 +128,11 @@ const char run_options_help[] =
     "      --restart POLICY      no, always, unless-stopped, on-failure[:N]\n"
     "      --stop-signal SIG     signal for berth stop (default TERM)\n"
     "      --stop-timeout N      seconds berth stop waits before KILL (default 10)\n"
-    "      --network MODE        none (default until networking lands), host, "
-    "container:NAME\n"
+    "      --network NET         bridge (default), a network's name, none, host,\n"
+    "                            container:NAME\n"
+    "  -p, --publish [IP:][HOSTPORT:]PORT[/udp]  publish a port (ranges: 8080-8081:80-81;\n"
+    "                            no host port: a free one)\n"
+    "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n";
 
@@ -445,6 +448,82 @@ static int log_opt(cJSON *hc, const char *spec)
 	return bad("--log-opt", spec, "json-file logs take max-size= and max-file=");
 }
 
+/* "8080", "8080-8090" or "" into [lo, hi]; 0 0 for none. */
+static int port_range(const char *s, long *lo, long *hi)
+{
+	char *end;
+
+	*lo = *hi = 0;
+	if (!*s)
+		return 0;
+	*lo = strtol(s, &end, 10);
+	*hi = *lo;
+	if (*end == '-')
+		*hi = strtol(end + 1, &end, 10);
+	if (*end || *lo < 1 || *hi > 65535 || *hi < *lo)
+		return -1;
+	return 0;
+}
+
+/* -p [ip:][hostPort:]containerPort[/proto], with ranges, as Docker takes it. */
+static int publish(cJSON *cfg, cJSON *hc, const char *spec)
+{
+	cleanup_free char *copy = xstrdup(spec);
+	char *proto = strchr(copy, '/'), *parts[3] = {0}, *p = copy;
+	const char *ip = "", *hostp = "", *ctrp;
+	long hlo, hhi, clo, chi;
+	int n = 0;
+
+	if (proto)
+		*proto++ = '\0';
+	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
+		return bad("-p", spec, "the protocol must be tcp or udp");
+	while (n < 3 && (parts[n] = strsep(&p, ":")))
+		n++;
+	if (p)
+		return bad("-p", spec, "expected [ip:][hostPort:]containerPort[/tcp|udp]");
+	if (n == 1) {
+		ctrp = parts[0];
+	} else if (n == 2) {
+		hostp = parts[0];
+		ctrp = parts[1];
+	} else {
+		ip = parts[0];
+		hostp = parts[1];
+		ctrp = parts[2];
+	}
+	if (*ip) {
+		unsigned a, b, c, d;
+		char extra;
+
+		if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255 ||
+		    b > 255 || c > 255 || d > 255)
+			return bad("-p", spec, "the host address is not an IPv4 address");
+	}
+	if (port_range(ctrp, &clo, &chi) < 0 || !clo)
+		return bad("-p", spec, "the container port must be 1-65535 (or a range)");
+	if (port_range(hostp, &hlo, &hhi) < 0)
+		return bad("-p", spec, "the host port must be 1-65535 (or a range)");
+	if (hlo && hhi - hlo != chi - clo)
+		return bad("-p", spec, "the host and container port ranges differ in size");
+	for (long i = 0; i <= chi - clo; i++) {
+		char key[32], hp[16];
+		cJSON *list, *b = cJSON_CreateObject();
+
+		snprintf(key, sizeof(key), "%ld/%s", clo + i, proto ? proto : "tcp");
+		snprintf(hp, sizeof(hp), "%ld", hlo ? hlo + i : 0);
+		list = cJSON_GetObjectItemCaseSensitive(obj(hc, "PortBindings"), key);
+		if (!list)
+			list = cJSON_AddArrayToObject(obj(hc, "PortBindings"), key);
+		cJSON_AddStringToObject(b, "HostIp", ip);
+		cJSON_AddStringToObject(b, "HostPort", hlo ? hp : "");
+		cJSON_AddItemToArray(list, b);
+		if (!cJSON_GetObjectItemCaseSensitive(obj(cfg, "ExposedPorts"), key))
+			cJSON_AddObjectToObject(obj(cfg, "ExposedPorts"), key);
+	}
+	return 0;
+}
+
 static int size_opt(cJSON *hc, const char *key, const char *opt, const char *v)
 {
 	long long n;
@@ -581,12 +660,10 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		set_str(hc, "NetworkMode", v);
 		return 0;
 	case 'p':
+		return publish(cfg, hc, v);
 	case 'P':
-		return ctl_fail(
-		    EXIT_DAEMON,
-		    "publishing ports (-p/-P) needs berth-netd's bridge networking, which "
-		    "is not available yet; use --network host to reach the container's "
-		    "ports");
+		set_bool(hc, "PublishAllPorts", true);
+		return 0;
 	case O_DETACH_KEYS:
 		if (!detach_keys_parse(v))
 			return bad("--detach-keys", v, "expected keys such as ctrl-p,ctrl-q");

@@ -1,26 +1,24 @@
 /* What netd reports in INFO. */
 #include "config.h"
 
-#include <dirent.h>
-#include <string.h>
-
 #include "netd.h"
 
 int netd_info(struct daemon *d, cJSON *out, struct err *err)
 {
-	DIR *dir = opendir(d->state_dir);
-	struct dirent *de;
-	int n = 0;
+	const struct netd *n = d->priv;
+	const struct network *net;
+	int nets = 0, endpoints = 0;
 
-	if (dir) {
-		while ((de = readdir(dir))) {
-			size_t len = strlen(de->d_name);
+	(void)err;
+	LIST_FOREACH (net, &n->nets, link) {
+		const struct lease *l;
 
-			if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
-				n++;
-		}
-		closedir(dir);
+		nets++;
+		LIST_FOREACH (l, &net->leases, link)
+			endpoints++;
 	}
-	cJSON_AddNumberToObject(out, "networks", n);
+	cJSON_AddNumberToObject(out, "networks", nets);
+	cJSON_AddNumberToObject(out, "endpoints", endpoints);
+	cJSON_AddStringToObject(out, "nftables_table", n->nft_table);
 	return 0;
 }

@@ -2,10 +2,95 @@
 #ifndef BERTH_NETD_H
 #define BERTH_NETD_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "common/id.h"
 #include "proto/daemon.h"
+
+/* A published port: host [ip:]port/proto to the container's port. */
+struct port_map {
+	struct in_addr host_ip; /* INADDR_ANY: every local address */
+	uint16_t host_port, ctr_port;
+	bool udp;
+};
+
+/* One address handed out on a network. */
+struct lease {
+	LIST_ENTRY(lease) link;
+	struct in_addr ip;
+	char container[ID_LEN + 1];
+	char *name;	 /* the container's name, for hosts entries */
+	char ifname[16]; /* the host end of the veth */
+	struct port_map *ports;
+	size_t nports;
+};
+
+struct network {
+	LIST_ENTRY(network) link;
+	char id[ID_LEN + 1];
+	char *name;
+	char bridge[16];
+	struct in_addr subnet, gateway;
+	int prefix;
+	bool internal, is_default;
+	cJSON *labels;
+	char *created;
+	LIST_HEAD(, lease) leases;
+};
+
+/* netd's own state (the daemon's priv). */
+struct netd {
+	struct daemon *d;
+	char *state_file; /* $ROOT/network/networks.json */
+	char *nft_table;  /* our nftables table (inet family) */
+	char *default_bridge, *default_subnet;
+	LIST_HEAD(, network) nets;
+	uv_timer_t sweep; /* releases the leases of containers that are gone */
+};
+
+static inline struct netd *netd_of(struct conn *c)
+{
+	return ((struct daemon *)c->srv->ctx)->priv;
+}
 
 extern const struct dispatch_entry netd_table[];
 int netd_info(struct daemon *d, cJSON *out, struct err *err);
+
+/* networks.c: the model, its file, subnets and addresses. */
+int nets_load(struct netd *n, struct err *err);
+int nets_save(struct netd *n, struct err *err);
+struct network *net_find(struct netd *n, const char *ref);
+/* Parse "10.1.0.0/16"; the address must be the network's own. */
+int cidr_parse(const char *s, struct in_addr *addr, int *prefix, struct err *err);
+/* A free RFC 1918 /16 (or /24) no host address, route or network uses. */
+int subnet_pick(struct netd *n, struct in_addr *addr, int *prefix, struct err *err);
+/* Refused when it overlaps a network, a host address or a host route. */
+int subnet_check(struct netd *n, struct in_addr addr, int prefix, struct err *err);
+struct network *net_new(struct netd *n, const char *name, struct in_addr subnet, int prefix,
+			struct in_addr gw, bool internal, const cJSON *labels);
+void net_free(struct network *net);
+cJSON *net_json(const struct network *net);
+struct lease *lease_find(struct network *net, const char *container);
+/* The lowest free address of the network. */
+int lease_alloc(struct network *net, struct in_addr *ip, struct err *err);
+void lease_free(struct lease *l);
+
+/* bridge.c: the bridges themselves. */
+int bridge_ensure(struct netd *n, struct network *net, struct err *err);
+void bridge_remove(struct network *net);
+
+/* nft.c: our nftables table, made anew from the model on every change. */
+int nft_sync(struct netd *n, struct err *err);
+void nft_drop(struct netd *n);
+
+/* attach.c */
+int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err *err);
+/* Drop what a container had: veth, lease (the rules go with nft_sync). */
+void detach_lease(struct network *net, struct lease *l);
+/* Leases whose container is gone (its veth went with its namespace) are released; 1 if any. */
+int reconcile(struct netd *n);
 
 /* The handlers of this daemon's messages, declared from the catalogue. */
 #define OWN_ANY OWN_OTHER

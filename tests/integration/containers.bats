@@ -382,9 +382,9 @@ JSON
 	[[ "$output" == *"/etc: Is a directory"* ]]
 	run b run --rm --restart always "$IMG" true
 	[ "$status" -eq 125 ]
-	run b run --rm --network bridge "$IMG" true
+	run b run --rm --network nosuchnet "$IMG" true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--network bridge"* ]]
+	[[ "$output" == *"--network nosuchnet"*"no such network"* ]]
 	sentinel_ok
 	[ "$(b ps -aq | wc -l)" -ge 1 ]
 	# the failed runs with --rm left no records behind except the 126/127 ones

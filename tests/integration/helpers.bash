@@ -11,6 +11,10 @@ berth_setup() {
 	BERTH_TMP=$(mktemp -d /tmp/berth-it.XXXXXX)
 	chmod 0755 "$BERTH_TMP"
 	export BERTH_ROOT="$BERTH_TMP/root" BERTH_RUN="$BERTH_TMP/run"
+	# netd's default bridge, nftables table and subnet: this test's own
+	export BERTH_BRIDGE="bt$$x${BATS_TEST_NUMBER:-0}"
+	export BERTH_NFT_TABLE="berth_test_$$_${BATS_TEST_NUMBER:-0}"
+	export BERTH_SUBNET="10.$((RANDOM % 150 + 100)).$((RANDOM % 256)).0/24"
 	BG_PIDS=""
 }
 
@@ -39,6 +43,15 @@ berth_teardown() {
 	for pid in $BG_PIDS; do
 		kill "$pid" 2>/dev/null && wait_gone "$pid"
 	done
+	# the bridges and the nftables table of this test's netd
+	if [ -f "$BERTH_ROOT/network/networks.json" ]; then
+		python3 -c 'import json,sys
+for n in json.load(open(sys.argv[1])): print(n["Options"]["com.docker.network.bridge.name"])' \
+			"$BERTH_ROOT/network/networks.json" 2>/dev/null |
+			while read -r br; do ip link del "$br" 2>/dev/null || true; done
+	fi
+	ip link del "$BERTH_BRIDGE" 2>/dev/null || true
+	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null || true
 	# mounts a test made under its directory (deepest first)
 	awk -v t="$BERTH_TMP" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r |
 		while read -r m; do umount -l "$m" || true; done

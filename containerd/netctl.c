@@ -1,0 +1,175 @@
+/*
+ * Networking through berth-netd: containerd never configures a network
+ * itself. After the shim created the container (its network namespace
+ * exists), the namespace's fd goes to netd with the network and the
+ * published ports; netd answers with the address, the resolvers and the
+ * host ports it chose. At the end netd is told to let go of it all.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "containerd.h"
+#include "proto/tags.h"
+
+const char *ctr_network(const struct ctr *k)
+{
+	const char *m = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "NetworkMode"));
+
+	if (!m || !*m || !strcmp(m, "default"))
+		return "bridge";
+	return m;
+}
+
+bool ctr_uses_netd(const struct ctr *k)
+{
+	const char *m = ctr_network(k);
+
+	return strcmp(m, "none") && strcmp(m, "host") && strncmp(m, "container:", 10);
+}
+
+static int netd_call(struct cd *cd, uint16_t type, struct pbuf *pb, const int *fds, unsigned nfds,
+		     cJSON **out, struct err *err)
+{
+	cleanup_free char *text = NULL;
+	struct client c;
+	struct frame f;
+	int r;
+
+	if (client_connect(&c, cd->netd_sock, ROLE_CONTAINERD, err) < 0) {
+		pb_free(pb);
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		return err_wrap(err, "reach berth-netd");
+	}
+	r = client_call(&c, type, pb, fds, nfds, &f, err);
+	client_close(&c);
+	if (r < 0)
+		return r;
+	if (out) {
+		p_get_str(f.payload, f.len, TAG_JSON, &text, err);
+		*out = text ? cJSON_Parse(text) : NULL;
+	}
+	frame_release(&f);
+	return 0;
+}
+
+/* "80/tcp": [{"HostIp": "", "HostPort": "8080"}] into netd's list. */
+static cJSON *port_list(const struct ctr *k)
+{
+	const cJSON *pb = ctr_cfg(k, "HostConfig", "PortBindings"), *e, *b;
+	cJSON *out = cJSON_CreateArray();
+
+	cJSON_ArrayForEach (e, pb) {
+		char proto[8] = "tcp";
+		int cport = 0;
+
+		if (!e->string || sscanf(e->string, "%d/%7s", &cport, proto) < 1)
+			continue;
+		cJSON_ArrayForEach (b, e) {
+			cJSON *p = cJSON_CreateObject();
+			const char *hip = cJSON_GetStringValue(cJSON_GetObjectItem(b, "HostIp"));
+			const char *hport =
+			    cJSON_GetStringValue(cJSON_GetObjectItem(b, "HostPort"));
+
+			cJSON_AddStringToObject(p, "HostIp", hip ? hip : "");
+			cJSON_AddNumberToObject(p, "HostPort", hport ? atoi(hport) : 0);
+			cJSON_AddNumberToObject(p, "ContainerPort", cport);
+			cJSON_AddStringToObject(p, "Proto", proto);
+			cJSON_AddItemToArray(out, p);
+		}
+	}
+	return out;
+}
+
+/* Rewritten in place: the container has the file bound at /etc/hosts already. */
+static void write_in_place(struct ctr *k, const char *name, const char *text)
+{
+	cleanup_free char *dir = ctr_dir(k), *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		log_warn("write %s", path);
+	if (fd >= 0)
+		close(fd);
+}
+
+int net_attach(struct ctr *k, struct err *err)
+{
+	cleanup_free char *nspath = xasprintf("/proc/%d/ns/net", (int)k->pid), *ports = NULL;
+	cleanup_cjson cJSON *req = cJSON_CreateObject();
+	cJSON *out = NULL;
+	const char *ip, *host;
+	struct pbuf pb;
+	int fd;
+
+	if (!ctr_uses_netd(k))
+		return 0;
+	fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, "open %s", nspath);
+	cJSON_AddItemToObject(req, "Ports", port_list(k));
+	ports = cJSON_PrintUnformatted(req);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, ctr_network(k));
+	pb_put_str(&pb, TAG_KEY, k->id);
+	pb_put_str(&pb, TAG_NAME, k->name);
+	pb_put_str(&pb, TAG_JSON, ports);
+	if (netd_call(k->cd, MSG_NET_ATTACH, &pb, &fd, 1, &out, err) < 0)
+		return err_wrap(err, "network %s", ctr_network(k));
+	if (!out)
+		return err_set(err, EPROTO, "berth-netd sent no attach result");
+	cJSON_Delete(k->net);
+	k->net = out;
+	ip = cJSON_GetStringValue(cJSON_GetObjectItem(out, "IPAddress"));
+	host = cJSON_GetStringValue(ctr_cfg(k, "Config", "Hostname"));
+	if (ip) {
+		char *hosts = xasprintf("127.0.0.1\tlocalhost\n"
+					"::1\tlocalhost ip6-localhost ip6-loopback\n"
+					"fe00::0\tip6-localnet\n"
+					"ff00::0\tip6-mcastprefix\n"
+					"ff02::1\tip6-allnodes\n"
+					"ff02::2\tip6-allrouters\n"
+					"%s\t%s\n",
+					ip, host ? host : k->id);
+
+		write_in_place(k, "hosts", hosts);
+		free(hosts);
+	}
+	if (cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf")))
+		write_in_place(k, "resolv.conf",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf")));
+	return 0;
+}
+
+void net_detach(struct ctr *k)
+{
+	struct err err = ERR_INIT;
+	struct pbuf pb;
+
+	if (!ctr_uses_netd(k) && !k->net)
+		return;
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_KEY, k->id);
+	if (netd_call(k->cd, MSG_NET_DETACH, &pb, NULL, 0, NULL, &err) < 0)
+		log_warnx("container %.12s: %s", k->id, err_msg(&err));
+	err_clear(&err);
+	cJSON_Delete(k->net);
+	k->net = NULL;
+}
+
+int net_exists(struct cd *cd, const char *name, struct err *err)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, name);
+	return netd_call(cd, MSG_NETWORK_INSPECT, &pb, NULL, 0, NULL, err);
+}

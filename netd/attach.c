@@ -1,0 +1,149 @@
+/*
+ * Attaching a container: a veth pair, the host end on the network's
+ * bridge, the other moved into the container's network namespace (its fd
+ * came over SCM_RIGHTS) as eth0 with its address, the default route and
+ * loopback up. The namespace side is done by a short-lived child that
+ * joins the namespace (setns), so netd itself never leaves its own.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "netd.h"
+#include "nl.h"
+
+/* In the container's namespace: address, eth0 and lo up, default route. */
+static int inside(struct network *net, struct lease *l, int netns_fd, struct err *err)
+{
+	struct nl_link_change up = {.up = true, .netns_fd = -1};
+	struct nl nl;
+
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return err_sys(err, "join the container's network namespace");
+	if (nl_open(&nl, err) < 0)
+		return -err->code;
+	if (nl_link_set(&nl, "lo", &up, err) < 0 ||
+	    nl_addr_add(&nl, "eth0", l->ip, net->prefix, err) < 0 ||
+	    nl_link_set(&nl, "eth0", &up, err) < 0 ||
+	    (!net->internal && nl_route_default(&nl, net->gateway, err) < 0)) {
+		nl_close(&nl);
+		return -err->code;
+	}
+	nl_close(&nl);
+	return 0;
+}
+
+static int configure_inside(struct network *net, struct lease *l, int netns_fd, struct err *err)
+{
+	int p[2], status;
+	char msg[512];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_sys(err, "fork");
+	}
+	if (pid == 0) {
+		struct err e = ERR_INIT;
+
+		close(p[0]);
+		if (inside(net, l, netns_fd, &e) < 0) {
+			if (write(p[1], err_msg(&e), strlen(err_msg(&e))) < 0)
+				_exit(2);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof(msg) - 1);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	msg[n > 0 ? n : 0] = '\0';
+	return err_set(err, EIO, "configure the container's network: %s",
+		       n > 0 ? msg : "the helper died");
+}
+
+int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err *err)
+{
+	char peer[IFNAMSIZ];
+	struct nl_link_change to_bridge = {.up = true, .master = net->bridge, .netns_fd = -1};
+	struct nl_link_change to_ns = {.netns_fd = netns_fd, .new_name = "eth0"};
+	struct nl nl;
+	int r;
+
+	snprintf(peer, sizeof(peer), "vp%.12s", l->ifname + 2);
+	if (nl_open(&nl, err) < 0)
+		return -err->code;
+	r = nl_veth_add(&nl, l->ifname, peer, 0, err);
+	if (r == 0)
+		r = nl_link_set(&nl, l->ifname, &to_bridge, err);
+	if (r == 0)
+		r = nl_link_set(&nl, peer, &to_ns, err);
+	if (r == 0)
+		r = configure_inside(net, l, netns_fd, err);
+	if (r < 0) {
+		struct err ignore = ERR_INIT;
+
+		/* nothing half made: the pair goes (both ends, wherever the peer is) */
+		nl_link_del(&nl, l->ifname, &ignore);
+		nl_link_del(&nl, peer, &ignore);
+		err_clear(&ignore);
+	}
+	nl_close(&nl);
+	return r;
+}
+
+void detach_lease(struct network *net, struct lease *l)
+{
+	struct err err = ERR_INIT;
+	struct nl nl;
+
+	(void)net;
+	if (l->ifname[0] && nl_open(&nl, &err) == 0) {
+		nl_link_del(&nl, l->ifname, &err);
+		nl_close(&nl);
+	}
+	if (err_isset(&err))
+		log_warnx("%s", err_msg(&err));
+	err_clear(&err);
+	lease_free(l);
+}
+
+int reconcile(struct netd *n)
+{
+	struct network *net;
+	int released = 0;
+
+	LIST_FOREACH (net, &n->nets, link) {
+		struct lease *l, *next;
+
+		for (l = LIST_FIRST(&net->leases); l; l = next) {
+			next = LIST_NEXT(l, link);
+			/* the host end lives as long as the container's namespace */
+			if (l->ifname[0] && if_nametoindex(l->ifname))
+				continue;
+			log_info("released %s on %s: container %.12s is gone", l->ifname, net->name,
+				 l->container);
+			lease_free(l);
+			released = 1;
+		}
+	}
+	return released;
+}

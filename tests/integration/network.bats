@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# berth-netd: bridge networks, addresses, published ports, isolation, cleanup.
+# Traffic stays on this machine: loopback, the host's own address, and the
+# test's own containers on the test's own bridges.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	berth_setup
+	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
+	"$BERTH" system start >/dev/null
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	IMG=berth-test/busybox
+	BB=/bin/busybox
+}
+
+teardown() {
+	if [ -S "$BERTH_RUN/containerd.sock" ]; then
+		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	fi
+	berth_teardown
+}
+
+b() { "$BERTH" "$@"; }
+ip_of() {
+	b inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])'
+}
+# a tiny server in a container: answers each TCP connection on port 80 with its name
+serve() {
+	b run -d --name "$1" "${@:2}" "$IMG" sh -c "while true; do echo hello-from-$1 | busybox nc -l -p 80; done" >/dev/null
+}
+# connect from the host, with a timeout
+fetch() {
+	timeout 3 "$BB" nc "$1" "$2" </dev/null
+}
+
+@test "the default bridge: an address from its subnet, a route out, hosts and resolv.conf" {
+	run b run --rm "$IMG" sh -c 'busybox ip -4 addr show eth0; busybox ip route; busybox tail -1 /etc/hosts; hostname'
+	[ "$status" -eq 0 ]
+	net=${BERTH_SUBNET%.0/24}
+	[[ "$output" == *"inet $net."*"/24"* ]]
+	[[ "$output" == *"default via $net.1 dev eth0"* ]]
+	host=$(echo "$output" | tail -1)
+	[[ "$output" == *"$net."*"	$host"* ]]
+	ip link show "$BERTH_BRIDGE" | grep -q UP
+	nft list table inet "$BERTH_NFT_TABLE" | grep -q "ip saddr $BERTH_SUBNET oifname != \"$BERTH_BRIDGE\" masquerade"
+}
+
+@test "host to container, container to container, published ports from 127.0.0.1 and the host's address, UDP" {
+	serve web -p 18080:80 -p 18081:81/udp
+	cc -static -O2 -o "$BERTH_TMP/udprecv" "$SRC/tests/fixtures/udprecv.c"
+	b run -d --name udp -p 18082:82/udp -v "$BERTH_TMP/udprecv:/udprecv:ro" "$IMG" \
+		sh -c '/udprecv 82 >/tmp/got; sleep 100' >/dev/null
+	sleep 0.5
+	[ "$(fetch "$(ip_of web)" 80)" = hello-from-web ]
+	[ "$(b run --rm "$IMG" busybox nc -w 2 "$(ip_of web)" 80 </dev/null)" = hello-from-web ]
+	[ "$(fetch 127.0.0.1 18080)" = hello-from-web ]
+	hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${BERTH_SUBNET%.0/24}" | head -1)
+	[ "$(fetch "$hostip" 18080)" = hello-from-web ]
+	python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ping-over-udp", ("127.0.0.1", 18082))'
+	sleep 0.3
+	[ "$(b exec udp cat /tmp/got)" = ping-over-udp ]
+	[ "$(b port web 80)" = "0.0.0.0:18080" ]
+	[[ "$(b ps)" == *"0.0.0.0:18080->80/tcp"* ]]
+	# a random host port when none is given
+	serve rnd -p 80
+	hp=$(b port rnd 80 | cut -d: -f2)
+	[ "$hp" -gt 0 ]
+	sleep 0.3
+	[ "$(fetch 127.0.0.1 "$hp")" = hello-from-rnd ]
+}
+
+@test "user networks: isolated from each other, internal ones have no way out" {
+	b network create --subnet 10.251.$((RANDOM % 250)).0/24 --label team=a neta >/dev/null
+	b network create --internal netb >/dev/null
+	[[ "$(b network ls)" == *neta*netb* || "$(b network ls)" == *netb*neta* ]]
+	serve a1 --network neta
+	serve b1 --network netb
+	sleep 0.5
+	[ "$(b run --rm --network neta "$IMG" busybox nc -w 2 "$(ip_of a1)" 80 </dev/null)" = hello-from-a1 ]
+	run b run --rm --network neta "$IMG" busybox nc -w 2 "$(ip_of b1)" 80
+	[ "$status" -ne 0 ]
+	run b run --rm --network netb "$IMG" busybox ip route
+	[[ "$output" != *default* ]]
+	[ "$(b network inspect neta | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Labels"]["team"])')" = a ]
+	run b network rm neta
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"network neta has active endpoints"* ]]
+	b rm -f a1 >/dev/null
+	b network rm neta
+	[ -z "$(b network ls -q | grep -c neta | grep -v 0)" ]
+}
+
+@test "bad input: subnets, gateways, names, ports; nothing is left half made" {
+	b network create --subnet 10.252.$((RANDOM % 250)).0/24 taken >/dev/null
+	sub=$(b network inspect taken | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Subnet"])')
+	run b network create --subnet "$sub" again
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"overlaps network taken"* ]]
+	run b network create --subnet 10.0.0.1/8 x1
+	[[ "$output" == *"host bits set"* ]]
+	run b network create --subnet 300.1.0.0/16 x2
+	[[ "$output" == *"invalid subnet"* ]]
+	run b network create --subnet 10.253.1.0/24 --gateway 10.253.2.1 x3
+	[[ "$output" == *"invalid gateway 10.253.2.1"* ]]
+	run b network create taken
+	[[ "$output" == *"already exists"* ]]
+	run b network rm bridge
+	[[ "$output" == *"default network and cannot be removed"* ]]
+	for spec in 0:80 80:0 abc 80-81:90 1.2.3:80:80 80/sctp; do
+		run b run --rm -p "$spec" "$IMG" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"invalid -p '$spec'"* ]]
+	done
+	run b run --rm --network nosuchnet "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such network: nosuchnet"* ]]
+	run b run --rm --network none -p 80 "$IMG" true
+	[[ "$output" == *"need a bridge network"* ]]
+	# a port another container publishes, then one a host process holds
+	serve first -p 18090:80
+	run b run --name second -p 18090:80 "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"port 18090/tcp is already published by container"* ]]
+	python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 18091)); s.listen(); time.sleep(30)' &
+	track_pid $!
+	sleep 0.5
+	run b run --name third -p 18091:80 "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"port 18091/tcp is already in use on this host"* ]]
+	# the failed starts left no endpoint, no veth and no rule behind
+	[ "$(b network inspect bridge | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Containers"]))')" -eq 1 ]
+	! nft list table inet "$BERTH_NFT_TABLE" | grep -q 18091
+	[ "$(fetch 127.0.0.1 18090)" = hello-from-first ]
+}
+
+@test "cleanup: rm leaves no veth, lease or rule; netd killed and restarted keeps containers connected" {
+	serve web -p 18070:80
+	sleep 0.3
+	ip=$(ip_of web)
+	veth=$(b network inspect bridge | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["Containers"]; print(list(c.values())[0]["HostVeth"])')
+	ip link show "$veth" >/dev/null
+	kill -9 "$(daemon_pid netd)"
+	[ "$(fetch "$ip" 80)" = hello-from-web ]
+	b system start >/dev/null
+	[ "$(fetch 127.0.0.1 18070)" = hello-from-web ]
+	[ "$(ip_of web)" = "$ip" ]
+	# a container started now gets another address
+	serve other
+	[ "$(ip_of other)" != "$ip" ]
+	b rm -f web other >/dev/null
+	! ip link show "$veth" 2>/dev/null
+	! nft list table inet "$BERTH_NFT_TABLE" | grep -q 18070
+	[ "$(b network inspect bridge | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Containers"]))')" -eq 0 ]
+	# removed while netd was down: its lease is released at netd's start
+	serve late
+	veth=$(b network inspect bridge | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["Containers"]; print(list(c.values())[0]["HostVeth"])')
+	kill -9 "$(daemon_pid netd)"
+	b rm -f late >/dev/null 2>&1 || true
+	b system start >/dev/null
+	for i in $(seq 50); do
+		[ "$(b network inspect bridge | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Containers"]))')" -eq 0 ] && break
+		sleep 0.2
+	done
+	[ "$(b network inspect bridge | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Containers"]))')" -eq 0 ]
+	! ip link show "$veth" 2>/dev/null
+}
