@@ -95,6 +95,7 @@ static int netd_init(struct daemon *d, struct err *err)
 	if (nets_save(n, err) < 0 || nft_sync(n, err) < 0)
 		return -err->code;
 	uv_timer_init(&d->loop, &n->sweep);
+	n->sweep_ready = true;
 	n->sweep.data = n;
 	uv_timer_start(&n->sweep, on_sweep, 1000, 2000);
 	log_info("default network on %s, nftables table inet %s", n->default_bridge, n->nft_table);
@@ -108,9 +109,11 @@ static void netd_fini(struct daemon *d)
 
 	if (!n)
 		return;
-	uv_timer_stop(&n->sweep);
-	uv_close((uv_handle_t *)&n->sweep, NULL);
-	uv_run(&d->loop, UV_RUN_NOWAIT);
+	if (n->sweep_ready) {
+		uv_timer_stop(&n->sweep);
+		uv_close((uv_handle_t *)&n->sweep, NULL);
+		uv_run(&d->loop, UV_RUN_NOWAIT);
+	}
 	/* bridges, rules and leases stay: running containers keep their network */
 	while ((net = LIST_FIRST(&n->nets)))
 		net_free(net);

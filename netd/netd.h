@@ -48,6 +48,7 @@ struct netd {
 	char *default_bridge, *default_subnet;
 	LIST_HEAD(, network) nets;
 	uv_timer_t sweep; /* releases the leases of containers that are gone */
+	bool sweep_ready;
 };
 
 static inline struct netd *netd_of(struct conn *c)

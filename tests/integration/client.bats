@@ -60,7 +60,7 @@ c = doc["daemons"]["containerd"]
 assert c["cgroup_layout"] == sys.argv[2], c
 assert c["run"] == sys.argv[3], c
 assert doc["daemons"]["imaged"]["images"] == 0
-assert doc["daemons"]["netd"]["networks"] == 0
+assert doc["daemons"]["netd"]["networks"] == 1  # the default bridge network
 assert "seccomp: filter" in doc["daemons"]["netd"]["privileges"]
 PY
 }

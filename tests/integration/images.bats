@@ -378,6 +378,8 @@ c" ]
 
 @test "a full disk during load fails cleanly and leaves the store as it was" {
 	"$BERTH" system stop >/dev/null
+	# a new instance in another root: the first one's bridge must not stand in its way
+	ip link del "$BERTH_BRIDGE" 2>/dev/null || true
 	mkdir -p "$BERTH_TMP/small"
 	mount -t tmpfs -o size=8m tmpfs "$BERTH_TMP/small"
 	export BERTH_ROOT="$BERTH_TMP/small/root"

@@ -1,0 +1,83 @@
+#!/bin/sh
+# bench/net/run.sh: throughput and connection rate to a container through a
+# published port, to the container's address directly, and with host
+# networking (iperf3, one run each), then berth-netd's RSS idle and with 100
+# containers attached. As root from a built tree; traffic stays on this host.
+#
+# The container runs the host's own iperf3 (the host's /usr bound read-only
+# into a busybox image made on the spot).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BERTH_BUILDDIR:-$top}
+secs=${SECS:-5}
+n=${CONTAINERS:-100}
+for tool in iperf3 python3; do
+	command -v $tool >/dev/null || { echo "bench: $tool is not installed (apt-get install $tool)" >&2; exit 1; }
+done
+tmp=$(mktemp -d /var/tmp/berth-bench-net.XXXXXX)
+run=$(mktemp -d /run/berth-bench-net.XXXXXX)
+export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build
+export BERTH_BRIDGE=bbench$$ BERTH_NFT_TABLE=berth_bench_$$
+B="$build/berth"
+cleanup() {
+	set +e
+	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
+	$B system stop >/dev/null 2>&1
+	ip link del "$BERTH_BRIDGE" 2>/dev/null
+	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
+		sort -r | xargs -r umount -l
+	rm -rf "$tmp" "$run"
+}
+trap cleanup EXIT INT TERM
+python3 "$top/tests/fixtures/make-images.py" "$tmp/images" >/dev/null
+$B system start >/dev/null
+$B load -q -i "$tmp/images/busybox.tar" >/dev/null
+libs="-v /usr:/usr:ro -v /lib:/lib:ro -v /lib64:/lib64:ro"
+# shellcheck disable=SC2086
+$B run -d --name srv -p 15201:5201 $libs berth-test/busybox /usr/bin/iperf3 -s >/dev/null
+# shellcheck disable=SC2086
+$B run -d --name srvhost --network host $libs berth-test/busybox /usr/bin/iperf3 -s -p 15202 >/dev/null
+sleep 1
+ip=$($B inspect srv | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
+tput() {
+	iperf3 -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+}
+# connections per second: connect, close, as fast as one client can
+rate() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+host, port, n, t0 = sys.argv[1], int(sys.argv[2]), 0, time.time()
+while time.time() - t0 < 3:
+    s = socket.create_connection((host, port)); s.close(); n += 1
+print("%.0f" % (n / (time.time() - t0)))
+PY
+}
+direct=$(tput "$ip" 5201)
+published=$(tput 127.0.0.1 15201)
+hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${ip%.*}\." | head -1)
+published_ext=$(tput "$hostip" 15201)
+hostnet=$(tput 127.0.0.1 15202)
+echo "iperf3 TCP, ${secs}s each (Gbit/s):"
+echo "  container address directly      $direct"
+echo "  published port via 127.0.0.1    $published  ($(python3 -c "print('%.0f' % ($published / $direct * 100))")% of direct)"
+echo "  published port via $hostip  $published_ext  ($(python3 -c "print('%.0f' % ($published_ext / $direct * 100))")% of direct)"
+echo "  host networking                 $hostnet"
+$B rm -f srv srvhost >/dev/null
+# a plain TCP server for the connection rate
+$B run -d --name acc -p 15203:80 $libs berth-test/busybox /usr/bin/python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 80)); s.listen(512)
+while True:
+    c, _ = s.accept(); c.close()' >/dev/null 2>&1 || true
+sleep 1
+ip=$($B inspect acc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
+d=$(rate "$ip" 80)
+p=$(rate 127.0.0.1 15203)
+echo "connections per second (one client): direct $d, published $p ($(python3 -c "print('%.0f' % ($p / $d * 100))")% of direct)"
+$B rm -f acc >/dev/null
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$(cat "$BERTH_RUN/berth-netd.pid")/status"; }
+echo "berth-netd RSS idle: $(rss) KiB"
+for i in $(seq "$n"); do $B run -d berth-test/busybox sleep 100000 >/dev/null; done
+echo "berth-netd RSS with $n containers attached: $(rss) KiB"
