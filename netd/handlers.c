@@ -95,7 +95,7 @@ int h_NETWORK_CREATE(struct conn *c, struct frame *f, struct err *err)
 	}
 	net = net_new(n, name, sub, prefix, gw, cJSON_IsTrue(cJSON_GetObjectItem(req, "Internal")),
 		      cJSON_GetObjectItem(req, "Labels"));
-	if (bridge_ensure(n, net, err) < 0 || commit(n, err) < 0) {
+	if (bridge_ensure(n, net, err) < 0 || dns_start(n, net, err) < 0 || commit(n, err) < 0) {
 		struct err ignore = ERR_INIT;
 
 		bridge_remove(net);
@@ -266,7 +266,8 @@ static int ports_parse(struct netd *n, const cJSON *a, struct lease *l, struct e
 
 /* ---- attach and detach (containerd) ---- */
 
-static char *resolv_conf(void)
+/* The host's resolv.conf without its nameservers, then dns (NULL: keep the host's). */
+static char *resolv_conf(const char *dns)
 {
 	FILE *f = fopen("/etc/resolv.conf", "re");
 	char *out = NULL, line[512];
@@ -279,7 +280,7 @@ static char *resolv_conf(void)
 
 		/* a resolver on the host's loopback is not reachable from a container */
 		if (sscanf(line, "nameserver %127s", ns) == 1) {
-			if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
+			if (dns || !strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
 				continue;
 			any = true;
 		}
@@ -287,7 +288,9 @@ static char *resolv_conf(void)
 	}
 	if (f)
 		fclose(f);
-	if (!any)
+	if (dns)
+		fprintf(o, "nameserver %s\n", dns);
+	else if (!any)
 		fputs("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", o);
 	fclose(o);
 	return out;
@@ -355,7 +358,8 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	cJSON_AddStringToObject(o, "IPAddress", ip);
 	cJSON_AddNumberToObject(o, "IPPrefixLen", net->prefix);
 	cJSON_AddStringToObject(o, "Gateway", net->internal ? "" : gw);
-	resolv = resolv_conf();
+	/* user networks resolve their containers' names through netd's DNS on the gateway */
+	resolv = resolv_conf(net->is_default ? NULL : gw);
 	cJSON_AddStringToObject(o, "ResolvConf", resolv);
 	ports = cJSON_AddArrayToObject(o, "Ports");
 	for (size_t i = 0; i < l->nports; i++) {

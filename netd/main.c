@@ -89,7 +89,7 @@ static int netd_init(struct daemon *d, struct err *err)
 		return -err->code;
 	/* after a reboot the bridges are gone; after a crash the leases may be stale */
 	LIST_FOREACH (net, &n->nets, link)
-		if (bridge_ensure(n, net, err) < 0)
+		if (bridge_ensure(n, net, err) < 0 || dns_start(n, net, err) < 0)
 			return err_wrap(err, "network %s", net->name);
 	reconcile(n);
 	if (nets_save(n, err) < 0 || nft_sync(n, err) < 0)
@@ -109,14 +109,14 @@ static void netd_fini(struct daemon *d)
 
 	if (!n)
 		return;
-	if (n->sweep_ready) {
-		uv_timer_stop(&n->sweep);
-		uv_close((uv_handle_t *)&n->sweep, NULL);
-		uv_run(&d->loop, UV_RUN_NOWAIT);
-	}
 	/* bridges, rules and leases stay: running containers keep their network */
 	while ((net = LIST_FIRST(&n->nets)))
 		net_free(net);
+	if (n->sweep_ready) {
+		uv_timer_stop(&n->sweep);
+		uv_close((uv_handle_t *)&n->sweep, NULL);
+	}
+	uv_run(&d->loop, UV_RUN_NOWAIT);
 	free(n->state_file);
 	free(n->nft_table);
 	free(n->default_bridge);

@@ -38,6 +38,7 @@ struct network {
 	cJSON *labels;
 	char *created;
 	LIST_HEAD(, lease) leases;
+	struct dns_server *dns; /* user networks: the embedded DNS server */
 };
 
 /* netd's own state (the daemon's priv). */
@@ -85,6 +86,11 @@ void bridge_remove(struct network *net);
 /* nft.c: our nftables table, made anew from the model on every change. */
 int nft_sync(struct netd *n, struct err *err);
 void nft_drop(struct netd *n);
+
+/* dns.c: the embedded DNS server of a user network (on its gateway, port 53). */
+struct dns_server;
+int dns_start(struct netd *n, struct network *net, struct err *err);
+void dns_stop(struct network *net);
 
 /* attach.c */
 int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err *err);

@@ -194,6 +194,7 @@ void net_free(struct network *net)
 {
 	struct lease *l;
 
+	dns_stop(net);
 	while ((l = LIST_FIRST(&net->leases)))
 		lease_free(l);
 	LIST_REMOVE(net, link);

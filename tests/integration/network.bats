@@ -167,3 +167,36 @@ fetch() {
 	[ "$(b network inspect bridge | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Containers"]))')" -eq 0 ]
 	! ip link show "$veth" 2>/dev/null
 }
+
+@test "DNS on user networks: names and short ids of its own containers, PTR, the rest forwarded" {
+	# a resolver standing in for the host's, on 127.0.0.1
+	port=$((20000 + RANDOM % 20000))
+	python3 "$SRC/tests/fixtures/fakedns.py" "$port" &
+	track_pid $!
+	b system stop >/dev/null
+	export BERTH_DNS_UPSTREAM="127.0.0.1:$port"
+	b system start >/dev/null
+	b network create dnsa >/dev/null
+	b network create dnsb >/dev/null
+	b run -d --name alpha --network dnsa "$IMG" sleep 100 >/dev/null
+	b run -d --name beta --network dnsb "$IMG" sleep 100 >/dev/null
+	ipa=$(ip_of alpha)
+	ipb=$(ip_of beta)
+	run b run --rm --network dnsa "$IMG" busybox nslookup alpha
+	[[ "$output" == *"Address: $ipa"* ]]
+	id=$(b inspect alpha | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
+	run b run --rm --network dnsa "$IMG" busybox nslookup "$id"
+	[[ "$output" == *"Address: $ipa"* ]]
+	run b run --rm --network dnsa "$IMG" busybox nslookup "$ipa"
+	[[ "$output" == *"name = alpha"* ]]
+	[ "$(b run --rm --network dnsa "$IMG" busybox ping -c1 -W2 alpha | grep -c '1 packets received')" = 1 ]
+	# beta lives on another network: dnsa's server does not know it (the upstream answers)
+	run b run --rm --network dnsa "$IMG" busybox nslookup beta
+	[[ "$output" != *"$ipb"* ]]
+	[[ "$output" == *"10.9.8.7"* ]]
+	run b run --rm --network dnsa "$IMG" busybox nslookup www.example.invalid
+	[[ "$output" == *"10.9.8.7"* ]]
+	# the default bridge has no embedded DNS: the host's resolvers, as with Docker
+	run b run --rm "$IMG" cat /etc/resolv.conf
+	[[ "$output" != *"nameserver $(b network inspect dnsa | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Gateway"])')"* ]]
+}
