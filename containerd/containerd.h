@@ -45,7 +45,8 @@ struct ctr {
 	bool stopped_by_user; /* for unless-stopped and for restarts */
 	int restart_count;
 	char *started_at, *finished_at, *error;
-	cJSON *net; /* what netd gave it: address, gateway, ports (NULL without netd) */
+	cJSON *net;   /* what netd gave it: address, gateway, ports (NULL without netd) */
+	cJSON *extra; /* the same for networks connected later (eth1 ...) */
 	/* the exit watch: the shim writes $RUN/containers/<id>/exit */
 	uv_fs_event_t watch;
 	bool watching;
@@ -163,6 +164,8 @@ const char *ctr_network(const struct ctr *k);
 bool ctr_uses_netd(const struct ctr *k);
 int net_attach(struct ctr *k, struct err *err);
 void net_detach(struct ctr *k);
+int net_connect_running(struct ctr *k, const char *network, struct err *err);
+int net_disconnect_running(struct ctr *k, const char *network, struct err *err);
 int net_exists(struct cd *cd, const char *name, struct err *err);
 
 /* query.c */

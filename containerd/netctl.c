@@ -101,33 +101,90 @@ static void write_in_place(struct ctr *k, const char *name, const char *text)
 		close(fd);
 }
 
+/* One network into the container's namespace; the result in *out. */
+static int attach_one(struct ctr *k, const char *network, const char *ifname, bool primary,
+		      cJSON **out, struct err *err)
+{
+	cleanup_free char *nspath = xasprintf("/proc/%d/ns/net", (int)k->pid), *text = NULL;
+	cleanup_cjson cJSON *req = cJSON_CreateObject();
+	struct pbuf pb;
+	int fd = open(nspath, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(err, "open %s", nspath);
+	cJSON_AddItemToObject(req, "Ports", primary ? port_list(k) : cJSON_CreateArray());
+	cJSON_AddStringToObject(req, "Interface", ifname);
+	cJSON_AddBoolToObject(req, "DefaultRoute", primary);
+	text = cJSON_PrintUnformatted(req);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, network);
+	pb_put_str(&pb, TAG_KEY, k->id);
+	pb_put_str(&pb, TAG_NAME, k->name);
+	pb_put_str(&pb, TAG_JSON, text);
+	if (netd_call(k->cd, MSG_NET_ATTACH, &pb, &fd, 1, out, err) < 0)
+		return err_wrap(err, "network %s", network);
+	if (!*out)
+		return err_set(err, EPROTO, "berth-netd sent no attach result");
+	cJSON_AddStringToObject(*out, "Interface", ifname);
+	return 0;
+}
+
+int net_connect_running(struct ctr *k, const char *network, struct err *err)
+{
+	cJSON *out = NULL;
+	char ifname[16];
+
+	if (!k->extra)
+		k->extra = cJSON_CreateArray();
+	snprintf(ifname, sizeof(ifname), "eth%d", cJSON_GetArraySize(k->extra) + 1);
+	if (attach_one(k, network, ifname, false, &out, err) < 0)
+		return -err->code;
+	cJSON_AddItemToArray(k->extra, out);
+	return 0;
+}
+
+int net_disconnect_running(struct ctr *k, const char *network, struct err *err)
+{
+	struct pbuf pb;
+	cJSON *e;
+	int i = 0;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_KEY, k->id);
+	pb_put_str(&pb, TAG_REF, network);
+	if (netd_call(k->cd, MSG_NET_DETACH, &pb, NULL, 0, NULL, err) < 0)
+		return -err->code;
+	cJSON_ArrayForEach (e, k->extra) {
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(e, "Network"));
+
+		if (n && !strcmp(n, network)) {
+			cJSON_DeleteItemFromArray(k->extra, i);
+			break;
+		}
+		i++;
+	}
+	return 0;
+}
+
 int net_attach(struct ctr *k, struct err *err)
 {
-	cleanup_free char *nspath = xasprintf("/proc/%d/ns/net", (int)k->pid), *ports = NULL;
-	cleanup_cjson cJSON *req = cJSON_CreateObject();
 	cJSON *out = NULL;
+	const cJSON *extra;
 	const char *ip, *host;
-	struct pbuf pb;
-	int fd;
 
 	if (!ctr_uses_netd(k))
 		return 0;
-	fd = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, "open %s", nspath);
-	cJSON_AddItemToObject(req, "Ports", port_list(k));
-	ports = cJSON_PrintUnformatted(req);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, ctr_network(k));
-	pb_put_str(&pb, TAG_KEY, k->id);
-	pb_put_str(&pb, TAG_NAME, k->name);
-	pb_put_str(&pb, TAG_JSON, ports);
-	if (netd_call(k->cd, MSG_NET_ATTACH, &pb, &fd, 1, &out, err) < 0)
-		return err_wrap(err, "network %s", ctr_network(k));
-	if (!out)
-		return err_set(err, EPROTO, "berth-netd sent no attach result");
+	if (attach_one(k, ctr_network(k), "eth0", true, &out, err) < 0)
+		return -err->code;
 	cJSON_Delete(k->net);
 	k->net = out;
+	cJSON_Delete(k->extra);
+	k->extra = NULL;
+	/* the networks connected later (berth network connect) */
+	cJSON_ArrayForEach (extra, ctr_cfg(k, "HostConfig", "ExtraNetworks"))
+		if (cJSON_GetStringValue(extra) &&
+		    net_connect_running(k, cJSON_GetStringValue(extra), err) < 0)
+			return -err->code;
 	ip = cJSON_GetStringValue(cJSON_GetObjectItem(out, "IPAddress"));
 	host = cJSON_GetStringValue(ctr_cfg(k, "Config", "Hostname"));
 	if (ip) {
@@ -163,6 +220,8 @@ void net_detach(struct ctr *k)
 	err_clear(&err);
 	cJSON_Delete(k->net);
 	k->net = NULL;
+	cJSON_Delete(k->extra);
+	k->extra = NULL;
 }
 
 int net_exists(struct cd *cd, const char *name, struct err *err)
@@ -172,4 +231,108 @@ int net_exists(struct cd *cd, const char *name, struct err *err)
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, name);
 	return netd_call(cd, MSG_NETWORK_INSPECT, &pb, NULL, 0, NULL, err);
+}
+
+static cJSON *extra_list(struct ctr *k)
+{
+	cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig");
+	cJSON *l = cJSON_GetObjectItem(hc, "ExtraNetworks");
+
+	if (!cJSON_IsArray(l)) {
+		cJSON_DeleteItemFromObject(hc, "ExtraNetworks");
+		l = cJSON_AddArrayToObject(hc, "ExtraNetworks");
+	}
+	return l;
+}
+
+static int index_of(const cJSON *list, const char *name)
+{
+	const cJSON *e;
+	int i = 0;
+
+	cJSON_ArrayForEach (e, list) {
+		if (cJSON_GetStringValue(e) && !strcmp(cJSON_GetStringValue(e), name))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+static struct ctr *req_ctr(struct conn *c, struct frame *f, char **network, struct err *err)
+{
+	cleanup_free char *ref = NULL;
+
+	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0 ||
+	    p_get_str(f->payload, f->len, TAG_NAME, network, err) <= 0) {
+		err_set(err, EINVAL, "a container and a network are needed");
+		return NULL;
+	}
+	return ctr_find(cd_of(c), ref, err);
+}
+
+static void reply_ok(struct conn *c, const struct frame *f)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, "{}");
+	conn_reply(c, f, &pb, NULL, 0);
+}
+
+int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *network = NULL;
+	struct ctr *k = req_ctr(c, f, &network, err);
+	cJSON *list;
+
+	if (!k)
+		return -err->code;
+	if (!ctr_uses_netd(k))
+		return err_set(err, EINVAL, "container %s uses --network %s: it cannot join others",
+			       k->name, ctr_network(k));
+	list = extra_list(k);
+	if (!strcmp(network, ctr_network(k)) || index_of(list, network) >= 0)
+		return err_set(err, EEXIST, "container %s is already connected to network %s",
+			       k->name, network);
+	if (net_exists(k->cd, network, err) < 0)
+		return -err->code;
+	if ((k->status == CS_RUNNING || k->status == CS_PAUSED) &&
+	    net_connect_running(k, network, err) < 0)
+		return -err->code;
+	cJSON_AddItemToArray(list, cJSON_CreateString(network));
+	if (ctr_save_config(k, err) < 0 || ctr_save_state(k, err) < 0)
+		return -err->code;
+	event_emit(k->cd, k, "connect", "network", network);
+	reply_ok(c, f);
+	return 0;
+}
+
+int h_CONTAINER_DISCONNECT(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *network = NULL;
+	struct ctr *k = req_ctr(c, f, &network, err);
+	cJSON *list;
+	int i;
+
+	if (!k)
+		return -err->code;
+	list = extra_list(k);
+	if (!strcmp(network, ctr_network(k)))
+		return err_set(
+		    err, EINVAL,
+		    "network %s is the first network of container %s: it stays while the "
+		    "container exists",
+		    network, k->name);
+	if ((i = index_of(list, network)) < 0)
+		return err_set(err, ENOENT, "container %s is not connected to network %s", k->name,
+			       network);
+	if ((k->status == CS_RUNNING || k->status == CS_PAUSED) &&
+	    net_disconnect_running(k, network, err) < 0)
+		return -err->code;
+	cJSON_DeleteItemFromArray(list, i);
+	if (ctr_save_config(k, err) < 0 || ctr_save_state(k, err) < 0)
+		return -err->code;
+	event_emit(k->cd, k, "disconnect", "network", network);
+	reply_ok(c, f);
+	return 0;
 }

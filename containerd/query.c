@@ -127,6 +127,20 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 		cJSON_AddStringToObject(b, "HostPort", hp);
 		cJSON_AddItemToArray(list, b);
 	}
+	cJSON_ArrayForEach (p, k->extra) {
+		cJSON *e = cJSON_AddObjectToObject(
+		    nets, cJSON_GetStringValue(cJSON_GetObjectItem(p, "Network")) ?: "?");
+
+		cJSON_AddStringToObject(e, "NetworkID",
+					cJSON_GetStringValue(cJSON_GetObjectItem(p, "NetworkID"))
+					    ?: "");
+		cJSON_AddStringToObject(e, "IPAddress",
+					cJSON_GetStringValue(cJSON_GetObjectItem(p, "IPAddress"))
+					    ?: "");
+		cJSON_AddStringToObject(e, "Interface",
+					cJSON_GetStringValue(cJSON_GetObjectItem(p, "Interface"))
+					    ?: "");
+	}
 	if (n) {
 		cJSON *e = cJSON_AddObjectToObject(
 		    nets, cJSON_GetStringValue(cJSON_GetObjectItem(n, "Network")) ?: "bridge");

@@ -103,6 +103,8 @@ int ctr_save_state(struct ctr *k, struct err *err)
 	add_str(o, "Error", k->error);
 	if (k->net)
 		cJSON_AddItemToObject(o, "Network", cJSON_Duplicate(k->net, true));
+	if (k->extra)
+		cJSON_AddItemToObject(o, "ExtraNetworks", cJSON_Duplicate(k->extra, true));
 	return save_json(k, "state.json", o, err);
 }
 
@@ -153,6 +155,7 @@ static int load_one(struct cd *cd, const char *id, struct err *err)
 	k->finished_at = dup_str(st, "FinishedAt");
 	k->error = dup_str(st, "Error");
 	k->net = cJSON_DetachItemFromObject(st, "Network");
+	k->extra = cJSON_DetachItemFromObject(st, "ExtraNetworks");
 	cJSON_Delete(st);
 	return 0;
 }
@@ -228,6 +231,7 @@ static void on_handle_closed(uv_handle_t *h)
 		return;
 	cJSON_Delete(k->config);
 	cJSON_Delete(k->net);
+	cJSON_Delete(k->extra);
 	free(k->name);
 	free(k->started_at);
 	free(k->finished_at);

@@ -24,7 +24,9 @@ const char cmd_network_usage[] =
     "  ls [-q] [--format table|json]   list networks\n"
     "  inspect NETWORK...              show networks as JSON\n"
     "  rm NETWORK...                   remove networks no container uses\n"
-    "  prune                           remove every network no container uses\n";
+    "  prune                           remove every network no container uses\n"
+    "  connect NETWORK CONTAINER       add a network to a container (eth1, eth2 ...)\n"
+    "  disconnect NETWORK CONTAINER    take it away again\n";
 const char cmd_port_usage[] = "port CONTAINER [PORT[/PROTO]]\n"
 			      "\n"
 			      "Show a container's published ports.\n";
@@ -225,6 +227,18 @@ static int net_prune(struct ctl *ctl)
 	return EXIT_OK;
 }
 
+static int net_connect(struct ctl *ctl, int argc, char **argv, uint16_t type)
+{
+	struct pbuf pb;
+
+	if (argc != 3)
+		return ctl_fail(EXIT_DAEMON, "network %s needs a network and a container", argv[0]);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_NAME, argv[1]);
+	pb_put_str(&pb, TAG_REF, argv[2]);
+	return ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
+}
+
 int cmd_network(struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
@@ -242,6 +256,10 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 		return net_each(ctl, argc - 1, argv + 1, MSG_NETWORK_REMOVE, false);
 	if (!strcmp(argv[1], "prune"))
 		return net_prune(ctl);
+	if (!strcmp(argv[1], "connect"))
+		return net_connect(ctl, argc - 1, argv + 1, MSG_CONTAINER_CONNECT);
+	if (!strcmp(argv[1], "disconnect"))
+		return net_connect(ctl, argc - 1, argv + 1, MSG_CONTAINER_DISCONNECT);
 	return ctl_fail(EXIT_DAEMON, "unknown network command '%s' (see 'berth network --help')",
 			argv[1]);
 }

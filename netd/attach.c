@@ -21,9 +21,11 @@
 #include "netd.h"
 #include "nl.h"
 
-/* In the container's namespace: address, eth0 and lo up, default route. */
+/* In the container's namespace: address, the interface and lo up, default route. */
 static int inside(struct network *net, struct lease *l, int netns_fd, struct err *err)
 {
+	const char *ifname = l->ctr_ifname;
+
 	struct nl_link_change up = {.up = true, .netns_fd = -1};
 	struct nl nl;
 
@@ -32,9 +34,9 @@ static int inside(struct network *net, struct lease *l, int netns_fd, struct err
 	if (nl_open(&nl, err) < 0)
 		return -err->code;
 	if (nl_link_set(&nl, "lo", &up, err) < 0 ||
-	    nl_addr_add(&nl, "eth0", l->ip, net->prefix, err) < 0 ||
-	    nl_link_set(&nl, "eth0", &up, err) < 0 ||
-	    (!net->internal && nl_route_default(&nl, net->gateway, err) < 0)) {
+	    nl_addr_add(&nl, ifname, l->ip, net->prefix, err) < 0 ||
+	    nl_link_set(&nl, ifname, &up, err) < 0 ||
+	    (!net->internal && l->default_route && nl_route_default(&nl, net->gateway, err) < 0)) {
 		nl_close(&nl);
 		return -err->code;
 	}
@@ -84,7 +86,7 @@ int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err 
 {
 	char peer[IFNAMSIZ];
 	struct nl_link_change to_bridge = {.up = true, .master = net->bridge, .netns_fd = -1};
-	struct nl_link_change to_ns = {.netns_fd = netns_fd, .new_name = "eth0"};
+	struct nl_link_change to_ns = {.netns_fd = netns_fd, .new_name = l->ctr_ifname};
 	struct nl nl;
 	int r;
 

@@ -329,6 +329,18 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	}
 	l = xzalloc(sizeof(*l));
 	snprintf(l->container, sizeof(l->container), "%s", id);
+	{
+		const char *ifn = jstr(req, "Interface");
+
+		/* the first network is eth0 with the default route; connect adds eth1 ... */
+		snprintf(l->ctr_ifname, sizeof(l->ctr_ifname), "%s", ifn && *ifn ? ifn : "eth0");
+		l->default_route = !cJSON_IsFalse(cJSON_GetObjectItem(req, "DefaultRoute"));
+		if (strlen(l->ctr_ifname) < 1 || strchr(l->ctr_ifname, '/')) {
+			free(l);
+			close(netns);
+			return err_set(err, EINVAL, "invalid interface name");
+		}
+	}
 	l->name = xstrdup(name ? name : "");
 	id_new(veth);
 	snprintf(l->ifname, sizeof(l->ifname), "vb%.12s", veth);
@@ -385,19 +397,29 @@ int h_NET_DETACH(struct conn *c, struct frame *f, struct err *err)
 	struct network *net;
 	int released = 0;
 
+	cleanup_free char *only = NULL;
+
 	if (p_get_str(f->payload, f->len, TAG_KEY, &id, err) <= 0)
 		return err_set(err, EINVAL, "net.detach needs a container id");
+	/* one network (disconnect), or all of them (the container ended) */
+	p_get_str(f->payload, f->len, TAG_REF, &only, err);
+	err_clear(err);
 	bool rules = false;
 
 	LIST_FOREACH (net, &n->nets, link) {
 		struct lease *l = lease_find(net, id);
 
+		if (only && *only && strcmp(only, net->name) && strcmp(only, net->id))
+			continue;
 		if (l) {
 			rules = rules || l->nports > 0;
 			detach_lease(net, l);
 			released++;
 		}
 	}
+	if (only && *only && !released)
+		return err_set(err, ENOENT, "container %.12s is not connected to network %s", id,
+			       only);
 	if (released && commit_rules(n, rules, err) < 0)
 		return -err->code;
 	reply_obj(c, f, cJSON_CreateNumber(released));

@@ -21,8 +21,10 @@ struct lease {
 	LIST_ENTRY(lease) link;
 	struct in_addr ip;
 	char container[ID_LEN + 1];
-	char *name;	 /* the container's name, for hosts entries */
-	char ifname[16]; /* the host end of the veth */
+	char *name;	     /* the container's name, for hosts entries */
+	char ifname[16];     /* the host end of the veth */
+	char ctr_ifname[16]; /* its name in the container: eth0, eth1 ... */
+	bool default_route;  /* the container's first network routes everything */
 	struct port_map *ports;
 	size_t nports;
 };

@@ -200,3 +200,32 @@ fetch() {
 	run b run --rm "$IMG" cat /etc/resolv.conf
 	[[ "$output" != *"nameserver $(b network inspect dnsa | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Gateway"])')"* ]]
 }
+
+@test "network connect and disconnect: a second interface, reachable peers, kept across restarts" {
+	b network create side >/dev/null
+	serve peer --network side
+	b run -d --name multi "$IMG" sleep 1000 >/dev/null
+	run b run --rm --network side "$IMG" true
+	[ "$status" -eq 0 ]
+	b network connect side multi
+	run b exec multi busybox ip -4 addr show eth1
+	[[ "$output" == *"inet "* ]]
+	sleep 0.3
+	[ "$(b exec multi busybox nc -w 2 "$(ip_of peer)" 80 </dev/null)" = hello-from-peer ]
+	run b network connect side multi
+	[[ "$output" == *"already connected to network side"* ]]
+	run b network connect nosuch multi
+	[[ "$output" == *"no such network: nosuch"* ]]
+	[ "$(b inspect multi | python3 -c 'import json,sys; print(sorted(json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]))')" = "['bridge', 'side']" ]
+	# still there after a restart of the container
+	b restart -t 0 multi >/dev/null
+	run b exec multi busybox ip -4 addr show eth1
+	[[ "$output" == *"inet "* ]]
+	b network disconnect side multi
+	run b exec multi busybox ip link show eth1
+	[ "$status" -ne 0 ]
+	run b network disconnect side multi
+	[[ "$output" == *"is not connected to network side"* ]]
+	run b network disconnect bridge multi
+	[[ "$output" == *"first network"* ]]
+}
