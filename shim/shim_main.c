@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,8 @@ int h_SHIM_START(struct conn *c, struct frame *f, struct err *err)
 	if (r < 0)
 		return r;
 	s->started = true;
+	/* the spec (seccomp profile and all) was parsed and freed: give the heap back */
+	malloc_trim(0);
 	return reply_json(c, f, exit_json(s));
 }
 
