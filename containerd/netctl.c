@@ -115,6 +115,11 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	cJSON_AddItemToObject(req, "Ports", primary ? port_list(k) : cJSON_CreateArray());
 	cJSON_AddStringToObject(req, "Interface", ifname);
 	cJSON_AddBoolToObject(req, "DefaultRoute", primary);
+	/* the aliases name the container on its first network, as docker run's do */
+	if (primary && ctr_cfg(k, "HostConfig", "NetworkAliases"))
+		cJSON_AddItemToObject(
+		    req, "Aliases",
+		    cJSON_Duplicate(ctr_cfg(k, "HostConfig", "NetworkAliases"), true));
 	text = cJSON_PrintUnformatted(req);
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, network);

@@ -51,6 +51,7 @@ enum {
 	O_LOG_OPT,
 	O_HELP,
 	O_PUBLISH_ALL,
+	O_NETWORK_ALIAS,
 };
 
 static const struct option run_options[] = {
@@ -87,6 +88,7 @@ static const struct option run_options[] = {
     {"stop-signal", required_argument, NULL, O_STOP_SIGNAL},
     {"stop-timeout", required_argument, NULL, O_STOP_TIMEOUT},
     {"network", required_argument, NULL, O_NETWORK},
+    {"network-alias", required_argument, NULL, O_NETWORK_ALIAS},
     {"net", required_argument, NULL, O_NETWORK},
     {"publish", required_argument, NULL, 'p'},
     {"publish-all", no_argument, NULL, 'P'},
@@ -133,6 +135,7 @@ const char run_options_help[] =
     "  -p, --publish [IP:][HOSTPORT:]PORT[/udp]  publish a port (ranges: 8080-8081:80-81;\n"
     "                            no host port: a free one)\n"
     "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
+    "      --network-alias NAME  another name the network's DNS answers for\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n";
 
@@ -658,6 +661,15 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		return num_opt(cfg, "StopTimeout", "--stop-timeout", v);
 	case O_NETWORK:
 		set_str(hc, "NetworkMode", v);
+		return 0;
+	case O_NETWORK_ALIAS:
+		for (const char *p = v; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+				return bad("--network-alias", v,
+					   "letters, digits, '-', '_' and '.'");
+		if (!*v)
+			return bad("--network-alias", v, "an empty alias");
+		push(hc, "NetworkAliases", v);
 		return 0;
 	case 'p':
 		return publish(cfg, hc, v);

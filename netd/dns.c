@@ -110,15 +110,20 @@ static size_t put_name(uint8_t *p, const char *name)
 	return off;
 }
 
-/* The lease a name means on this network: its name, or its id (12 or more hex). */
+/* The lease a name means on this network: its name, an alias, or its id (12 or more hex). */
 static struct lease *lookup_name(struct network *net, const char *name)
 {
 	struct lease *l;
 	size_t n = strlen(name);
 
 	LIST_FOREACH (l, &net->leases, link) {
+		const cJSON *a;
+
 		if (l->name && !strcasecmp(l->name, name))
 			return l;
+		cJSON_ArrayForEach (a, l->aliases)
+			if (cJSON_GetStringValue(a) && !strcasecmp(cJSON_GetStringValue(a), name))
+				return l;
 		if (n >= 12 && n <= 64 && !strncmp(l->container, name, n))
 			return l;
 	}

@@ -342,6 +342,7 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 		}
 	}
 	l->name = xstrdup(name ? name : "");
+	l->aliases = cJSON_Duplicate(cJSON_GetObjectItem(req, "Aliases"), true);
 	id_new(veth);
 	snprintf(l->ifname, sizeof(l->ifname), "vb%.12s", veth);
 	LIST_INSERT_HEAD(&net->leases, l, link);

@@ -22,6 +22,7 @@ struct lease {
 	struct in_addr ip;
 	char container[ID_LEN + 1];
 	char *name;	     /* the container's name, for hosts entries */
+	cJSON *aliases;	     /* more names the network DNS answers for (--network-alias) */
 	char ifname[16];     /* the host end of the veth */
 	char ctr_ifname[16]; /* its name in the container: eth0, eth1 ... */
 	bool default_route;  /* the container's first network routes everything */

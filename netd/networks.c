@@ -186,6 +186,7 @@ void lease_free(struct lease *l)
 {
 	LIST_REMOVE(l, link);
 	free(l->name);
+	cJSON_Delete(l->aliases);
 	free(l->ports);
 	free(l);
 }
@@ -272,6 +273,9 @@ cJSON *net_json(const struct network *net)
 		snprintf(sub, sizeof(sub), "%s/%d", ip, net->prefix);
 		cJSON_AddStringToObject(e, "IPv4Address", sub);
 		cJSON_AddStringToObject(e, "HostVeth", l->ifname);
+		cJSON_AddItemToObject(e, "Aliases",
+				      l->aliases ? cJSON_Duplicate(l->aliases, true)
+						 : cJSON_CreateArray());
 		ports = cJSON_AddArrayToObject(e, "Ports");
 		for (size_t i = 0; i < l->nports; i++) {
 			cJSON *p = cJSON_CreateObject();
@@ -304,6 +308,7 @@ static void load_lease(struct network *net, const char *id, const cJSON *e)
 	snprintf(l->container, sizeof(l->container), "%s", id);
 	l->name = xstrdup(jstr(e, "Name") ? jstr(e, "Name") : "");
 	snprintf(l->ifname, sizeof(l->ifname), "%s", veth ? veth : "");
+	l->aliases = cJSON_Duplicate(cJSON_GetObjectItem(e, "Aliases"), true);
 	l->nports = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(e, "Ports"));
 	l->ports = xcalloc(l->nports + 1, sizeof(*l->ports));
 	l->nports = 0;

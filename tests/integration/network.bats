@@ -20,6 +20,11 @@ teardown() {
 	if [ -S "$BERTH_RUN/containerd.sock" ]; then
 		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	fi
+	# the stand-in for an outside host (its veth goes with it)
+	if [ -n "${OUTSIDE_NS:-}" ]; then
+		ip link del "${OUTSIDE_NS}h" 2>/dev/null || true
+		ip netns del "$OUTSIDE_NS" 2>/dev/null || true
+	fi
 	berth_teardown
 }
 
@@ -178,7 +183,7 @@ fetch() {
 	b system start >/dev/null
 	b network create dnsa >/dev/null
 	b network create dnsb >/dev/null
-	b run -d --name alpha --network dnsa "$IMG" sleep 100 >/dev/null
+	b run -d --name alpha --network dnsa --network-alias db --network-alias primary.db "$IMG" sleep 100 >/dev/null
 	b run -d --name beta --network dnsb "$IMG" sleep 100 >/dev/null
 	ipa=$(ip_of alpha)
 	ipb=$(ip_of beta)
@@ -187,6 +192,10 @@ fetch() {
 	id=$(b inspect alpha | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"][:12])')
 	run b run --rm --network dnsa "$IMG" busybox nslookup "$id"
 	[[ "$output" == *"Address: $ipa"* ]]
+	run b run --rm --network dnsa "$IMG" busybox nslookup primary.db
+	[[ "$output" == *"Address: $ipa"* ]]
+	run b run --rm --network dnsa --network-alias 'bad alias' "$IMG" true
+	[ "$status" -eq 125 ]
 	run b run --rm --network dnsa "$IMG" busybox nslookup "$ipa"
 	[[ "$output" == *"name = alpha"* ]]
 	[ "$(b run --rm --network dnsa "$IMG" busybox ping -c1 -W2 alpha | grep -c '1 packets received')" = 1 ]
@@ -228,4 +237,32 @@ fetch() {
 	[[ "$output" == *"is not connected to network side"* ]]
 	run b network disconnect bridge multi
 	[[ "$output" == *"first network"* ]]
+}
+
+@test "outbound traffic is masqueraded: a second namespace stands in for an outside host" {
+	ns="bto$$"
+	OUTSIDE_NS=$ns
+	n=$((RANDOM % 60 * 4))
+	host_ip="198.18.$((RANDOM % 200)).$((n + 1))"
+	out_ip="${host_ip%.*}.$((n + 2))"
+	ip netns add "$ns"
+	ip link add "bto$$h" type veth peer name "bto$$o"
+	ip link set "bto$$o" netns "$ns"
+	ip addr add "$host_ip/30" dev "bto$$h"
+	ip link set "bto$$h" up
+	ip netns exec "$ns" ip addr add "$out_ip/30" dev "bto$$o"
+	ip netns exec "$ns" ip link set "bto$$o" up
+	ip netns exec "$ns" ip link set lo up
+	# the outside host prints the address each connection comes from
+	ip netns exec "$ns" python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("0.0.0.0", 80)); s.listen()
+c, peer = s.accept(); print(peer[0], flush=True)' >"$BERTH_TMP/peer" &
+	track_pid $!
+	sleep 0.5
+	b run --rm "$IMG" busybox nc -w 2 "$out_ip" 80 </dev/null || true
+	sleep 0.3
+	peer=$(cat "$BERTH_TMP/peer")
+	# it came from the host's address on that link, not from the container's
+	[ "$peer" = "$host_ip" ]
 }
