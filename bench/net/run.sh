@@ -53,16 +53,32 @@ while time.time() - t0 < 3:
 print("%.0f" % (n / (time.time() - t0)))
 PY
 }
-direct=$(tput "$ip" 5201)
-published=$(tput 127.0.0.1 15201)
 hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${ip%.*}\." | head -1)
-published_ext=$(tput "$hostip" 15201)
-hostnet=$(tput 127.0.0.1 15202)
-echo "iperf3 TCP, ${secs}s each (Gbit/s):"
-echo "  container address directly      $direct"
-echo "  published port via 127.0.0.1    $published  ($(python3 -c "print('%.0f' % ($published / $direct * 100))")% of direct)"
-echo "  published port via $hostip  $published_ext  ($(python3 -c "print('%.0f' % ($published_ext / $direct * 100))")% of direct)"
-echo "  host networking                 $hostnet"
+# rounds interleaved, medians reported: this kind of VM varies by 20% run to run
+rounds=${ROUNDS:-3}
+: >"$tmp/t"
+for r in $(seq "$rounds"); do
+	echo "direct $(tput "$ip" 5201)" >>"$tmp/t"
+	echo "local $(tput 127.0.0.1 15201)" >>"$tmp/t"
+	echo "external $(tput "$hostip" 15201)" >>"$tmp/t"
+	echo "host $(tput 127.0.0.1 15202)" >>"$tmp/t"
+done
+python3 - "$tmp/t" "$hostip" "$secs" "$rounds" <<'PY'
+import statistics, sys
+v = {}
+for line in open(sys.argv[1]):
+    k, x = line.split()
+    v.setdefault(k, []).append(float(x))
+m = {k: statistics.median(x) for k, x in v.items()}
+print(f"iperf3 TCP, {sys.argv[3]}s x {sys.argv[4]} rounds, median Gbit/s (all runs):")
+def row(label, k):
+    rel = f"  {m[k] / m['direct'] * 100:.0f}% of direct" if k in ("local", "external") else ""
+    print(f"  {label:<34} {m[k]:6.2f}{rel}   {' '.join('%.1f' % x for x in v[k])}")
+row("container address directly", "direct")
+row("published port via 127.0.0.1", "local")
+row(f"published port via {sys.argv[2]}", "external")
+row("host networking", "host")
+PY
 $B rm -f srv srvhost >/dev/null
 # a plain TCP server for the connection rate
 $B run -d --name acc -p 15203:80 $libs berth-test/busybox /usr/bin/python3 -c '
