@@ -220,6 +220,8 @@ void net_detach(struct ctr *k)
 		return;
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_KEY, k->id);
+	/* the container ended: its namespace, and the veths in it, go with it */
+	pb_put_u32(&pb, TAG_ALL, k->status != CS_RUNNING && k->status != CS_PAUSED);
 	if (netd_call(k->cd, MSG_NET_DETACH, &pb, NULL, 0, NULL, &err) < 0)
 		log_warnx("container %.12s: %s", k->id, err_msg(&err));
 	err_clear(&err);

@@ -84,41 +84,41 @@ static int configure_inside(struct network *net, struct lease *l, int netns_fd, 
 
 int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err *err)
 {
-	char peer[IFNAMSIZ];
 	struct nl_link_change to_bridge = {.up = true, .master = net->bridge, .netns_fd = -1};
-	struct nl_link_change to_ns = {.netns_fd = netns_fd, .new_name = l->ctr_ifname};
 	struct nl nl;
 	int r;
 
-	snprintf(peer, sizeof(peer), "vp%.12s", l->ifname + 2);
 	if (nl_open(&nl, err) < 0)
 		return -err->code;
-	r = nl_veth_add(&nl, l->ifname, peer, 0, err);
+	/* the container's end is born in its namespace under its final name */
+	r = nl_veth_add(&nl, l->ifname, l->ctr_ifname, netns_fd, 0, err);
 	if (r == 0)
 		r = nl_link_set(&nl, l->ifname, &to_bridge, err);
-	if (r == 0)
-		r = nl_link_set(&nl, peer, &to_ns, err);
 	if (r == 0)
 		r = configure_inside(net, l, netns_fd, err);
 	if (r < 0) {
 		struct err ignore = ERR_INIT;
 
-		/* nothing half made: the pair goes (both ends, wherever the peer is) */
+		/* nothing half made: deleting our end takes the pair */
 		nl_link_del(&nl, l->ifname, &ignore);
-		nl_link_del(&nl, peer, &ignore);
 		err_clear(&ignore);
 	}
 	nl_close(&nl);
 	return r;
 }
 
-void detach_lease(struct network *net, struct lease *l)
+void detach_lease(struct network *net, struct lease *l, bool ns_gone)
 {
 	struct err err = ERR_INIT;
 	struct nl nl;
 
 	(void)net;
-	if (l->ifname[0] && nl_open(&nl, &err) == 0) {
+	/*
+	 * When the container's namespace is gone the kernel takes the pair
+	 * with it, off our path; deleting it here would wait for an RCU
+	 * grace period.
+	 */
+	if (!ns_gone && l->ifname[0] && nl_open(&nl, &err) == 0) {
 		nl_link_del(&nl, l->ifname, &err);
 		nl_close(&nl);
 	}

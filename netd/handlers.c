@@ -325,7 +325,7 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	}
 	if ((l = lease_find(net, id))) {
 		/* a restart of the same container: its old endpoint goes first */
-		detach_lease(net, l);
+		detach_lease(net, l, false);
 	}
 	l = xzalloc(sizeof(*l));
 	snprintf(l->container, sizeof(l->container), "%s", id);
@@ -357,7 +357,7 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	if (r < 0) {
 		struct err ignore = ERR_INIT;
 
-		detach_lease(net, l);
+		detach_lease(net, l, false);
 		nets_save(n, &ignore);
 		nft_sync(n, &ignore);
 		err_clear(&ignore);
@@ -399,11 +399,13 @@ int h_NET_DETACH(struct conn *c, struct frame *f, struct err *err)
 	int released = 0;
 
 	cleanup_free char *only = NULL;
+	uint32_t gone = 0;
 
 	if (p_get_str(f->payload, f->len, TAG_KEY, &id, err) <= 0)
 		return err_set(err, EINVAL, "net.detach needs a container id");
 	/* one network (disconnect), or all of them (the container ended) */
 	p_get_str(f->payload, f->len, TAG_REF, &only, err);
+	p_get_u32(f->payload, f->len, TAG_ALL, &gone, err);
 	err_clear(err);
 	bool rules = false;
 
@@ -414,7 +416,7 @@ int h_NET_DETACH(struct conn *c, struct frame *f, struct err *err)
 			continue;
 		if (l) {
 			rules = rules || l->nports > 0;
-			detach_lease(net, l);
+			detach_lease(net, l, gone != 0);
 			released++;
 		}
 	}

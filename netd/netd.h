@@ -98,7 +98,7 @@ void dns_stop(struct network *net);
 /* attach.c */
 int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err *err);
 /* Drop what a container had: veth, lease (the rules go with nft_sync). */
-void detach_lease(struct network *net, struct lease *l);
+void detach_lease(struct network *net, struct lease *l, bool ns_gone);
 /* Leases whose container is gone (its veth went with its namespace) are released; 1 if any. */
 int reconcile(struct netd *n);
 

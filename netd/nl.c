@@ -91,7 +91,8 @@ int nl_bridge_add(struct nl *n, const char *name, struct err *err)
 	return talk(n, h, "create bridge", err) < 0 ? err_wrap(err, "%s", name) : 0;
 }
 
-int nl_veth_add(struct nl *n, const char *name, const char *peer, int mtu, struct err *err)
+int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns_fd, int mtu,
+		struct err *err)
 {
 	struct nlmsghdr *h = start(n, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct nlattr *info, *data, *p;
@@ -110,6 +111,9 @@ int nl_veth_add(struct nl *n, const char *name, const char *peer, int mtu, struc
 	mnl_attr_put_strz(h, IFLA_IFNAME, peer);
 	if (mtu > 0)
 		mnl_attr_put_u32(h, IFLA_MTU, (uint32_t)mtu);
+	/* made right in its namespace: moving a link there waits for an RCU grace period */
+	if (peer_netns_fd >= 0)
+		mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
 	mnl_attr_nest_end(h, p);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);

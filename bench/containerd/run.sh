@@ -2,10 +2,11 @@
 # bench/containerd/run.sh: the whole engine, end to end, as root from a built tree.
 #
 # 1. `berth run --rm IMAGE true` (client -> containerd -> imaged -> shim ->
-#    exit -> cleanup) against `crun run` of an equivalent bundle (the very
+#    netd -> exit -> cleanup; with the default bridge network and with
+#    --network none) against `crun run` of an equivalent bundle (the very
 #    spec berth generates, seccomp profile and all, on the same busybox root),
-#    `ctr run --rm` (Debian's containerd) and `podman run --rm`, in one
-#    hyperfine run on the same image.
+#    `ctr run --rm` (Debian's containerd; no network) and
+#    `podman run --rm --network none`, in one hyperfine run on the same image.
 # 2. 100 `berth run -d IMAGE sleep` containers: how long they take to start,
 #    then `berth ps -a` with 100 containers.
 # 3. The resident memory of the three daemons, idle and with 100 containers.
@@ -88,6 +89,7 @@ pref=localhost/berth-test/busybox:latest
 cd "$tmp/bundle"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$tmp/h.json" \
 	-n "berth run --rm" "$B run --rm berth-test/busybox true" \
+	-n "berth (network none)" "$B run --rm --network none berth-test/busybox true" \
 	-n "crun run (same spec)" "crun --root $run/crun run bench" \
 	-n "ctr run --rm" "ctr -a $run/ctrd.sock run --rm $cref bench-ctr true" \
 	-n "podman run --rm" "$P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 $pref true" \
