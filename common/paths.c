@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "paths.h"
 #include "xalloc.h"
@@ -43,4 +46,26 @@ char *paths_socket(const struct berth_paths *p, enum berth_daemon d)
 char *paths_pidfile(const struct berth_paths *p, enum berth_daemon d)
 {
 	return xasprintf("%s/%s.pid", p->run, berth_daemons[d].binary);
+}
+
+char *paths_program(const char *name, const char *installed_dir)
+{
+	const char *env = getenv("BERTH_DAEMON_DIR");
+	char self[PATH_MAX], *slash, *cand;
+	ssize_t n;
+
+	if (env && *env)
+		return xasprintf("%s/%s", env, name);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/'))) {
+			*slash = '\0';
+			cand = xasprintf("%s/%s", self, name);
+			if (access(cand, F_OK) == 0)
+				return cand;
+			free(cand);
+		}
+	}
+	return xasprintf("%s/%s", installed_dir, name);
 }

@@ -35,4 +35,10 @@ char *paths_socket(const struct berth_paths *p, enum berth_daemon d);
 /* "$RUN/<binary>.pid" (heap). */
 char *paths_pidfile(const struct berth_paths *p, enum berth_daemon d);
 
+/*
+ * One of berth's own programs (berth-shim, berth-imaged-worker ...):
+ * $BERTH_DAEMON_DIR, beside this binary, or installed_dir (heap).
+ */
+char *paths_program(const char *name, const char *installed_dir);
+
 #endif

@@ -24,29 +24,6 @@ static const struct priv_spec containerd_priv = {
     .syscalls = NULL,
 };
 
-/* Where our own programs are: $BERTH_DAEMON_DIR, beside this binary, or as installed. */
-static char *sibling(const char *name, const char *installed_dir)
-{
-	const char *env = getenv("BERTH_DAEMON_DIR");
-	char self[PATH_MAX], *slash, *cand;
-	ssize_t n;
-
-	if (env && *env)
-		return xasprintf("%s/%s", env, name);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/'))) {
-			*slash = '\0';
-			cand = xasprintf("%s/%s", self, name);
-			if (access(cand, F_OK) == 0)
-				return cand;
-			free(cand);
-		}
-	}
-	return xasprintf("%s/%s", installed_dir, name);
-}
-
 static char *seccomp_profile_path(void)
 {
 	const char *env = getenv("BERTH_SECCOMP_PROFILE");
@@ -55,7 +32,7 @@ static char *seccomp_profile_path(void)
 	if (env && *env)
 		return xstrdup(env);
 	/* a build tree: the profile sits in contrib/ next to the binaries */
-	p = sibling("contrib/seccomp/default.json", PKGDATADIR);
+	p = paths_program("contrib/seccomp/default.json", PKGDATADIR);
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);
@@ -73,8 +50,8 @@ int containerd_init(struct daemon *d, struct err *err)
 	cd->dir = xstrdup(d->state_dir);
 	cd->run_dir = xasprintf("%s/containers", d->paths.run);
 	cd->vol_dir = xasprintf("%s/volumes", d->paths.root);
-	cd->shim_path = sibling("berth-shim", LIBEXECDIR);
-	cd->init_path = sibling("berth-init", LIBEXECDIR);
+	cd->shim_path = paths_program("berth-shim", LIBEXECDIR);
+	cd->init_path = paths_program("berth-init", LIBEXECDIR);
 	cd->seccomp_path = seccomp_profile_path();
 	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
 	cd->netd_sock = paths_socket(&d->paths, DAEMON_NETD);
