@@ -64,7 +64,7 @@ int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 
 	if (fd < 0)
 		return err_set(err, EINVAL, "image.load needs the archive as a file descriptor");
-	return job_start(c, f, &imaged_of(c)->store, fd, load_run, NULL, err);
+	return job_start(c, f, &imaged_of(c)->store, fd, "load", NULL, err);
 }
 
 int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)
@@ -119,7 +119,11 @@ int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)
 		r = err_set(err, EINVAL, "image.save needs the output as a file descriptor");
 		goto fail;
 	}
-	r = job_start(c, f, s, fd, save_run, &sa, err);
+	{
+		cleanup_free char *args = save_args_json(&sa);
+
+		r = job_start(c, f, s, fd, "save", args, err);
+	}
 fail:
 	for (size_t i = 0; i < sa.n; i++)
 		free(sa.names[i]);
@@ -174,7 +178,11 @@ int h_IMAGE_IMPORT(struct conn *c, struct frame *f, struct err *err)
 		free(ia.changes);
 		return err_set(err, EINVAL, "image.import needs the tarball as a file descriptor");
 	}
-	r = job_start(c, f, &imaged_of(c)->store, fd, import_run, &ia, err);
+	{
+		cleanup_free char *args = import_args_json(&ia);
+
+		r = job_start(c, f, &imaged_of(c)->store, fd, "import", args, err);
+	}
 	free(ia.changes);
 	return r;
 }

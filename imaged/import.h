@@ -12,4 +12,8 @@ struct import_args {
 	char **changes;
 };
 
+/* The arguments as JSON for berth-imaged-worker, and back (0, or -1 when malformed). */
+char *import_args_json(const struct import_args *ia);
+int import_args_parse(const char *text, struct import_args *ia);
+
 #endif

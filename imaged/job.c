@@ -11,9 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "common/paths.h"
 #include "common/xalloc.h"
 #include "job.h"
+#include "unpack.h"
 #include "proto/tags.h"
 
 struct job {
@@ -29,57 +32,6 @@ struct job {
 	bool finished;
 	struct job *next;
 };
-
-static void write_line(int out, char tag, const char *text)
-{
-	size_t n = strlen(text);
-	char *line = xmalloc(n + 3);
-
-	line[0] = tag;
-	memcpy(line + 1, text, n);
-	/* one message per line: newlines inside become spaces */
-	for (size_t i = 1; i <= n; i++)
-		if (line[i] == '\n')
-			line[i] = ' ';
-	line[n + 1] = '\n';
-	for (size_t off = 0; off < n + 2;) {
-		ssize_t w = write(out, line + off, n + 2 - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	free(line);
-}
-
-void job_progress(int out, const char *fmt, ...)
-{
-	char *text;
-	va_list ap;
-
-	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
-	va_end(ap);
-	write_line(out, 'P', text);
-	free(text);
-}
-
-void job_done(int out, const char *json)
-{
-	write_line(out, 'R', json);
-	_exit(0);
-}
-
-void job_fail(int out, const struct err *err)
-{
-	char *text = xasprintf("%d %s", err->code ? err->code : EIO, err_msg(err));
-
-	write_line(out, 'E', text);
-	free(text);
-	_exit(1);
-}
 
 static void job_free(uv_handle_t *h)
 {
@@ -177,9 +129,10 @@ static void on_job_output(uv_poll_t *p, int status, int events)
 	}
 }
 
-int job_start(struct conn *c, const struct frame *req, const struct store *s, int fd, job_fn fn,
-	      void *arg, struct err *err)
+int job_start(struct conn *c, const struct frame *req, const struct store *s, int fd,
+	      const char *kind, const char *args, struct err *err)
 {
+	cleanup_free char *worker = paths_program("berth-imaged-worker", LIBEXECDIR);
 	struct job *j;
 	int pipefd[2];
 	pid_t pid;
@@ -200,15 +153,21 @@ int job_start(struct conn *c, const struct frame *req, const struct store *s, in
 	if (pid == 0) {
 		int flags;
 
-		close(pipefd[0]);
 		/* a worker never outlives imaged: a restart cleans what it left */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		flags = fcntl(pipefd[1], F_GETFL);
 		fcntl(pipefd[1], F_SETFL, flags & ~O_NONBLOCK);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		fn(s, fd, pipefd[1], arg);
-		_exit(0);
+		/* the input as fd 3 (when there is one), the messages on fd 4 */
+		if (fd < 0)
+			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fds_to_3_4(fd, pipefd[1]) < 0)
+			_exit(2);
+		execl(worker, "berth-imaged-worker", kind, s->dir, args ? args : "{}",
+		      (char *)NULL);
+		dprintf(4, "E%d exec %s: %s\n", errno, worker, strerror(errno));
+		_exit(2);
 	}
 	close(pipefd[1]);
 	if (fd >= 0)

@@ -11,15 +11,14 @@ void job_progress(int out, const char *fmt, ...) __attribute__((format(printf, 2
 void __attribute__((noreturn)) job_done(int out, const char *json);
 void __attribute__((noreturn)) job_fail(int out, const struct err *err);
 
-typedef void (*job_fn)(const struct store *s, int fd, int out, void *arg);
-
 /*
- * Fork a worker running fn(store, fd, out, arg); fd (may be -1) is given to
- * the worker and closed here. Progress goes to the client as STREAM frames
- * with TAG_LINE; the result ends the stream (END with TAG_JSON) or is an ERROR.
+ * Start berth-imaged-worker KIND (load, save, import) with args (JSON); fd
+ * (may be -1) is given to it and closed here. Progress goes to the client
+ * as STREAM frames with TAG_LINE; the result ends the stream (END with
+ * TAG_JSON) or is an ERROR.
  */
-int job_start(struct conn *c, const struct frame *req, const struct store *s, int fd, job_fn fn,
-	      void *arg, struct err *err);
+int job_start(struct conn *c, const struct frame *req, const struct store *s, int fd,
+	      const char *kind, const char *args, struct err *err);
 /* The client went away: its jobs are stopped. */
 void job_conn_closed(struct conn *c);
 

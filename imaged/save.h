@@ -14,4 +14,8 @@ struct save_args {
 	char **names; /* the full name asked for, or NULL when given by id */
 };
 
+/* The arguments as JSON for berth-imaged-worker, and back (0, or -1 when malformed). */
+char *save_args_json(const struct save_args *sa);
+int save_args_parse(const char *text, struct save_args *sa);
+
 #endif
