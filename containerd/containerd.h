@@ -99,6 +99,8 @@ int ctr_load_all(struct cd *cd, struct err *err);
 /* Find by full id, name (with or without '/') or unique id prefix. */
 struct ctr *ctr_find(struct cd *cd, const char *ref, struct err *err);
 struct ctr *ctr_by_name(struct cd *cd, const char *name);
+/* The container a request names in TAG_REF. */
+struct ctr *ctr_from_request(struct conn *c, struct frame *f, struct err *err);
 /* Unlink from the list and free once its handles close. */
 void ctr_destroy(struct ctr *k);
 char *ctr_dir(const struct ctr *k);

@@ -15,30 +15,6 @@
 
 #define STOP_TIMEOUT_DEFAULT 10
 
-static struct ctr *find(struct conn *c, struct frame *f, struct err *err)
-{
-	cleanup_free char *ref = NULL;
-
-	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0) {
-		err_set(err, EINVAL, "%s needs a container name or id", msg_name(f->type));
-		return NULL;
-	}
-	return ctr_find(cd_of(c), ref, err);
-}
-
-static void reply_obj(struct conn *c, const struct frame *f, cJSON *o, const int *fds,
-		      unsigned nfds)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	struct pbuf pb;
-
-	cJSON_Delete(o);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	conn_reply(c, f, &pb, fds, nfds);
-}
-
 static cJSON *id_obj(const struct ctr *k)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -62,7 +38,7 @@ static void add_waiter(struct ctr *k, struct conn *c, const struct frame *f, boo
 
 int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t attach = 0, attach_id = 0;
 	int fd = -1;
 	cJSON *o;
@@ -82,9 +58,9 @@ int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 	cJSON_AddBoolToObject(o, "Tty", cJSON_IsTrue(ctr_cfg(k, "Config", "Tty")));
 	if (fd >= 0) {
 		cJSON_AddNumberToObject(o, "AttachId", attach_id);
-		reply_obj(c, f, o, &fd, 1);
+		conn_reply_json(c, f, o, &fd, 1);
 	} else {
-		reply_obj(c, f, o, NULL, 0);
+		conn_reply_json(c, f, o, NULL, 0);
 	}
 	return 0;
 }
@@ -144,7 +120,7 @@ static int stop_signal(const struct ctr *k)
 
 int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t timeout = STOP_TIMEOUT_DEFAULT;
 	const cJSON *st;
 
@@ -164,7 +140,7 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 	if (k->status != CS_RUNNING && k->status != CS_PAUSED) {
 		ctr_save_state(k, err);
 		err_clear(err);
-		reply_obj(c, f, id_obj(k), NULL, 0);
+		conn_reply_json(c, f, id_obj(k), NULL, 0);
 		return 0;
 	}
 	if (signal_ctr(k, timeout ? stop_signal(k) : SIGKILL, timeout == 0, err) < 0)
@@ -178,7 +154,7 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 
 int h_CONTAINER_KILL(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t sig = SIGKILL;
 
 	if (!k)
@@ -193,13 +169,13 @@ int h_CONTAINER_KILL(struct conn *c, struct frame *f, struct err *err)
 	if (signal_ctr(k, (int)sig, false, err) < 0)
 		return -err->code;
 	event_emit_code(k->cd, k, "kill", "signal", (long)sig);
-	reply_obj(c, f, id_obj(k), NULL, 0);
+	conn_reply_json(c, f, id_obj(k), NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_PAUSE(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 
 	if (!k)
 		return -err->code;
@@ -209,13 +185,13 @@ int h_CONTAINER_PAUSE(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EINVAL, "container %s is not running", k->name);
 	if (ctr_freeze(k, true, err) < 0)
 		return -err->code;
-	reply_obj(c, f, id_obj(k), NULL, 0);
+	conn_reply_json(c, f, id_obj(k), NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_UNPAUSE(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 
 	if (!k)
 		return -err->code;
@@ -223,13 +199,13 @@ int h_CONTAINER_UNPAUSE(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EINVAL, "container %s is not paused", k->name);
 	if (ctr_freeze(k, false, err) < 0)
 		return -err->code;
-	reply_obj(c, f, id_obj(k), NULL, 0);
+	conn_reply_json(c, f, id_obj(k), NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_REMOVE(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t force = 0, volumes = 0;
 	cJSON *o;
 
@@ -242,13 +218,13 @@ int h_CONTAINER_REMOVE(struct conn *c, struct frame *f, struct err *err)
 		cJSON_Delete(o);
 		return -err->code;
 	}
-	reply_obj(c, f, o, NULL, 0);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_WAIT(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t removed = 0;
 
 	p_get_u32(f->payload, f->len, TAG_ALL, &removed, err);
@@ -256,7 +232,7 @@ int h_CONTAINER_WAIT(struct conn *c, struct frame *f, struct err *err)
 		/* waiting for a removal that already happened */
 		if (removed && err->code == ENOENT) {
 			err_clear(err);
-			reply_obj(c, f, cJSON_CreateObject(), NULL, 0);
+			conn_reply_json(c, f, cJSON_CreateObject(), NULL, 0);
 			return 0;
 		}
 		return -err->code;
@@ -266,7 +242,7 @@ int h_CONTAINER_WAIT(struct conn *c, struct frame *f, struct err *err)
 
 		cJSON_AddNumberToObject(o, "StatusCode", k->exit_code);
 		cJSON_AddBoolToObject(o, "OOMKilled", k->oom_killed);
-		reply_obj(c, f, o, NULL, 0);
+		conn_reply_json(c, f, o, NULL, 0);
 		return 0;
 	}
 	add_waiter(k, c, f, removed != 0);
@@ -275,7 +251,7 @@ int h_CONTAINER_WAIT(struct conn *c, struct frame *f, struct err *err)
 
 int h_CONTAINER_RENAME(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	cleanup_free char *name = NULL, *old = NULL;
 	struct ctr *other;
 
@@ -300,7 +276,7 @@ int h_CONTAINER_RENAME(struct conn *c, struct frame *f, struct err *err)
 	}
 	log_info("renamed container %.12s from %s to %s", k->id, old, k->name);
 	event_emit(k->cd, k, "rename", "oldName", old);
-	reply_obj(c, f, id_obj(k), NULL, 0);
+	conn_reply_json(c, f, id_obj(k), NULL, 0);
 	return 0;
 }
 

@@ -13,29 +13,6 @@
 #include "proto/tags.h"
 #include "shim/cgroup.h"
 
-static struct ctr *find(struct conn *c, struct frame *f, struct err *err)
-{
-	cleanup_free char *ref = NULL;
-
-	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0) {
-		err_set(err, EINVAL, "%s needs a container name or id", msg_name(f->type));
-		return NULL;
-	}
-	return ctr_find(cd_of(c), ref, err);
-}
-
-static void reply_obj(struct conn *c, const struct frame *f, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	struct pbuf pb;
-
-	cJSON_Delete(o);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	conn_reply(c, f, &pb, NULL, 0);
-}
-
 static const char *str(const char *s)
 {
 	return s ? s : "0001-01-01T00:00:00Z";
@@ -285,23 +262,23 @@ int h_CONTAINER_LIST(struct conn *c, struct frame *f, struct err *err)
 			cJSON_AddNumberToObject(o, "SizeRw", (double)dir_usage(upper));
 		cJSON_AddItemToArray(a, o);
 	}
-	reply_obj(c, f, a);
+	conn_reply_json(c, f, a, NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_INSPECT(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 
 	if (!k)
 		return -err->code;
-	reply_obj(c, f, ctr_inspect(k));
+	conn_reply_json(c, f, ctr_inspect(k), NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_STATS(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	cJSON *o = NULL;
 
 	if (!k)
@@ -314,13 +291,13 @@ int h_CONTAINER_STATS(struct conn *c, struct frame *f, struct err *err)
 	}
 	cJSON_AddStringToObject(o, "id", k->id);
 	cJSON_AddStringToObject(o, "name", k->name);
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
 int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	cleanup_free char *cgpath = NULL, *procs = NULL;
 	cleanup_fclose FILE *in = NULL;
 	struct cgroup cg;
@@ -344,6 +321,6 @@ int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 	pids = cJSON_AddArrayToObject(o, "Pids");
 	while (fgets(line, sizeof(line), in))
 		cJSON_AddItemToArray(pids, cJSON_CreateNumber(strtol(line, NULL, 10)));
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "containerd.h"
+#include "proto/tags.h"
 
 static const char *const status_names[] = {
     [CS_CREATED] = "created",	    [CS_RUNNING] = "running", [CS_PAUSED] = "paused",
@@ -270,4 +271,15 @@ void ctr_destroy(struct ctr *k)
 
 		on_handle_closed(&self);
 	}
+}
+
+struct ctr *ctr_from_request(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *ref = NULL;
+
+	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0) {
+		err_set(err, EINVAL, "%s needs a container name or id", msg_name(f->type));
+		return NULL;
+	}
+	return ctr_find(cd_of(c), ref, err);
 }

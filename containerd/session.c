@@ -19,29 +19,6 @@
 
 #define LOG_FDS_MAX (PROTO_MAX_FDS - 1)
 
-static struct ctr *find(struct conn *c, struct frame *f, struct err *err)
-{
-	cleanup_free char *ref = NULL;
-
-	if (p_get_str(f->payload, f->len, TAG_REF, &ref, err) <= 0) {
-		err_set(err, EINVAL, "%s needs a container name or id", msg_name(f->type));
-		return NULL;
-	}
-	return ctr_find(cd_of(c), ref, err);
-}
-
-static void reply_fds(struct conn *c, const struct frame *f, cJSON *o, int *fds, unsigned n)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	struct pbuf pb;
-
-	cJSON_Delete(o);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	conn_reply(c, f, &pb, fds, n);
-}
-
 static bool running(const struct ctr *k)
 {
 	return k->status == CS_RUNNING || k->status == CS_PAUSED;
@@ -70,7 +47,7 @@ static unsigned open_logs(struct ctr *k, int *fds, cJSON *sizes)
 
 int h_CONTAINER_LOGS(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	int fds[LOG_FDS_MAX];
 	uint32_t follow = 0;
 	uint32_t att_id = 0;
@@ -94,13 +71,13 @@ int h_CONTAINER_LOGS(struct conn *c, struct frame *f, struct err *err)
 		cJSON_AddNumberToObject(o, "AttachId", att_id);
 		fds[n++] = att;
 	}
-	reply_fds(c, f, o, fds, n);
+	conn_reply_json(c, f, o, fds, n);
 	return 0;
 }
 
 int h_CONTAINER_ATTACH(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t id = 0;
 	int fd;
 	cJSON *o;
@@ -119,13 +96,13 @@ int h_CONTAINER_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	cJSON_AddNumberToObject(o, "AttachId", id);
 	cJSON_AddBoolToObject(o, "Tty", cJSON_IsTrue(ctr_cfg(k, "Config", "Tty")));
 	cJSON_AddBoolToObject(o, "OpenStdin", cJSON_IsTrue(ctr_cfg(k, "Config", "OpenStdin")));
-	reply_fds(c, f, o, &fd, 1);
+	conn_reply_json(c, f, o, &fd, 1);
 	return 0;
 }
 
 int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = find(c, f, err);
+	struct ctr *k = ctr_from_request(c, f, err);
 	cleanup_free char *text = NULL, *ptext = NULL;
 	cleanup_cjson cJSON *req = NULL, *proc = NULL;
 	struct pbuf pb;
@@ -155,6 +132,6 @@ int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 	event_emit(k->cd, k, "exec_start", NULL, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "ExecId", id);
-	reply_fds(c, f, o, &fd, 1);
+	conn_reply_json(c, f, o, &fd, 1);
 	return 0;
 }

@@ -144,18 +144,6 @@ int volume_remove_anonymous(struct cd *cd, struct ctr *k)
 	return 0;
 }
 
-static void reply_obj(struct conn *c, const struct frame *f, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	struct pbuf pb;
-
-	cJSON_Delete(o);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	conn_reply(c, f, &pb, NULL, 0);
-}
-
 int h_VOLUME_CREATE(struct conn *c, struct frame *f, struct err *err)
 {
 	struct cd *cd = cd_of(c);
@@ -182,7 +170,7 @@ int h_VOLUME_CREATE(struct conn *c, struct frame *f, struct err *err)
 	o = vol_meta(cd, name);
 	if (!o)
 		return err_set(err, EIO, "volume %s has no metadata", name);
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
@@ -212,7 +200,7 @@ int h_VOLUME_LIST(struct conn *c, struct frame *f, struct err *err)
 	}
 	if (dir)
 		closedir(dir);
-	reply_obj(c, f, a);
+	conn_reply_json(c, f, a, NULL, 0);
 	return 0;
 }
 
@@ -233,7 +221,7 @@ int h_VOLUME_INSPECT(struct conn *c, struct frame *f, struct err *err)
 	o = vol_meta(cd_of(c), name);
 	if (!o)
 		return err_set(err, ENOENT, "no such volume: %s", name);
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
@@ -255,7 +243,7 @@ int h_VOLUME_REMOVE(struct conn *c, struct frame *f, struct err *err)
 			       user->name, user->id);
 	if (volume_delete(cd, name, err) < 0)
 		return -err->code;
-	reply_obj(c, f, cJSON_CreateString(name));
+	conn_reply_json(c, f, cJSON_CreateString(name), NULL, 0);
 	return 0;
 }
 
@@ -280,6 +268,6 @@ int h_VOLUME_PRUNE(struct conn *c, struct frame *f, struct err *err)
 	}
 	if (dir)
 		closedir(dir);
-	reply_obj(c, f, a);
+	conn_reply_json(c, f, a, NULL, 0);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "common/signame.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "format.h"
 #include "proto/tags.h"
 #include "run_opts.h"
 #include "session.h"
@@ -89,11 +90,17 @@ static int exit_for(int code)
 int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out, int *fds,
 		       unsigned *nfds, int fail_code)
 {
+	return ctl_daemon_call(ctl, DAEMON_CONTAINERD, type, pb, out, fds, nfds, fail_code);
+}
+
+int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		    cJSON **out, int *fds, unsigned *nfds, int fail_code)
+{
 	struct err err = ERR_INIT;
 	cleanup_free char *text = NULL;
 	struct client c;
 	struct frame f;
-	int rc = ctl_connect(ctl, DAEMON_CONTAINERD, &c);
+	int rc = ctl_connect(ctl, d, &c);
 
 	if (nfds)
 		*nfds = 0;
@@ -662,4 +669,35 @@ int cmd_exec(struct ctl *ctl, int argc, char **argv)
 		close(fds[0]);
 	}
 	return rc < 0 ? EXIT_DAEMON : code < 0 ? EXIT_DAEMON : code;
+}
+
+int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
+		 bool print_json, const char *what)
+{
+	cleanup_cjson cJSON *all = cJSON_CreateArray();
+	int rc = EXIT_OK;
+
+	if (argc < 2)
+		return ctl_fail(EXIT_DAEMON, "%s needs at least one %s", argv[0], what);
+	for (int i = 1; i < argc; i++) {
+		cJSON *out = NULL;
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		if ((r = ctl_daemon_call(ctl, d, type, &pb, &out, NULL, NULL, EXIT_FAIL))) {
+			rc = r;
+			continue;
+		}
+		if (print_json) {
+			cJSON_AddItemToArray(all, out);
+		} else {
+			printf("%s\n", argv[i]);
+			cJSON_Delete(out);
+		}
+	}
+	if (print_json)
+		json_print(stdout, all);
+	return rc;
 }

@@ -92,29 +92,7 @@ const char cmd_image_usage[] =
 /* Call imaged and parse the JSON document of the reply. */
 int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out)
 {
-	struct err err = ERR_INIT;
-	cleanup_free char *text = NULL;
-	struct client c;
-	struct frame f;
-	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
-
-	if (rc) {
-		pb_free(pb);
-		return rc;
-	}
-	if (client_call(&c, type, pb, NULL, 0, &f, &err) < 0) {
-		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-		err_clear(&err);
-		client_close(&c);
-		return rc;
-	}
-	p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
-	frame_release(&f);
-	client_close(&c);
-	*out = text ? cJSON_Parse(text) : NULL;
-	if (!*out)
-		return ctl_fail(EXIT_FAIL, "berth-imaged sent a reply that is not JSON");
-	return 0;
+	return ctl_daemon_call(ctl, DAEMON_IMAGED, type, pb, out, NULL, NULL, EXIT_FAIL);
 }
 
 static int parse_help(int argc, char **argv, const char *usage)

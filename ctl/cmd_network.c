@@ -41,28 +41,7 @@ static const char *sget(const cJSON *o, const char *key)
 /* Call netd and parse the JSON of the reply. */
 static int netd_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out)
 {
-	struct err err = ERR_INIT;
-	cleanup_free char *text = NULL;
-	struct client c;
-	struct frame f;
-	int rc = ctl_connect(ctl, DAEMON_NETD, &c);
-
-	if (rc) {
-		pb_free(pb);
-		return rc;
-	}
-	if (client_call(&c, type, pb, NULL, 0, &f, &err) < 0) {
-		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-		err_clear(&err);
-		client_close(&c);
-		return rc;
-	}
-	p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
-	err_clear(&err);
-	frame_release(&f);
-	client_close(&c);
-	*out = text ? cJSON_Parse(text) : NULL;
-	return *out ? 0 : ctl_fail(EXIT_FAIL, "berth-netd sent a reply that is not JSON");
+	return ctl_daemon_call(ctl, DAEMON_NETD, type, pb, out, NULL, NULL, EXIT_FAIL);
 }
 
 static int net_create(struct ctl *ctl, int argc, char **argv)
@@ -181,36 +160,6 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int net_each(struct ctl *ctl, int argc, char **argv, uint16_t type, bool json)
-{
-	cleanup_cjson cJSON *all = cJSON_CreateArray();
-	int rc = EXIT_OK;
-
-	if (argc < 2)
-		return ctl_fail(EXIT_DAEMON, "network %s needs at least one network", argv[0]);
-	for (int i = 1; i < argc; i++) {
-		cJSON *out = NULL;
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		if ((r = netd_call(ctl, type, &pb, &out))) {
-			rc = r;
-			continue;
-		}
-		if (json) {
-			cJSON_AddItemToArray(all, out);
-		} else {
-			printf("%s\n", argv[i]);
-			cJSON_Delete(out);
-		}
-	}
-	if (json)
-		json_print(stdout, all);
-	return rc;
-}
-
 static int net_prune(struct ctl *ctl)
 {
 	cleanup_cjson cJSON *out = NULL;
@@ -251,9 +200,11 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return net_ls(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inspect"))
-		return net_each(ctl, argc - 1, argv + 1, MSG_NETWORK_INSPECT, true);
+		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_INSPECT, argc - 1, argv + 1, true,
+				    "network");
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
-		return net_each(ctl, argc - 1, argv + 1, MSG_NETWORK_REMOVE, false);
+		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1, false,
+				    "network");
 	if (!strcmp(argv[1], "prune"))
 		return net_prune(ctl);
 	if (!strcmp(argv[1], "connect"))

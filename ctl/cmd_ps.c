@@ -329,33 +329,13 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 
 int cmd_inspect(struct ctl *ctl, int argc, char **argv)
 {
-	cleanup_cjson cJSON *outs = cJSON_CreateArray();
-	int rc = EXIT_OK;
-
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help")) {
 			ctl_usage(stdout, cmd_inspect_usage);
 			return EXIT_OK;
 		}
-	if (argc < 2)
-		return ctl_fail(EXIT_DAEMON, "inspect needs at least one container");
-	for (int i = 1; i < argc; i++) {
-		cJSON *out = NULL;
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		r = ctl_container_call(ctl, MSG_CONTAINER_INSPECT, &pb, &out, NULL, NULL,
-				       EXIT_FAIL);
-		if (r) {
-			rc = r;
-			continue;
-		}
-		cJSON_AddItemToArray(outs, out);
-	}
-	json_print(stdout, outs);
-	return rc;
+	return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, argc, argv, true,
+			    "container");
 }
 
 /* ---- logs ---- */

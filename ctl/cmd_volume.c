@@ -122,37 +122,6 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int vol_each(struct ctl *ctl, int argc, char **argv, uint16_t type, bool print_json)
-{
-	cleanup_cjson cJSON *all = cJSON_CreateArray();
-	int rc = EXIT_OK;
-
-	if (argc < 2)
-		return ctl_fail(EXIT_DAEMON, "volume %s needs at least one volume", argv[0]);
-	for (int i = 1; i < argc; i++) {
-		cJSON *out = NULL;
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		r = ctl_container_call(ctl, type, &pb, &out, NULL, NULL, EXIT_FAIL);
-		if (r) {
-			rc = r;
-			continue;
-		}
-		if (print_json)
-			cJSON_AddItemToArray(all, out);
-		else {
-			printf("%s\n", argv[i]);
-			cJSON_Delete(out);
-		}
-	}
-	if (print_json)
-		json_print(stdout, all);
-	return rc;
-}
-
 static int vol_prune(struct ctl *ctl, int argc, char **argv)
 {
 	cleanup_cjson cJSON *out = NULL;
@@ -186,9 +155,11 @@ int cmd_volume(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return vol_ls(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inspect"))
-		return vol_each(ctl, argc - 1, argv + 1, MSG_VOLUME_INSPECT, true);
+		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_INSPECT, argc - 1, argv + 1,
+				    true, "volume");
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
-		return vol_each(ctl, argc - 1, argv + 1, MSG_VOLUME_REMOVE, false);
+		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, argc - 1, argv + 1,
+				    false, "volume");
 	if (!strcmp(argv[1], "prune"))
 		return vol_prune(ctl, argc - 1, argv + 1);
 	return ctl_fail(EXIT_DAEMON, "unknown volume command '%s' (see 'berth volume --help')",

@@ -82,6 +82,13 @@ extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_st
  */
 int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out, int *fds,
 		       unsigned *nfds, int fail_code);
+/* One request naming each argument after argv[0] (TAG_REF): the replies as a JSON
+ * array, or each name that worked; the last failure's exit code. */
+int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
+		 bool print_json, const char *what);
+/* The same for any daemon. */
+int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		    cJSON **out, int *fds, unsigned *nfds, int fail_code);
 
 /* Call imaged; the reply's JSON in *out. Prints the error and returns the exit code. */
 int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out);

@@ -14,18 +14,6 @@
 #include "netd.h"
 #include "proto/tags.h"
 
-static void reply_obj(struct conn *c, const struct frame *f, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	struct pbuf pb;
-
-	cJSON_Delete(o);
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	conn_reply(c, f, &pb, NULL, 0);
-}
-
 static const char *jstr(const cJSON *o, const char *key)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -106,7 +94,7 @@ int h_NETWORK_CREATE(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	}
 	log_info("created network %s (%s)", net->name, net->bridge);
-	reply_obj(c, f, net_json(net));
+	conn_reply_json(c, f, net_json(net), NULL, 0);
 	return 0;
 }
 
@@ -118,7 +106,7 @@ int h_NETWORK_LIST(struct conn *c, struct frame *f, struct err *err)
 
 	LIST_FOREACH (net, &n->nets, link)
 		cJSON_AddItemToArray(a, net_json(net));
-	reply_obj(c, f, a);
+	conn_reply_json(c, f, a, NULL, 0);
 	return 0;
 }
 
@@ -143,7 +131,7 @@ int h_NETWORK_INSPECT(struct conn *c, struct frame *f, struct err *err)
 
 	if (!net)
 		return -err->code;
-	reply_obj(c, f, net_json(net));
+	conn_reply_json(c, f, net_json(net), NULL, 0);
 	return 0;
 }
 
@@ -177,7 +165,7 @@ int h_NETWORK_REMOVE(struct conn *c, struct frame *f, struct err *err)
 		cJSON_Delete(o);
 		return -err->code;
 	}
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
@@ -197,7 +185,7 @@ int h_NETWORK_PRUNE(struct conn *c, struct frame *f, struct err *err)
 			return -err->code;
 		}
 	}
-	reply_obj(c, f, a);
+	conn_reply_json(c, f, a, NULL, 0);
 	return 0;
 }
 
@@ -387,7 +375,7 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 		cJSON_AddItemToArray(ports, p);
 	}
 	log_info("attached container %.12s to %s as %s (%s)", id, net->name, ip, l->ifname);
-	reply_obj(c, f, o);
+	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }
 
@@ -425,6 +413,6 @@ int h_NET_DETACH(struct conn *c, struct frame *f, struct err *err)
 			       only);
 	if (released && commit_rules(n, rules, err) < 0)
 		return -err->code;
-	reply_obj(c, f, cJSON_CreateNumber(released));
+	conn_reply_json(c, f, cJSON_CreateNumber(released), NULL, 0);
 	return 0;
 }

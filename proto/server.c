@@ -128,6 +128,19 @@ void conn_reply(struct conn *c, const struct frame *req, struct pbuf *pb, const 
 	conn_push(c, req->type, PF_REPLY, req->id, pb, fds, nfds);
 }
 
+void conn_reply_json(struct conn *c, const struct frame *req, cJSON *doc, const int *fds,
+		     unsigned nfds)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	struct pbuf pb;
+
+	cJSON_Delete(doc);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text ? text : "null");
+	free(text);
+	conn_reply(c, req, &pb, fds, nfds);
+}
+
 void conn_stream(struct conn *c, const struct frame *req, struct pbuf *pb, bool end)
 {
 	conn_push(c, req->type, PF_REPLY | PF_STREAM | (end ? PF_END : 0), req->id, pb, NULL, 0);

@@ -91,6 +91,9 @@ int server_adopt(struct server *s, int fd, struct err *err);
 void conn_reply(struct conn *c, const struct frame *req, struct pbuf *pb, const int *fds,
 		unsigned nfds);
 void conn_stream(struct conn *c, const struct frame *req, struct pbuf *pb, bool end);
+/* Reply with one JSON document (TAG_JSON); doc and the fds are taken over. */
+void conn_reply_json(struct conn *c, const struct frame *req, cJSON *doc, const int *fds,
+		     unsigned nfds);
 void conn_error(struct conn *c, const struct frame *req, const struct err *e);
 void conn_close(struct conn *c, const char *why);
 

@@ -41,14 +41,7 @@ static struct shim *shim_of(struct conn *c)
 
 static int reply_json(struct conn *c, const struct frame *f, cJSON *doc)
 {
-	char *text = cJSON_PrintUnformatted(doc);
-	struct pbuf pb;
-
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	conn_reply(c, f, &pb, NULL, 0);
-	free(text);
-	cJSON_Delete(doc);
+	conn_reply_json(c, f, doc, NULL, 0);
 	return 0;
 }
 
