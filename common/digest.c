@@ -1,18 +1,27 @@
+/*
+ * SHA-256 with libcrypto's direct SHA256_* functions: they are marked
+ * deprecated in OpenSSL 3 in favour of EVP, but EVP's first use loads the
+ * provider machinery and leaves some 3 MiB of libcrypto resident in a daemon
+ * that only ever needs this one digest.
+ */
 #include "config.h"
 
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <errno.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "digest.h"
 #include "log.h"
+#include "xalloc.h"
 
 int sha256_init(struct sha256 *h, struct err *err)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	SHA256_CTX *ctx = xmalloc(sizeof(*ctx));
 
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(ctx);
+	if (SHA256_Init(ctx) != 1) {
+		free(ctx);
 		return err_set(err, ENOMEM, "cannot initialise SHA-256");
 	}
 	h->md = ctx;
@@ -21,17 +30,17 @@ int sha256_init(struct sha256 *h, struct err *err)
 
 void sha256_update(struct sha256 *h, const void *buf, size_t len)
 {
-	if (EVP_DigestUpdate(h->md, buf, len) != 1)
+	if (SHA256_Update(h->md, buf, len) != 1)
 		fatalx("SHA-256 update failed");
 }
 
 void sha256_final(struct sha256 *h, char out[DIGEST_STR_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned int n = SHA256_DIGEST_LENGTH;
 
-	if (EVP_DigestFinal_ex(h->md, md, &n) != 1 || n != 32)
+	if (SHA256_Final(md, h->md) != 1)
 		fatalx("SHA-256 final failed");
 	memcpy(out, "sha256:", 7);
 	for (unsigned int i = 0; i < n; i++) {
@@ -44,13 +53,13 @@ void sha256_final(struct sha256 *h, char out[DIGEST_STR_LEN + 1])
 
 void sha256_free(struct sha256 *h)
 {
-	EVP_MD_CTX_free(h->md);
+	free(h->md);
 	h->md = NULL;
 }
 
 int sha256_digest(const void *buf, size_t len, char out[DIGEST_STR_LEN + 1], struct err *err)
 {
-	struct sha256 h;
+	struct sha256 h = {NULL};
 	int r = sha256_init(&h, err);
 
 	if (r < 0)

@@ -10,7 +10,7 @@
 #define DIGEST_STR_LEN (7 + 64) /* "sha256:" + hex */
 
 struct sha256 {
-	void *md; /* EVP_MD_CTX */
+	void *md; /* SHA256_CTX */
 };
 
 int sha256_init(struct sha256 *h, struct err *err);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -198,6 +199,13 @@ static void notify_ready(void)
 	unsetenv("NOTIFY_SOCKET");
 }
 
+/* A burst of requests (a load, a hundred containers) leaves freed heap behind. */
+static void on_trim(uv_timer_t *t)
+{
+	(void)t;
+	malloc_trim(0);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -206,6 +214,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	server_stop(&d->srv);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->trim, NULL);
 	uv_stop(&d->loop);
 }
 
@@ -271,6 +280,9 @@ static int setup(struct daemon *d, struct err *err)
 	d->sigterm.data = d->sigint.data = d;
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_timer_init(&d->loop, &d->trim);
+	uv_timer_start(&d->trim, on_trim, 5000, 5000);
+	uv_unref((uv_handle_t *)&d->trim);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("%s %s serving %s%s (root %s, run %s)", d->ops.name, PACKAGE_VERSION, d->socket,
 		 d->srv.activated ? " (socket activated)" : "", d->paths.root, d->paths.run);

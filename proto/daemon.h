@@ -42,7 +42,8 @@ struct daemon {
 	uv_loop_t loop;
 	struct server srv;
 	uv_signal_t sigterm, sigint;
-	void *priv; /* the daemon's own state */
+	uv_timer_t trim; /* gives freed heap back to the system now and then */
+	void *priv;	 /* the daemon's own state */
 };
 
 /* Parse the command line, set up and run the loop until SIGTERM; returns the exit code. */

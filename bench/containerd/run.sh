@@ -115,6 +115,8 @@ rss() {
 	done
 	printf '  %-18s %6d KiB (%.1f MiB)\n' "three daemons" "$total" "$(echo "$total / 1024" | bc -l)"
 }
+# idle: the daemons give freed heap back every five seconds
+sleep 6
 echo
 echo "daemons' RSS, idle:"
 rss
@@ -129,6 +131,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(f"berth ps -a with {sys.argv[2]} containers: median {r['median']*1e3:.2f} ms, mean {r['mean']*1e3:.2f} ms")
 PY
+sleep 6
 echo
 echo "daemons' RSS with $n containers:"
 rss
