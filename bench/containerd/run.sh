@@ -32,6 +32,7 @@ export top build runs n tmp run
 unshare -m --propagation private sh -eu <<'SH'
 umount /sys/fs/cgroup/unified 2>/dev/null || true
 export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build
+export BERTH_BRIDGE=bcbench$$ BERTH_NFT_TABLE=berth_cbench_$$
 B="$build/berth"
 cleanup() {
 	set +e
@@ -43,6 +44,12 @@ cleanup() {
 	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
 		sort -r | xargs -r umount -l
 	rm -rf "$tmp" "$run"
+	# crun's cgroup and the parents berth made, once empty
+	for d in /sys/fs/cgroup/*/berth-bench/* /sys/fs/cgroup/*/berth-bench /sys/fs/cgroup/*/berth; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	ip link del "$BERTH_BRIDGE" 2>/dev/null
+	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
 }
 trap cleanup EXIT INT TERM
 

@@ -28,6 +28,7 @@ cleanup() {
 	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
 		sort -r | xargs -r umount -l
 	rm -rf "$tmp" "$run"
+	for d in /sys/fs/cgroup/*/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 }
 trap cleanup EXIT INT TERM
 python3 "$top/tests/fixtures/make-images.py" "$tmp/images" >/dev/null
