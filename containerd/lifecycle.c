@@ -62,6 +62,8 @@ static void shim_finish(struct ctr *k, bool force)
 	err_clear(&err);
 }
 
+static void auto_remove(struct ctr *k);
+
 static int start_failed(struct ctr *k, int code, struct err *err)
 {
 	shim_finish(k, true);
@@ -78,6 +80,9 @@ static int start_failed(struct ctr *k, int code, struct err *err)
 	}
 	save_state(k);
 	ctr_wake(k, false);
+	/* run --rm: a container that could not start goes too, as with Docker */
+	if (cJSON_IsTrue(ctr_cfg(k, "HostConfig", "AutoRemove")))
+		auto_remove(k);
 	return -err->code;
 }
 
