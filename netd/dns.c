@@ -5,8 +5,8 @@
  * only, by name and by short id (A; AAAA gets an empty answer; PTR for
  * their addresses) and forwards every other question, untouched, to the
  * host's resolver ($BERTH_DNS_UPSTREAM, or the first non-loopback
- * nameserver of /etc/resolv.conf), relaying the answer back (over UDP; over
- * TCP only its own names are answered).
+ * nameserver of /etc/resolv.conf) over UDP, relaying the answer back the
+ * way the question came (UDP or TCP).
  */
 #include "config.h"
 
@@ -40,12 +40,15 @@ struct forward {
 	uv_timer_t timer;
 	struct dns_server *srv;
 	struct sockaddr_in client;
+	struct tcp_conn *tcp; /* a question that came over TCP: its connection */
 	int handles;
 };
 
 struct tcp_conn {
 	uv_tcp_t h;
 	struct dns_server *srv;
+	int refs;    /* the handle, plus one per question forwarded for it */
+	bool closed; /* the handle is closed: answers are dropped */
 	uint8_t buf[DNS_MAX + 2];
 	size_t len;
 };
@@ -200,12 +203,20 @@ static void srv_unref(struct dns_server *srv)
 		free(srv);
 }
 
+static void tcp_unref(struct tcp_conn *c)
+{
+	if (--c->refs == 0)
+		free(c);
+}
+
 static void fwd_closed(uv_handle_t *h)
 {
 	struct forward *f = h->data;
 
 	if (--f->handles == 0) {
 		srv_unref(f->srv);
+		if (f->tcp)
+			tcp_unref(f->tcp);
 		free(f);
 	}
 }
@@ -242,7 +253,9 @@ static void on_upstream(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct 
 	(void)from;
 	(void)flags;
 	if (n > 0) {
-		if (f->srv->net)
+		if (f->tcp && !f->tcp->closed)
+			send_tcp(&f->tcp->h, (uint8_t *)b->base, (size_t)n);
+		else if (!f->tcp && f->srv->net)
 			send_udp(&f->srv->udp, &f->client, (uint8_t *)b->base, (size_t)n);
 		fwd_done(f);
 	}
@@ -280,8 +293,9 @@ static int upstream(struct sockaddr_in *sa)
 	return -1;
 }
 
-static void forward(struct dns_server *srv, const struct sockaddr_in *client, const uint8_t *q,
-		    size_t len)
+/* Over UDP to the upstream, whichever way the question came; the answer goes back that way. */
+static void forward(struct dns_server *srv, const struct sockaddr_in *client, struct tcp_conn *tcp,
+		    const uint8_t *q, size_t len)
 {
 	struct forward *f;
 	struct sockaddr_in up;
@@ -292,7 +306,12 @@ static void forward(struct dns_server *srv, const struct sockaddr_in *client, co
 	f = xzalloc(sizeof(*f));
 	f->srv = srv;
 	srv->handles++;
-	f->client = *client;
+	if (client)
+		f->client = *client;
+	if (tcp) {
+		f->tcp = tcp;
+		tcp->refs++;
+	}
 	f->handles = 2;
 	uv_udp_init(srv->udp.loop, &f->sock);
 	uv_timer_init(srv->udp.loop, &f->timer);
@@ -306,7 +325,7 @@ static void forward(struct dns_server *srv, const struct sockaddr_in *client, co
 	uv_timer_start(&f->timer, on_fwd_timeout, 5000, 0);
 }
 
-/* Over TCP only our own names are answered; anything else gets SERVFAIL. */
+/* A network going away still owes its TCP clients an answer. */
 static size_t servfail(const uint8_t *q, size_t len, uint8_t *out)
 {
 	if (len < 12 || len > DNS_MAX)
@@ -339,7 +358,7 @@ static void on_udp(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct socka
 		if (len)
 			send_udp(h, (const struct sockaddr_in *)from, out, len);
 		else
-			forward(srv, (const struct sockaddr_in *)from, (uint8_t *)b->base,
+			forward(srv, (const struct sockaddr_in *)from, NULL, (uint8_t *)b->base,
 				(size_t)n);
 	}
 	free(b->base);
@@ -349,7 +368,10 @@ static void on_udp(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct socka
 
 static void tcp_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct tcp_conn *c = h->data;
+
+	c->closed = true;
+	tcp_unref(c);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -411,9 +433,11 @@ static void on_tcp_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		if (c->len < mlen + 2)
 			break;
 		alen = c->srv->net ? answer(c->srv->net, c->buf + 2, mlen, out) : 0;
-		if (!alen)
-			alen = servfail(c->buf + 2, mlen, out);
 		if (alen)
+			send_tcp(&c->h, out, alen);
+		else if (c->srv->net)
+			forward(c->srv, NULL, c, c->buf + 2, mlen);
+		else if ((alen = servfail(c->buf + 2, mlen, out)))
 			send_tcp(&c->h, out, alen);
 		memmove(c->buf, c->buf + mlen + 2, c->len - mlen - 2);
 		c->len -= mlen + 2;
@@ -429,6 +453,7 @@ static void on_tcp_conn(uv_stream_t *server, int status)
 		return;
 	c = xzalloc(sizeof(*c));
 	c->srv = srv;
+	c->refs = 1;
 	uv_tcp_init(server->loop, &c->h);
 	c->h.data = c;
 	if (uv_accept(server, (uv_stream_t *)&c->h) < 0) {

@@ -205,6 +205,11 @@ fetch() {
 	[[ "$output" == *"10.9.8.7"* ]]
 	run b run --rm --network dnsa "$IMG" busybox nslookup www.example.invalid
 	[[ "$output" == *"10.9.8.7"* ]]
+	# over TCP too, for its own names and for the rest
+	gw=$(b network inspect dnsa | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Gateway"])')
+	[ "$(python3 "$SRC/tests/fixtures/dnsq.py" "$gw" alpha tcp)" = "$ipa" ]
+	[ "$(python3 "$SRC/tests/fixtures/dnsq.py" "$gw" other.invalid tcp)" = 10.9.8.7 ]
+	[ "$(python3 "$SRC/tests/fixtures/dnsq.py" "$gw" alpha)" = "$ipa" ]
 	# the default bridge has no embedded DNS: the host's resolvers, as with Docker
 	run b run --rm "$IMG" cat /etc/resolv.conf
 	[[ "$output" != *"nameserver $(b network inspect dnsa | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Gateway"])')"* ]]
