@@ -42,7 +42,11 @@ void nl_close(struct nl *n)
 
 static struct nlmsghdr *start(struct nl *n, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *h = mnl_nlmsg_put_header(n->buf);
+	struct nlmsghdr *h;
+
+	/* attribute padding goes out too: no stale bytes in it */
+	memset(n->buf, 0, sizeof(n->buf));
+	h = mnl_nlmsg_put_header(n->buf);
 
 	h->nlmsg_type = type;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;

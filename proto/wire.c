@@ -312,6 +312,7 @@ static ssize_t send_some(int sock, struct out_frame *of)
 	if (of->off == 0 && of->nfds) {
 		struct cmsghdr *c;
 
+		memset(cmsg.buf, 0, sizeof(cmsg.buf)); /* no stack bytes go out as padding */
 		msg.msg_control = cmsg.buf;
 		msg.msg_controllen = CMSG_SPACE(sizeof(int) * of->nfds);
 		c = CMSG_FIRSTHDR(&msg);

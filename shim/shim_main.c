@@ -153,6 +153,16 @@ static void watch(struct shim *s, int k, int fd, int stream)
 	uv_poll_start(&src->poll, UV_READABLE | UV_DISCONNECT, on_output);
 }
 
+/* The exit record as JSON text (heap). */
+static char *exit_text(const struct shim *s)
+{
+	cJSON *o = exit_json(s);
+	char *text = cJSON_PrintUnformatted(o);
+
+	cJSON_Delete(o);
+	return text;
+}
+
 static void end_waiters(struct shim *s, struct waiter **list, bool stream)
 {
 	struct waiter *w = *list;
@@ -161,7 +171,7 @@ static void end_waiters(struct shim *s, struct waiter **list, bool stream)
 	while (w) {
 		struct waiter *next = w->next;
 		struct frame req = {.type = w->type, .id = w->id};
-		char *text = cJSON_PrintUnformatted(exit_json(s));
+		char *text = exit_text(s);
 		struct pbuf pb;
 
 		pb_init(&pb);
@@ -489,7 +499,7 @@ int h_SHIM_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	if (s->finished) {
 		/* nothing more will come: the log has it all */
 		struct pbuf pb;
-		char *text = cJSON_PrintUnformatted(exit_json(s));
+		char *text = exit_text(s);
 
 		pb_init(&pb);
 		pb_put_str(&pb, TAG_JSON, text);
