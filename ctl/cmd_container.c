@@ -139,6 +139,30 @@ static int ref_call(struct ctl *ctl, uint16_t type, const char *ref, cJSON **out
 	return ctl_container_call(ctl, type, &pb, out, NULL, NULL, fail_code);
 }
 
+/* Is the image in the store? Asked quietly: a missing one is pulled, not an error. */
+static bool image_present(struct ctl *ctl, const char *name)
+{
+	struct err err = ERR_INIT;
+	struct client c;
+	struct frame f;
+	struct pbuf pb;
+	bool present = true;
+
+	if (ctl_try_connect(ctl, DAEMON_IMAGED, &c, &err) < 0) {
+		err_clear(&err);
+		return true; /* create will say what is wrong */
+	}
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, name);
+	if (client_call(&c, MSG_IMAGE_INSPECT, &pb, NULL, 0, &f, &err) == 0)
+		frame_release(&f);
+	else
+		present = err.code != ENOENT;
+	err_clear(&err);
+	client_close(&c);
+	return present;
+}
+
 static int create(struct ctl *ctl, struct run_opts *ro, char id[65])
 {
 	cleanup_cjson cJSON *out = NULL;
@@ -147,6 +171,21 @@ static int create(struct ctl *ctl, struct run_opts *ro, char id[65])
 	struct pbuf pb;
 	int rc;
 
+	/* a missing image is pulled first, with its progress, as Docker does */
+	{
+		const char *image = cJSON_GetStringValue(cJSON_GetObjectItem(ro->cfg, "Image"));
+
+		if (image && !image_present(ctl, image)) {
+			char *pull_argv[] = {"pull", (char *)image, NULL};
+
+			fprintf(stderr, "Unable to find image '%s' locally\n", image);
+			optind = 0;
+			if (cmd_pull(ctl, 2, pull_argv) != 0) {
+				free(text);
+				return EXIT_DAEMON;
+			}
+		}
+	}
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_JSON, text);
 	free(text);

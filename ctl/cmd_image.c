@@ -66,6 +66,12 @@ const char cmd_tag_usage[] = "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"
 			     "\n"
 			     "Give an image another name.\n";
 
+const char cmd_pull_usage[] =
+    "pull [-q] NAME[:TAG|@DIGEST]\n"
+    "\n"
+    "Download an image from a registry (anonymous access; plain HTTP only for\n"
+    "registries on 127.0.0.0/8 and localhost), with a line per layer.\n"
+    "  -q, --quiet   only the image name at the end\n";
 const char cmd_rmi_usage[] =
     "rmi [-f] IMAGE [IMAGE...]\n"
     "\n"
@@ -247,6 +253,36 @@ static void split_name(const char *name, char *repo, size_t rlen, char *tag, siz
 static bool show_all(const char *line, bool quiet)
 {
 	return !quiet && strncmp(line, "sha256:", 7) != 0;
+}
+
+static bool show_pull(const char *line, bool quiet)
+{
+	return !quiet || !strncmp(line, "Loaded image", 12);
+}
+
+int cmd_pull(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	bool quiet = false;
+	struct pbuf pb;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_pull_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (argc - optind != 1)
+		return ctl_fail(EXIT_DAEMON, "pull needs one image name");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[optind]);
+	return run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
 }
 
 int cmd_save(struct ctl *ctl, int argc, char **argv)

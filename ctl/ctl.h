@@ -40,6 +40,8 @@ int cmd_history(struct ctl *ctl, int argc, char **argv);
 int cmd_image(struct ctl *ctl, int argc, char **argv);
 int cmd_save(struct ctl *ctl, int argc, char **argv);
 int cmd_import(struct ctl *ctl, int argc, char **argv);
+int cmd_pull(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_pull_usage[];
 extern const char cmd_save_usage[], cmd_import_usage[];
 extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
     cmd_history_usage[], cmd_image_usage[];

@@ -67,6 +67,22 @@ int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 	return job_start(c, f, &imaged_of(c)->store, fd, "load", NULL, err);
 }
 
+int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *name = NULL, *args = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	struct ref parsed;
+
+	if (need_str(f, TAG_REF, "image name", &name, err) < 0)
+		return -err->code;
+	if (ref_parse(name, &parsed, err) < 0)
+		return err_wrap(err, "pull");
+	ref_free(&parsed);
+	cJSON_AddStringToObject(o, "ref", name);
+	args = cJSON_PrintUnformatted(o);
+	return job_start(c, f, &imaged_of(c)->store, -1, "pull", args, err);
+}
+
 int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;

@@ -20,6 +20,7 @@
 #include "common/xalloc.h"
 #include "imaged.h"
 #include "job.h"
+#include "pull.h"
 #include "oci.h"
 #include "reference.h"
 
@@ -267,8 +268,8 @@ static char *normalise(const char *name, struct err *err)
 }
 
 /* Unpack, then record an image with its names; lines for the client. */
-static int finish_image(const struct store *s, int out, const char *manifest_digest, char **names,
-			size_t nnames, cJSON *loaded, struct err *err)
+int load_finish_image(const struct store *s, int out, const char *manifest_digest, char **names,
+		      size_t nnames, cJSON *loaded, struct err *err)
 {
 	struct image img;
 	int r = image_open(s, manifest_digest, &img, err);
@@ -357,7 +358,7 @@ static int load_docker(const struct store *s, int out, struct archive_index *ix,
 			}
 			names[nn++] = full;
 		}
-		r = finish_image(s, out, manifest, names, nn, loaded, err);
+		r = load_finish_image(s, out, manifest, names, nn, loaded, err);
 		for (size_t j = 0; j < nn; j++)
 			free(names[j]);
 		free(names);
@@ -415,7 +416,7 @@ static int load_oci(const struct store *s, int out, struct member *index, cJSON 
 			if (!names[0])
 				return err_wrap(err, "%s: annotation %s", where, name->string);
 		}
-		r = finish_image(s, out, digest, names, names[0] ? 1 : 0, loaded, err);
+		r = load_finish_image(s, out, digest, names, names[0] ? 1 : 0, loaded, err);
 		free(names[0]);
 		if (r < 0)
 			return r;

@@ -7,7 +7,7 @@
  * and CAP_SYS_ADMIN effective (execve as root makes the daemon's permitted
  * set effective): the others make them permitted-only again at once.
  *
- *   berth-imaged-worker load|save|import STORE_DIR ARGS_JSON
+ *   berth-imaged-worker load|save|import|pull STORE_DIR ARGS_JSON
  *   berth-imaged-worker unpack DIR DIFF_ID|-
  */
 #include "config.h"
@@ -22,6 +22,7 @@
 #include "imaged.h"
 #include "import.h"
 #include "job.h"
+#include "pull.h"
 #include "save.h"
 #include "unpack.h"
 
@@ -57,6 +58,15 @@ int main(int argc, char **argv)
 			job_fail(4, &err);
 		}
 		save_run(&s, 3, 4, &sa);
+	} else if (!strcmp(argv[1], "pull")) {
+		cJSON *args = cJSON_Parse(argv[3]);
+		const char *ref = cJSON_GetStringValue(cJSON_GetObjectItem(args, "ref"));
+
+		if (!ref) {
+			err_set(&err, EINVAL, "malformed pull arguments");
+			job_fail(4, &err);
+		}
+		pull_run(&s, -1, 4, (void *)ref);
 	} else if (!strcmp(argv[1], "import")) {
 		struct import_args ia;
 

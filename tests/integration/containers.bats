@@ -342,9 +342,11 @@ JSON
 
 @test "bad input: one clear line, non-zero exit, other containers untouched" {
 	sentinel
-	run b run --rm no/such:image true
+	# not here, and no registry answers for it (nothing leaves this machine)
+	run b run --rm 127.0.0.1:9/no/such:image true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"no such image: no/such:image"* ]]
+	[[ "$output" == *"Unable to find image '127.0.0.1:9/no/such:image' locally"* ]]
+	[[ "$output" == *"berth: pull: manifest no/such:image"* ]]
 	run b rm nosuchcontainer
 	[ "$status" -eq 1 ]
 	[ "$output" = "berth: no such container: nosuchcontainer" ]

@@ -1,0 +1,314 @@
+/*
+ * Pull from a registry (OCI distribution spec), in berth-imaged-worker:
+ * the manifest by content negotiation (an index picks this host's
+ * platform; schema 1 is refused), then the config and every layer not in
+ * the store yet, each streamed into the store and checked against its
+ * digest before it is kept, then unpacked and recorded like a load. Plain
+ * HTTP only for registries on 127.0.0.0/8 and localhost; HTTPS otherwise.
+ * Anonymous access only so far (auth comes with the rest of the registry
+ * issue).
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "imaged.h"
+#include "job.h"
+#include "oci.h"
+#include "pull.h"
+#include "reference.h"
+#include "store.h"
+
+#define PULL_MANIFEST_MAX (4u << 20)
+
+static const char *const accept_manifests =
+    "Accept: " MT_OCI_INDEX ", " MT_DOCKER_LIST ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST;
+
+struct mem {
+	char *buf;
+	size_t len;
+	bool too_big;
+};
+
+static size_t to_mem(char *p, size_t size, size_t n, void *data)
+{
+	struct mem *m = data;
+	size_t len = size * n;
+
+	if (m->len + len > PULL_MANIFEST_MAX) {
+		m->too_big = true;
+		return 0;
+	}
+	m->buf = xrealloc(m->buf, m->len + len + 1);
+	memcpy(m->buf + m->len, p, len);
+	m->len += len;
+	m->buf[m->len] = '\0';
+	return len;
+}
+
+struct sink {
+	struct blob_writer *w;
+	struct err *err;
+	uint64_t got, want;
+	int out;
+	const char *short_id;
+	uint64_t next_report;
+};
+
+static size_t to_blob(char *p, size_t size, size_t n, void *data)
+{
+	struct sink *k = data;
+	size_t len = size * n;
+
+	if (k->want && k->got + len > k->want) {
+		err_set(k->err, EIO, "the registry sent more than the %llu bytes announced",
+			(unsigned long long)k->want);
+		return 0;
+	}
+	if (bw_write(k->w, p, len, k->err) < 0)
+		return 0;
+	k->got += len;
+	if (k->got >= k->next_report) {
+		job_progress(k->out, "%s: Downloading %llu/%llu", k->short_id,
+			     (unsigned long long)k->got, (unsigned long long)k->want);
+		k->next_report = k->got + (4u << 20);
+	}
+	return len;
+}
+
+/* http for loopback registries, https for the rest; docker.io's registry host. */
+static char *base_url(const char *domain)
+{
+	if (!strcmp(domain, "docker.io"))
+		return xstrdup("https://registry-1.docker.io");
+	if (!strncmp(domain, "127.", 4) || !strncmp(domain, "localhost", 9))
+		return xasprintf("http://%s", domain);
+	return xasprintf("https://%s", domain);
+}
+
+static CURL *handle(const char *url, struct curl_slist *headers)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return NULL;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* blobs are often redirected to storage elsewhere: follow, without credentials */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (headers)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	return c;
+}
+
+static int http_status(CURL *c, CURLcode rc, const char *what, struct err *err)
+{
+	long status = 0;
+
+	if (rc != CURLE_OK)
+		return err_isset(err) ? -err->code
+				      : err_set(err, EIO, "%s: %s", what, curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 404)
+		return err_set(err, ENOENT, "%s: not found in the registry (HTTP 404)", what);
+	if (status == 401 || status == 403)
+		return err_set(
+		    err, EACCES,
+		    "%s: the registry wants credentials (HTTP %ld); only anonymous pulls "
+		    "work so far",
+		    what, status);
+	if (status != 200)
+		return err_set(err, EIO, "%s: HTTP status %ld", what, status);
+	return 0;
+}
+
+/* A manifest (or index) by tag or digest: its bytes and media type. */
+static int get_manifest(const char *base, const char *repo, const char *reference, struct mem *m,
+			char **type, struct err *err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/%s/manifests/%s", base, repo, reference);
+	cleanup_free char *what = xasprintf(
+	    "manifest %s%s%s", repo, strncmp(reference, "sha256:", 7) ? ":" : "@", reference);
+	struct curl_slist *h = curl_slist_append(NULL, accept_manifests);
+	CURL *c = handle(url, h);
+	char *ct = NULL;
+	CURLcode rc;
+	int r;
+
+	if (!c) {
+		curl_slist_free_all(h);
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
+	rc = curl_easy_perform(c);
+	if (m->too_big)
+		r = err_set(err, EFBIG, "%s is over the %u MiB limit", what,
+			    PULL_MANIFEST_MAX >> 20);
+	else
+		r = http_status(c, rc, what, err);
+	if (r == 0) {
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+		*type = xstrdup(ct ? ct : "");
+		(*type)[strcspn(*type, ";")] = '\0';
+	}
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return r;
+}
+
+static int get_blob(const struct store *s, const char *base, const char *repo, const char *digest,
+		    uint64_t size, int out, struct err *err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", base, repo, digest);
+	char short_id[13], kept[DIGEST_STR_LEN + 1];
+	struct blob_writer w;
+	struct sink k = {.w = &w, .err = err, .want = size, .out = out, .short_id = short_id};
+	CURL *c;
+	CURLcode rc;
+	int r;
+
+	snprintf(short_id, sizeof(short_id), "%.12s", digest + 7);
+	if (blob_exists(s, digest)) {
+		job_progress(out, "%s: Already exists", short_id);
+		return 0;
+	}
+	if (bw_open(s, &w, err) < 0)
+		return -err->code;
+	c = handle(url, NULL);
+	if (!c) {
+		bw_abort(&w);
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	}
+	job_progress(out, "%s: Pulling fs layer", short_id);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_blob);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+	rc = curl_easy_perform(c);
+	r = http_status(c, rc, short_id, err);
+	curl_easy_cleanup(c);
+	if (r == 0 && size && k.got != size)
+		r = err_set(err, EIO, "blob %s: %llu bytes instead of %llu", digest,
+			    (unsigned long long)k.got, (unsigned long long)size);
+	/* the digest is checked as it is kept: a tampered blob never enters the store */
+	if (r == 0 && bw_commit(s, &w, digest, kept, err) < 0)
+		r = err_wrap(err, "blob %s", digest);
+	else if (r < 0)
+		bw_abort(&w);
+	if (r == 0)
+		job_progress(out, "%s: Download complete", short_id);
+	return r;
+}
+
+static uint64_t desc_size(const cJSON *m, const char *digest)
+{
+	const cJSON *d;
+
+	if (!strcmp(cJSON_GetStringValue(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(m, "config"), "digest"))
+			?: "",
+		    digest))
+		return (uint64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(m, "config"), "size"));
+	cJSON_ArrayForEach (d, cJSON_GetObjectItem(m, "layers"))
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d, "digest")) ?: "", digest))
+			return (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(d, "size"));
+	return 0;
+}
+
+static int pull(const struct store *s, const char *name, int out, char mdigest[DIGEST_STR_LEN + 1],
+		char **full, struct err *err)
+{
+	struct ref r;
+	struct mem m = {0};
+	cleanup_free char *base = NULL, *type = NULL;
+	struct oci_manifest man = {0};
+	const char *reference;
+	int rc;
+
+	if (ref_parse(name, &r, err) < 0)
+		return -err->code;
+	*full = ref_full(&r);
+	base = base_url(r.domain);
+	reference = r.digest ? r.digest : r.tag;
+	job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
+	rc = get_manifest(base, r.path, reference, &m, &type, err);
+	if (rc == 0 && (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST))) {
+		cleanup_cjson cJSON *index = cJSON_Parse(m.buf);
+		const char *pick = NULL;
+
+		free(m.buf);
+		m = (struct mem){0};
+		free(type);
+		type = NULL;
+		rc = index ? oci_index_pick(index, &pick, err)
+			   : err_set(err, EINVAL, "the registry's index is not JSON");
+		if (rc == 0)
+			rc = get_manifest(base, r.path, pick, &m, &type, err);
+	}
+	if (rc == 0 && strstr(type, "manifest.v1"))
+		rc = err_set(
+		    err, ENOTSUP,
+		    "%s is a Docker schema 1 image, which berth does not pull: push it again "
+		    "with a current client",
+		    name);
+	if (rc == 0 && blob_put(s, m.buf, m.len, mdigest, err) < 0)
+		rc = -err->code;
+	if (rc == 0 && r.digest && strcmp(mdigest, r.digest) &&
+	    !strstr(type ? type : "", "index") && !strstr(type ? type : "", "list"))
+		rc = err_set(err, EIO, "the manifest's digest is %s, not the %s asked for", mdigest,
+			     r.digest);
+	if (rc == 0)
+		rc = oci_manifest_parse(m.buf, m.len, &man, err);
+	if (rc == 0)
+		rc = get_blob(s, base, r.path, man.config_digest,
+			      desc_size(man.doc, man.config_digest), out, err);
+	for (size_t i = 0; rc == 0 && i < man.nlayers; i++)
+		rc = get_blob(s, base, r.path, man.layers[i], desc_size(man.doc, man.layers[i]),
+			      out, err);
+	if (rc == 0)
+		job_progress(out, "Digest: %s", mdigest);
+	cJSON_Delete(man.doc);
+	free(man.layers);
+	free(m.buf);
+	ref_free(&r);
+	return rc;
+}
+
+void pull_run(const struct store *s, int fd, int out, void *arg)
+{
+	const char *name = arg;
+	/* held until this worker exits: no gc while we store blobs */
+	int ingest = ingest_lock(s, false, NULL);
+	struct err err = ERR_INIT;
+	char mdigest[DIGEST_STR_LEN + 1];
+	cleanup_cjson cJSON *loaded = cJSON_CreateArray(), *result = cJSON_CreateObject();
+	cleanup_free char *full = NULL, *text = NULL;
+	char *names[1];
+
+	(void)fd;
+	(void)ingest;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (pull(s, name, out, mdigest, &full, &err) < 0)
+		job_fail(out, &err);
+	names[0] = full;
+	if (load_finish_image(s, out, mdigest, names, 1, loaded, &err) < 0)
+		job_fail(out, &err);
+	job_progress(out, "Status: Downloaded image for %s", name);
+	cJSON_AddStringToObject(result, "pulled", name);
+	cJSON_AddStringToObject(result, "digest", mdigest);
+	text = cJSON_PrintUnformatted(result);
+	job_done(out, text);
+}

@@ -1,0 +1,16 @@
+/* Pulling from a registry (berth-imaged-worker). */
+#ifndef BERTH_PULL_H
+#define BERTH_PULL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store.h"
+
+/* The worker's job: arg is the image name as given. */
+void pull_run(const struct store *s, int fd, int out, void *arg);
+/* load.c: unpack, then record an image with its names (progress lines on out). */
+int load_finish_image(const struct store *s, int out, const char *manifest_digest, char **names,
+		      size_t nnames, cJSON *loaded, struct err *err);
+
+#endif

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# Pulling from a registry: Debian's docker-registry on 127.0.0.1, images put
+# there by skopeo. Nothing leaves this machine.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	berth_setup
+	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
+	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
+	PORT=$((20000 + RANDOM % 20000))
+	REG="127.0.0.1:$PORT"
+	mkdir -p "$BERTH_TMP/registry"
+	cat >"$BERTH_TMP/registry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/registry
+http:
+  addr: $REG
+YML
+	docker-registry serve "$BERTH_TMP/registry.yml" >"$BERTH_TMP/registry.log" 2>&1 &
+	track_pid $!
+	for i in $(seq 100); do
+		curl -fs "http://$REG/v2/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
+		"docker://$REG/test/busybox:1"
+	"$BERTH" system start >/dev/null
+}
+
+teardown() {
+	if [ -S "$BERTH_RUN/containerd.sock" ]; then
+		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	fi
+	berth_teardown
+}
+
+@test "pull: layers verified and stored, the image runs; a second pull reuses them" {
+	run "$BERTH" pull "$REG/test/busybox:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Pulling fs layer"*"Download complete"* ]]
+	[[ "$output" == *"Digest: sha256:"* ]]
+	[[ "$output" == *"Status: Downloaded image for $REG/test/busybox:1"* ]]
+	[ "$("$BERTH" run --rm "$REG/test/busybox:1" echo pulled)" = pulled ]
+	run "$BERTH" pull "$REG/test/busybox:1"
+	[[ "$output" == *"Already exists"* ]]
+	[[ "$output" != *"Pulling fs layer"* ]]
+	# by digest too
+	digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/busybox:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	run "$BERTH" pull "$REG/test/busybox@$digest"
+	[ "$status" -eq 0 ]
+}
+
+@test "run pulls a missing image with its progress" {
+	run "$BERTH" run --rm "$REG/test/busybox:1" echo hello
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Unable to find image '$REG/test/busybox:1' locally"* ]]
+	[[ "$output" == *"Download complete"* ]]
+	[[ "$output" == *hello ]]
+}
+
+@test "bad pulls: an unknown tag or digest, a registry that is not there; the store as it was" {
+	blobs() { ls "$BERTH_ROOT/image/blobs/sha256" 2>/dev/null | sort; }
+	before=$(blobs)
+	run "$BERTH" pull "$REG/test/busybox:nope"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"manifest test/busybox:nope: not found in the registry (HTTP 404)"* ]]
+	run "$BERTH" pull "$REG/test/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not found"* ]]
+	run "$BERTH" pull 127.0.0.1:9/test/busybox:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"manifest test/busybox:1"* ]]
+	run "$BERTH" pull 'Bad Name'
+	[ "$status" -eq 1 ]
+	[ "$(blobs)" = "$before" ]
+	[ -z "$("$BERTH" images -q)" ]
+}
