@@ -5,8 +5,8 @@
  * the store yet, each streamed into the store and checked against its
  * digest before it is kept, then unpacked and recorded like a load. Plain
  * HTTP only for registries on 127.0.0.0/8 and localhost; HTTPS otherwise.
- * Anonymous access only so far (auth comes with the rest of the registry
- * issue).
+ * Anonymous access, including the Bearer token flow public registries use
+ * (Docker Hub); credentials come with login.
  */
 #include "config.h"
 
@@ -30,6 +30,13 @@
 
 static const char *const accept_manifests =
     "Accept: " MT_OCI_INDEX ", " MT_DOCKER_LIST ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST;
+
+/* One pull's view of its registry: where, which repository, and its token. */
+struct reg {
+	char *base;
+	const char *repo;
+	char *auth; /* "Authorization: Bearer ..." once the registry asked for one */
+};
 
 struct mem {
 	char *buf;
@@ -135,14 +142,137 @@ static int http_status(CURL *c, CURLcode rc, const char *what, struct err *err)
 	return 0;
 }
 
-/* A manifest (or index) by tag or digest: its bytes and media type. */
-static int get_manifest(const char *base, const char *repo, const char *reference, struct mem *m,
-			char **type, struct err *err)
+static size_t discard(char *p, size_t size, size_t n, void *data)
 {
-	cleanup_free char *url = xasprintf("%s/v2/%s/manifests/%s", base, repo, reference);
+	(void)p;
+	(void)data;
+	return size * n;
+}
+
+static size_t keep_challenge(char *line, size_t size, size_t n, void *data)
+{
+	char **challenge = data;
+	size_t len = size * n;
+
+	if (len > 17 && !strncasecmp(line, "WWW-Authenticate:", 17) && !*challenge) {
+		*challenge = xstrndup(line + 17, len - 17);
+		(*challenge)[strcspn(*challenge, "\r\n")] = '\0';
+	}
+	return len;
+}
+
+/* key="value" out of a Bearer challenge (heap, or NULL). */
+static char *challenge_param(const char *ch, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = ch; (p = strstr(p, key)); p += klen) {
+		const char *v, *end;
+
+		if ((p != ch && p[-1] != ' ' && p[-1] != ',') || strncmp(p + klen, "=\"", 2))
+			continue;
+		v = p + klen + 2;
+		end = strchr(v, '"');
+		return end ? xstrndup(v, (size_t)(end - v)) : NULL;
+	}
+	return NULL;
+}
+
+/* The Bearer token flow, anonymously: the realm gives a token for this repository. */
+static int fetch_token(struct reg *g, const char *ch, struct err *err)
+{
+	cleanup_free char *realm = challenge_param(ch, "realm");
+	cleanup_free char *service = challenge_param(ch, "service");
+	cleanup_free char *scope = challenge_param(ch, "scope"), *url = NULL;
+	cleanup_cjson cJSON *doc = NULL;
+	struct mem m = {0};
+	const char *tok;
+	CURL *c;
+	CURLcode rc;
+	int r;
+
+	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7)))
+		return err_set(err, EACCES, "the registry's token realm is missing or not http(s)");
+	if (!scope)
+		scope = xasprintf("repository:%s:pull", g->repo);
+	c = curl_easy_init();
+	if (!c)
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	{
+		char *es = curl_easy_escape(c, service ? service : "", 0);
+		char *esc = curl_easy_escape(c, scope, 0);
+
+		url = xasprintf("%s?service=%s&scope=%s", realm, es ? es : "", esc ? esc : "");
+		curl_free(es);
+		curl_free(esc);
+	}
+	curl_easy_cleanup(c);
+	c = handle(url, NULL);
+	if (!c)
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+	rc = curl_easy_perform(c);
+	r = http_status(c, rc, "the registry's token service", err);
+	curl_easy_cleanup(c);
+	if (r == 0) {
+		doc = m.buf ? cJSON_Parse(m.buf) : NULL;
+		tok = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "token"));
+		if (!tok)
+			tok = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "access_token"));
+		if (!tok || !*tok || strpbrk(tok, "\r\n"))
+			r = err_set(err, EACCES, "the registry's token service gave no token");
+		else
+			g->auth = xasprintf("Authorization: Bearer %s", tok);
+	}
+	free(m.buf);
+	return r;
+}
+
+/* GET /v2/ first, as Docker does: a 401 tells how to get a token. */
+static int ping(struct reg *g, struct err *err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/", g->base);
+	cleanup_free char *challenge = NULL;
+	CURL *c = handle(url, NULL);
+	long status = 0;
+	CURLcode rc;
+
+	if (!c)
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_challenge);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &challenge);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK)
+		return err_set(err, EIO, "registry %s: %s", g->base, curl_easy_strerror(rc));
+	if (status == 401 && challenge && strcasestr(challenge, "bearer"))
+		return fetch_token(g, challenge, err);
+	if (status == 401)
+		return err_set(
+		    err, EACCES,
+		    "registry %s wants credentials (HTTP 401); only anonymous pulls work so "
+		    "far",
+		    g->base);
+	return 0; /* 200, or a registry without the ping: the requests will tell */
+}
+
+static struct curl_slist *auth_header(const struct reg *g, struct curl_slist *h)
+{
+	return g->auth ? curl_slist_append(h, g->auth) : h;
+}
+
+/* A manifest (or index) by tag or digest: its bytes and media type. */
+static int get_manifest(const struct reg *g, const char *reference, struct mem *m, char **type,
+			struct err *err)
+{
+	const char *repo = g->repo;
+	cleanup_free char *url = xasprintf("%s/v2/%s/manifests/%s", g->base, repo, reference);
 	cleanup_free char *what = xasprintf(
 	    "manifest %s%s%s", repo, strncmp(reference, "sha256:", 7) ? ":" : "@", reference);
-	struct curl_slist *h = curl_slist_append(NULL, accept_manifests);
+	struct curl_slist *h = auth_header(g, curl_slist_append(NULL, accept_manifests));
 	CURL *c = handle(url, h);
 	char *ct = NULL;
 	CURLcode rc;
@@ -170,10 +300,11 @@ static int get_manifest(const char *base, const char *repo, const char *referenc
 	return r;
 }
 
-static int get_blob(const struct store *s, const char *base, const char *repo, const char *digest,
-		    uint64_t size, int out, struct err *err)
+static int get_blob(const struct store *s, const struct reg *g, const char *digest, uint64_t size,
+		    int out, struct err *err)
 {
-	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", base, repo, digest);
+	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->repo, digest);
+	struct curl_slist *h = NULL;
 	char short_id[13], kept[DIGEST_STR_LEN + 1];
 	struct blob_writer w;
 	struct sink k = {.w = &w, .err = err, .want = size, .out = out, .short_id = short_id};
@@ -188,8 +319,10 @@ static int get_blob(const struct store *s, const char *base, const char *repo, c
 	}
 	if (bw_open(s, &w, err) < 0)
 		return -err->code;
-	c = handle(url, NULL);
+	h = auth_header(g, NULL);
+	c = handle(url, h);
 	if (!c) {
+		curl_slist_free_all(h);
 		bw_abort(&w);
 		return err_set(err, ENOMEM, "curl_easy_init failed");
 	}
@@ -199,6 +332,7 @@ static int get_blob(const struct store *s, const char *base, const char *repo, c
 	rc = curl_easy_perform(c);
 	r = http_status(c, rc, short_id, err);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	if (r == 0 && size && k.got != size)
 		r = err_set(err, EIO, "blob %s: %llu bytes instead of %llu", digest,
 			    (unsigned long long)k.got, (unsigned long long)size);
@@ -233,7 +367,8 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 {
 	struct ref r;
 	struct mem m = {0};
-	cleanup_free char *base = NULL, *type = NULL;
+	struct reg g = {0};
+	cleanup_free char *type = NULL;
 	struct oci_manifest man = {0};
 	const char *reference;
 	int rc;
@@ -241,10 +376,13 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 	if (ref_parse(name, &r, err) < 0)
 		return -err->code;
 	*full = ref_full(&r);
-	base = base_url(r.domain);
+	g.base = base_url(r.domain);
+	g.repo = r.path;
 	reference = r.digest ? r.digest : r.tag;
 	job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
-	rc = get_manifest(base, r.path, reference, &m, &type, err);
+	rc = ping(&g, err);
+	if (rc == 0)
+		rc = get_manifest(&g, reference, &m, &type, err);
 	if (rc == 0 && (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST))) {
 		cleanup_cjson cJSON *index = cJSON_Parse(m.buf);
 		const char *pick = NULL;
@@ -256,7 +394,7 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 		rc = index ? oci_index_pick(index, &pick, err)
 			   : err_set(err, EINVAL, "the registry's index is not JSON");
 		if (rc == 0)
-			rc = get_manifest(base, r.path, pick, &m, &type, err);
+			rc = get_manifest(&g, pick, &m, &type, err);
 	}
 	if (rc == 0 && strstr(type, "manifest.v1"))
 		rc = err_set(
@@ -273,16 +411,17 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 	if (rc == 0)
 		rc = oci_manifest_parse(m.buf, m.len, &man, err);
 	if (rc == 0)
-		rc = get_blob(s, base, r.path, man.config_digest,
-			      desc_size(man.doc, man.config_digest), out, err);
+		rc = get_blob(s, &g, man.config_digest, desc_size(man.doc, man.config_digest), out,
+			      err);
 	for (size_t i = 0; rc == 0 && i < man.nlayers; i++)
-		rc = get_blob(s, base, r.path, man.layers[i], desc_size(man.doc, man.layers[i]),
-			      out, err);
+		rc = get_blob(s, &g, man.layers[i], desc_size(man.doc, man.layers[i]), out, err);
 	if (rc == 0)
 		job_progress(out, "Digest: %s", mdigest);
 	cJSON_Delete(man.doc);
 	free(man.layers);
 	free(m.buf);
+	free(g.base);
+	free(g.auth);
 	ref_free(&r);
 	return rc;
 }

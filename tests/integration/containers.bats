@@ -346,7 +346,7 @@ JSON
 	run b run --rm 127.0.0.1:9/no/such:image true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"Unable to find image '127.0.0.1:9/no/such:image' locally"* ]]
-	[[ "$output" == *"berth: pull: manifest no/such:image"* ]]
+	[[ "$output" == *"berth: pull: registry http://127.0.0.1:9"* ]]
 	run b rm nosuchcontainer
 	[ "$status" -eq 1 ]
 	[ "$output" = "berth: no such container: nosuchcontainer" ]

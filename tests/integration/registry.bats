@@ -76,9 +76,24 @@ teardown() {
 	[[ "$output" == *"not found"* ]]
 	run "$BERTH" pull 127.0.0.1:9/test/busybox:1
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"manifest test/busybox:1"* ]]
+	[[ "$output" == *"registry http://127.0.0.1:9: "* ]]
 	run "$BERTH" pull 'Bad Name'
 	[ "$status" -eq 1 ]
 	[ "$(blobs)" = "$before" ]
 	[ -z "$("$BERTH" images -q)" ]
+}
+
+@test "the Bearer token flow: the token is fetched for the repository and used for every request" {
+	tport=$((20000 + RANDOM % 20000))
+	python3 "$SRC/tests/fixtures/tokenproxy.py" "$tport" "$REG" >"$BERTH_TMP/scopes" &
+	track_pid $!
+	for i in $(seq 50); do
+		curl -s "http://127.0.0.1:$tport/v2/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run "$BERTH" pull "127.0.0.1:$tport/test/busybox:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Download complete"* ]]
+	[ "$(cat "$BERTH_TMP/scopes")" = "repository:test/busybox:pull" ]
+	[ "$("$BERTH" run --rm "127.0.0.1:$tport/test/busybox:1" echo via-token)" = via-token ]
 }
