@@ -260,6 +260,11 @@ static bool show_pull(const char *line, bool quiet)
 	return !quiet || !strncmp(line, "Loaded image", 12);
 }
 
+int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb)
+{
+	return run_job(ctl, type, pb, -1, show_all, false, NULL);
+}
+
 int cmd_pull(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -282,6 +287,16 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_DAEMON, "pull needs one image name");
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, argv[optind]);
+	{
+		/* what berth login kept for this registry, if anything */
+		char *auth = ctl_registry_auth(argv[optind]);
+
+		if (auth) {
+			pb_put_str(&pb, TAG_KEY, auth);
+			explicit_bzero(auth, strlen(auth));
+			free(auth);
+		}
+	}
 	return run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
 }
 

@@ -41,7 +41,13 @@ int cmd_image(struct ctl *ctl, int argc, char **argv);
 int cmd_save(struct ctl *ctl, int argc, char **argv);
 int cmd_import(struct ctl *ctl, int argc, char **argv);
 int cmd_pull(struct ctl *ctl, int argc, char **argv);
-extern const char cmd_pull_usage[];
+int cmd_login(struct ctl *ctl, int argc, char **argv);
+int cmd_logout(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_pull_usage[], cmd_login_usage[], cmd_logout_usage[];
+/* An imaged job without data (login): its progress printed, its error the exit code. */
+int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb);
+/* What berth login kept for the registry of image (base64 "user:password"), or NULL. */
+char *ctl_registry_auth(const char *image);
 extern const char cmd_save_usage[], cmd_import_usage[];
 extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
     cmd_history_usage[], cmd_image_usage[];

@@ -23,6 +23,8 @@ static const struct ctl_cmd commands[] = {
     {"inspect", cmd_inspect, "Show containers as JSON", cmd_inspect_usage},
     {"kill", cmd_kill, "Send a signal to containers", cmd_kill_usage},
     {"load", cmd_load, "Load images from a docker-archive or OCI tarball", cmd_load_usage},
+    {"login", cmd_login, "Keep credentials for a registry", cmd_login_usage},
+    {"logout", cmd_logout, "Forget a registry's credentials", cmd_logout_usage},
     {"logs", cmd_logs, "Show a container's output", cmd_logs_usage},
     {"network", cmd_network, "Manage networks", cmd_network_usage},
     {"pause", cmd_pause, "Freeze the processes of containers", cmd_pause_usage},

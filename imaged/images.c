@@ -2,6 +2,8 @@
  * containerd. */
 #include "config.h"
 
+#include <fcntl.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -67,11 +69,34 @@ int h_IMAGE_LOAD(struct conn *c, struct frame *f, struct err *err)
 	return job_start(c, f, &imaged_of(c)->store, fd, "load", NULL, err);
 }
 
+/* Arguments that may hold credentials go to the worker through a pipe, never its command line. */
+static int args_pipe(const cJSON *args, struct err *err)
+{
+	cleanup_free char *text = cJSON_PrintUnformatted(args);
+	size_t len = strlen(text);
+	int p[2];
+
+	if (len >= 4096)
+		return err_set(err, E2BIG, "the request is too large");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(err, "pipe");
+	/* under PIPE_BUF: one write, never blocks */
+	if (write(p[1], text, len) != (ssize_t)len) {
+		close(p[0]);
+		close(p[1]);
+		return err_sys(err, "write the job's arguments");
+	}
+	explicit_bzero(text, len);
+	close(p[1]);
+	return p[0];
+}
+
 int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
 {
-	cleanup_free char *name = NULL, *args = NULL;
+	cleanup_free char *name = NULL, *auth = NULL;
 	cleanup_cjson cJSON *o = cJSON_CreateObject();
 	struct ref parsed;
+	int fd;
 
 	if (need_str(f, TAG_REF, "image name", &name, err) < 0)
 		return -err->code;
@@ -79,8 +104,28 @@ int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
 		return err_wrap(err, "pull");
 	ref_free(&parsed);
 	cJSON_AddStringToObject(o, "ref", name);
-	args = cJSON_PrintUnformatted(o);
-	return job_start(c, f, &imaged_of(c)->store, -1, "pull", args, err);
+	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
+		cJSON_AddStringToObject(o, "auth", auth);
+	err_clear(err);
+	if ((fd = args_pipe(o, err)) < 0)
+		return fd;
+	return job_start(c, f, &imaged_of(c)->store, fd, "pull", NULL, err);
+}
+
+int h_IMAGE_LOGIN(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *registry = NULL, *auth = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	int fd;
+
+	if (need_str(f, TAG_REF, "registry", &registry, err) < 0 ||
+	    need_str(f, TAG_KEY, "credentials", &auth, err) < 0)
+		return -err->code;
+	cJSON_AddStringToObject(o, "registry", registry);
+	cJSON_AddStringToObject(o, "auth", auth);
+	if ((fd = args_pipe(o, err)) < 0)
+		return fd;
+	return job_start(c, f, &imaged_of(c)->store, fd, "login", NULL, err);
 }
 
 int h_IMAGE_SAVE(struct conn *c, struct frame *f, struct err *err)

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,10 @@ static const char *const accept_manifests =
 struct reg {
 	char *base;
 	const char *repo;
-	char *auth; /* "Authorization: Bearer ..." once the registry asked for one */
+	char *auth;    /* "Authorization: Bearer ..." once the registry asked for one */
+	char *userpwd; /* "user:password" from berth login, or NULL */
+	bool basic;    /* the registry asked for Basic auth: userpwd goes with requests */
+	bool basic_refused;
 };
 
 struct mem {
@@ -121,6 +126,15 @@ static CURL *handle(const char *url, struct curl_slist *headers)
 	return c;
 }
 
+/* Credentials only for the registry itself: curl drops them on redirects to other hosts. */
+static void with_credentials(CURL *c, const struct reg *g, bool always)
+{
+	if (g->userpwd && (always || g->basic)) {
+		curl_easy_setopt(c, CURLOPT_USERPWD, g->userpwd);
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	}
+}
+
 static int http_status(CURL *c, CURLcode rc, const char *what, struct err *err)
 {
 	long status = 0;
@@ -132,11 +146,8 @@ static int http_status(CURL *c, CURLcode rc, const char *what, struct err *err)
 	if (status == 404)
 		return err_set(err, ENOENT, "%s: not found in the registry (HTTP 404)", what);
 	if (status == 401 || status == 403)
-		return err_set(
-		    err, EACCES,
-		    "%s: the registry wants credentials (HTTP %ld); only anonymous pulls "
-		    "work so far",
-		    what, status);
+		return err_set(err, EACCES, "%s: the registry refused access (HTTP %ld)", what,
+			       status);
 	if (status != 200)
 		return err_set(err, EIO, "%s: HTTP status %ld", what, status);
 	return 0;
@@ -210,6 +221,7 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 	c = handle(url, NULL);
 	if (!c)
 		return err_set(err, ENOMEM, "curl_easy_init failed");
+	with_credentials(c, g, true);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
 	rc = curl_easy_perform(c);
@@ -229,8 +241,24 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 	return r;
 }
 
-/* GET /v2/ first, as Docker does: a 401 tells how to get a token. */
+static int ping_once(struct reg *g, struct err *err);
+
+/* GET /v2/ first, as Docker does: a 401 tells how to authenticate. */
 static int ping(struct reg *g, struct err *err)
+{
+	int r = ping_once(g, err);
+
+	if (r == 0 && g->basic) {
+		/* check the credentials now: a clear error before any download */
+		r = ping_once(g, err);
+		if (r == 0 && g->basic_refused)
+			r = err_set(err, EACCES, "registry %s refused the credentials (HTTP 401)",
+				    g->base);
+	}
+	return r;
+}
+
+static int ping_once(struct reg *g, struct err *err)
 {
 	cleanup_free char *url = xasprintf("%s/v2/", g->base);
 	cleanup_free char *challenge = NULL;
@@ -240,6 +268,7 @@ static int ping(struct reg *g, struct err *err)
 
 	if (!c)
 		return err_set(err, ENOMEM, "curl_easy_init failed");
+	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_challenge);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &challenge);
@@ -250,12 +279,18 @@ static int ping(struct reg *g, struct err *err)
 		return err_set(err, EIO, "registry %s: %s", g->base, curl_easy_strerror(rc));
 	if (status == 401 && challenge && strcasestr(challenge, "bearer"))
 		return fetch_token(g, challenge, err);
+	if (status == 401 && g->basic) {
+		g->basic_refused = true;
+		return 0;
+	}
+	if (status == 401 && g->userpwd) {
+		g->basic = true;
+		return 0;
+	}
 	if (status == 401)
-		return err_set(
-		    err, EACCES,
-		    "registry %s wants credentials (HTTP 401); only anonymous pulls work so "
-		    "far",
-		    g->base);
+		return err_set(err, EACCES,
+			       "registry %s wants credentials (HTTP 401): berth login %s", g->base,
+			       g->base + (strncmp(g->base, "https://", 8) ? 7 : 8));
 	return 0; /* 200, or a registry without the ping: the requests will tell */
 }
 
@@ -282,6 +317,7 @@ static int get_manifest(const struct reg *g, const char *reference, struct mem *
 		curl_slist_free_all(h);
 		return err_set(err, ENOMEM, "curl_easy_init failed");
 	}
+	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
 	rc = curl_easy_perform(c);
@@ -327,6 +363,7 @@ static int get_blob(const struct store *s, const struct reg *g, const char *dige
 		return err_set(err, ENOMEM, "curl_easy_init failed");
 	}
 	job_progress(out, "%s: Pulling fs layer", short_id);
+	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_blob);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
 	rc = curl_easy_perform(c);
@@ -362,8 +399,27 @@ static uint64_t desc_size(const cJSON *m, const char *digest)
 	return 0;
 }
 
-static int pull(const struct store *s, const char *name, int out, char mdigest[DIGEST_STR_LEN + 1],
-		char **full, struct err *err)
+/* "user:password" from the base64 of berth login's config, or NULL. */
+static char *decode_auth(const char *b64)
+{
+	size_t n = b64 ? strlen(b64) : 0;
+	unsigned char *out;
+	int len;
+
+	if (!n || n > 4096)
+		return NULL;
+	out = xzalloc(n + 1);
+	len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+	if (len <= 0 || !memchr(out, ':', (size_t)len)) {
+		free(out);
+		return NULL;
+	}
+	/* the padding decodes as trailing NULs: the string ends at the first */
+	return (char *)out;
+}
+
+static int pull(const struct store *s, const char *name, const char *auth, int out,
+		char mdigest[DIGEST_STR_LEN + 1], char **full, struct err *err)
 {
 	struct ref r;
 	struct mem m = {0};
@@ -378,6 +434,7 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 	*full = ref_full(&r);
 	g.base = base_url(r.domain);
 	g.repo = r.path;
+	g.userpwd = decode_auth(auth);
 	reference = r.digest ? r.digest : r.tag;
 	job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
 	rc = ping(&g, err);
@@ -422,25 +479,48 @@ static int pull(const struct store *s, const char *name, int out, char mdigest[D
 	free(m.buf);
 	free(g.base);
 	free(g.auth);
+	if (g.userpwd) {
+		explicit_bzero(g.userpwd, strlen(g.userpwd));
+		free(g.userpwd);
+	}
 	ref_free(&r);
 	return rc;
 }
 
+/* The job's arguments come on fd (a pipe): credentials never show in a command line. */
+static cJSON *read_args(int fd)
+{
+	char buf[8192];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	return cJSON_Parse(buf);
+}
+
 void pull_run(const struct store *s, int fd, int out, void *arg)
 {
-	const char *name = arg;
 	/* held until this worker exits: no gc while we store blobs */
 	int ingest = ingest_lock(s, false, NULL);
 	struct err err = ERR_INIT;
 	char mdigest[DIGEST_STR_LEN + 1];
 	cleanup_cjson cJSON *loaded = cJSON_CreateArray(), *result = cJSON_CreateObject();
+	cleanup_cjson cJSON *args = read_args(fd);
 	cleanup_free char *full = NULL, *text = NULL;
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(args, "ref"));
 	char *names[1];
 
-	(void)fd;
+	(void)arg;
 	(void)ingest;
+	if (!name) {
+		err_set(&err, EINVAL, "malformed pull arguments");
+		job_fail(out, &err);
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (pull(s, name, out, mdigest, &full, &err) < 0)
+	if (pull(s, name, cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")), out, mdigest,
+		 &full, &err) < 0)
 		job_fail(out, &err);
 	names[0] = full;
 	if (load_finish_image(s, out, mdigest, names, 1, loaded, &err) < 0)
@@ -450,4 +530,33 @@ void pull_run(const struct store *s, int fd, int out, void *arg)
 	cJSON_AddStringToObject(result, "digest", mdigest);
 	text = cJSON_PrintUnformatted(result);
 	job_done(out, text);
+}
+
+void login_run(const struct store *s, int fd, int out, void *arg)
+{
+	cleanup_cjson cJSON *args = read_args(fd);
+	const char *registry = cJSON_GetStringValue(cJSON_GetObjectItem(args, "registry"));
+	struct err err = ERR_INIT;
+	struct reg g = {0};
+	int r;
+
+	(void)s;
+	(void)arg;
+	if (!registry || strchr(registry, '/')) {
+		err_set(&err, EINVAL, "login needs a registry host[:port]");
+		job_fail(out, &err);
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	g.base = base_url(registry);
+	g.repo = "";
+	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));
+	if (!g.userpwd) {
+		err_set(&err, EINVAL, "login needs a user name and a password");
+		job_fail(out, &err);
+	}
+	r = ping(&g, &err);
+	explicit_bzero(g.userpwd, strlen(g.userpwd));
+	if (r < 0)
+		job_fail(out, &err);
+	job_done(out, "{\"status\":\"Login Succeeded\"}");
 }

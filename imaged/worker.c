@@ -7,7 +7,8 @@
  * and CAP_SYS_ADMIN effective (execve as root makes the daemon's permitted
  * set effective): the others make them permitted-only again at once.
  *
- *   berth-imaged-worker load|save|import|pull STORE_DIR ARGS_JSON
+ *   berth-imaged-worker load|save|import STORE_DIR ARGS_JSON
+ *   berth-imaged-worker pull|login STORE_DIR {}   (arguments on fd 3: they may hold credentials)
  *   berth-imaged-worker unpack DIR DIFF_ID|-
  */
 #include "config.h"
@@ -59,14 +60,9 @@ int main(int argc, char **argv)
 		}
 		save_run(&s, 3, 4, &sa);
 	} else if (!strcmp(argv[1], "pull")) {
-		cJSON *args = cJSON_Parse(argv[3]);
-		const char *ref = cJSON_GetStringValue(cJSON_GetObjectItem(args, "ref"));
-
-		if (!ref) {
-			err_set(&err, EINVAL, "malformed pull arguments");
-			job_fail(4, &err);
-		}
-		pull_run(&s, -1, 4, (void *)ref);
+		pull_run(&s, 3, 4, NULL);
+	} else if (!strcmp(argv[1], "login")) {
+		login_run(&s, 3, 4, NULL);
 	} else if (!strcmp(argv[1], "import")) {
 		struct import_args ia;
 

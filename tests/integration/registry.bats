@@ -97,3 +97,53 @@ teardown() {
 	[ "$(cat "$BERTH_TMP/scopes")" = "repository:test/busybox:pull" ]
 	[ "$("$BERTH" run --rm "127.0.0.1:$tport/test/busybox:1" echo via-token)" = via-token ]
 }
+
+@test "login: credentials checked, kept in a 0600 config, sent with pulls; logout forgets them" {
+	export BERTH_CONFIG="$BERTH_TMP/home/config.json"
+	aport=$((20000 + RANDOM % 20000))
+	AREG="127.0.0.1:$aport"
+	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
+	mkdir -p "$BERTH_TMP/aregistry"
+	cat >"$BERTH_TMP/aregistry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/aregistry
+auth:
+  htpasswd:
+    realm: berth-test
+    path: $BERTH_TMP/htpasswd
+http:
+  addr: $AREG
+YML
+	docker-registry serve "$BERTH_TMP/aregistry.yml" >"$BERTH_TMP/aregistry.log" 2>&1 &
+	track_pid $!
+	for i in $(seq 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$AREG/v2/")" = 401 ] && break
+		sleep 0.1
+	done
+	skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret \
+		"docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$AREG/test/busybox:1"
+	run "$BERTH" pull "$AREG/test/busybox:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"wants credentials (HTTP 401): berth login $AREG"* ]]
+	run bash -c "echo wrong | '$BERTH' login -u tester --password-stdin $AREG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refused the credentials"* ]]
+	[ ! -e "$BERTH_CONFIG" ]
+	run bash -c "echo s3cret | '$BERTH' login -u tester --password-stdin $AREG"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Login Succeeded"* ]]
+	[ "$(stat -c %a "$BERTH_CONFIG")" = 600 ]
+	[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["auths"][sys.argv[2]]["auth"])' "$BERTH_CONFIG" "$AREG")" = "$(printf tester:s3cret | base64)" ]
+	# the password is in no daemon log
+	! grep -r s3cret "$BERTH_ROOT/log" "$BERTH_TMP/aregistry.log"
+	run "$BERTH" pull "$AREG/test/busybox:1"
+	[ "$status" -eq 0 ]
+	"$BERTH" rmi "$AREG/test/busybox:1" >/dev/null
+	"$BERTH" logout "$AREG"
+	run "$BERTH" pull "$AREG/test/busybox:1"
+	[ "$status" -eq 1 ]
+}
