@@ -72,6 +72,11 @@ const char cmd_pull_usage[] =
     "Download an image from a registry (anonymous access; plain HTTP only for\n"
     "registries on 127.0.0.0/8 and localhost), with a line per layer.\n"
     "  -q, --quiet   only the image name at the end\n";
+const char cmd_push_usage[] =
+    "push NAME[:TAG]\n"
+    "\n"
+    "Upload an image to its registry: blobs the repository lacks, then the "
+    "manifest.\n";
 const char cmd_rmi_usage[] =
     "rmi [-f] IMAGE [IMAGE...]\n"
     "\n"
@@ -298,6 +303,27 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	return run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
+}
+
+int cmd_push(struct ctl *ctl, int argc, char **argv)
+{
+	struct pbuf pb;
+	char *auth;
+
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		ctl_usage(stdout, cmd_push_usage);
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return ctl_fail(EXIT_DAEMON, "push needs one image name");
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, argv[1]);
+	if ((auth = ctl_registry_auth(argv[1]))) {
+		pb_put_str(&pb, TAG_KEY, auth);
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	return run_job(ctl, MSG_IMAGE_PUSH, &pb, -1, show_all, false, NULL);
 }
 
 int cmd_save(struct ctl *ctl, int argc, char **argv)

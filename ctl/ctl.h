@@ -43,7 +43,8 @@ int cmd_import(struct ctl *ctl, int argc, char **argv);
 int cmd_pull(struct ctl *ctl, int argc, char **argv);
 int cmd_login(struct ctl *ctl, int argc, char **argv);
 int cmd_logout(struct ctl *ctl, int argc, char **argv);
-extern const char cmd_pull_usage[], cmd_login_usage[], cmd_logout_usage[];
+int cmd_push(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_pull_usage[], cmd_login_usage[], cmd_logout_usage[], cmd_push_usage[];
 /* An imaged job without data (login): its progress printed, its error the exit code. */
 int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb);
 /* What berth login kept for the registry of image (base64 "user:password"), or NULL. */

@@ -31,6 +31,7 @@ static const struct ctl_cmd commands[] = {
     {"port", cmd_port, "Show a container's published ports", cmd_port_usage},
     {"ps", cmd_ps, "List containers", cmd_ps_usage},
     {"pull", cmd_pull, "Download an image from a registry", cmd_pull_usage},
+    {"push", cmd_push, "Upload an image to a registry", cmd_push_usage},
     {"rename", cmd_rename, "Rename a container", cmd_rename_usage},
     {"restart", cmd_restart, "Restart containers", cmd_restart_usage},
     {"rm", cmd_rm, "Remove containers", cmd_rm_usage},

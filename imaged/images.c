@@ -112,6 +112,23 @@ int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
 	return job_start(c, f, &imaged_of(c)->store, fd, "pull", NULL, err);
 }
 
+int h_IMAGE_PUSH(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *name = NULL, *auth = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	int fd;
+
+	if (need_str(f, TAG_REF, "image name", &name, err) < 0)
+		return -err->code;
+	cJSON_AddStringToObject(o, "ref", name);
+	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
+		cJSON_AddStringToObject(o, "auth", auth);
+	err_clear(err);
+	if ((fd = args_pipe(o, err)) < 0)
+		return fd;
+	return job_start(c, f, &imaged_of(c)->store, fd, "push", NULL, err);
+}
+
 int h_IMAGE_LOGIN(struct conn *c, struct frame *f, struct err *err)
 {
 	cleanup_free char *registry = NULL, *auth = NULL;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -41,6 +42,7 @@ struct reg {
 	char *userpwd; /* "user:password" from berth login, or NULL */
 	bool basic;    /* the registry asked for Basic auth: userpwd goes with requests */
 	bool basic_refused;
+	const char *actions; /* token scope actions: "pull", or "pull,push" */
 };
 
 struct mem {
@@ -204,8 +206,9 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 
 	if (!realm || (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7)))
 		return err_set(err, EACCES, "the registry's token realm is missing or not http(s)");
-	if (!scope)
-		scope = xasprintf("repository:%s:pull", g->repo);
+	if (!scope || g->actions)
+		scope = (free(scope),
+			 xasprintf("repository:%s:%s", g->repo, g->actions ? g->actions : "pull"));
 	c = curl_easy_init();
 	if (!c)
 		return err_set(err, ENOMEM, "curl_easy_init failed");
@@ -453,7 +456,7 @@ static int pull(const struct store *s, const char *name, const char *auth, int o
 		if (rc == 0)
 			rc = get_manifest(&g, pick, &m, &type, err);
 	}
-	if (rc == 0 && strstr(type, "manifest.v1"))
+	if (rc == 0 && strstr(type, "distribution.manifest.v1"))
 		rc = err_set(
 		    err, ENOTSUP,
 		    "%s is a Docker schema 1 image, which berth does not pull: push it again "
@@ -559,4 +562,211 @@ void login_run(const struct store *s, int fd, int out, void *arg)
 	if (r < 0)
 		job_fail(out, &err);
 	job_done(out, "{\"status\":\"Login Succeeded\"}");
+}
+
+/* ---- push ---- */
+
+struct src {
+	FILE *f;
+	uint64_t sent, size;
+};
+
+static size_t from_file(char *p, size_t size, size_t n, void *data)
+{
+	struct src *k = data;
+
+	return fread(p, size, n, k->f) * size;
+}
+
+static size_t keep_location(char *line, size_t size, size_t n, void *data)
+{
+	char **loc = data;
+	size_t len = size * n;
+
+	if (len > 9 && !strncasecmp(line, "Location:", 9)) {
+		const char *v = line + 9;
+
+		while (*v == ' ')
+			v++;
+		free(*loc);
+		*loc = xstrndup(v, len - (size_t)(v - line));
+		(*loc)[strcspn(*loc, "\r\n")] = '\0';
+	}
+	return len;
+}
+
+static long status_of(CURL *c)
+{
+	long status = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+/* HEAD: is the blob in the repository already? */
+static bool blob_there(const struct reg *g, const char *digest)
+{
+	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->repo, digest);
+	struct curl_slist *h = auth_header(g, NULL);
+	CURL *c = handle(url, h);
+	bool there = false;
+
+	if (c) {
+		with_credentials(c, g, false);
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		there = curl_easy_perform(c) == CURLE_OK && status_of(c) == 200;
+		curl_easy_cleanup(c);
+	}
+	curl_slist_free_all(h);
+	return there;
+}
+
+/* POST an upload, then PUT the whole blob to where it points (monolithic). */
+static int put_blob(const struct store *s, const struct reg *g, const char *digest, int out,
+		    struct err *err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/uploads/", g->base, g->repo);
+	cleanup_free char *loc = NULL, *put = NULL, *path = blob_path(s, digest);
+	struct curl_slist *h = auth_header(g, NULL);
+	struct src k = {0};
+	char short_id[13];
+	struct stat st;
+	CURL *c;
+	CURLcode rc;
+	int r = 0;
+
+	snprintf(short_id, sizeof(short_id), "%.12s", digest + 7);
+	if (blob_there(g, digest)) {
+		job_progress(out, "%s: Layer already exists", short_id);
+		curl_slist_free_all(h);
+		return 0;
+	}
+	job_progress(out, "%s: Pushing", short_id);
+	c = handle(url, h);
+	if (!c) {
+		curl_slist_free_all(h);
+		return err_set(err, ENOMEM, "curl_easy_init failed");
+	}
+	with_credentials(c, g, false);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_location);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &loc);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK || status_of(c) != 202 || !loc)
+		r = err_set(err, EIO, "start the upload of %s: %s", short_id,
+			    rc != CURLE_OK ? curl_easy_strerror(rc)
+					   : "the registry did not accept it");
+	curl_easy_cleanup(c);
+	if (r < 0) {
+		curl_slist_free_all(h);
+		return r;
+	}
+	/* the Location may be relative to the registry */
+	put = xasprintf("%s%s%s%cdigest=%s", loc[0] == '/' ? g->base : "", loc, "",
+			strchr(loc, '?') ? '&' : '?', digest);
+	k.f = fopen(path, "re");
+	if (!k.f || fstat(fileno(k.f), &st) < 0) {
+		if (k.f)
+			fclose(k.f);
+		curl_slist_free_all(h);
+		return err_sys(err, "open %s", path);
+	}
+	h = curl_slist_append(h, "Content-Type: application/octet-stream");
+	c = handle(put, h);
+	with_credentials(c, g, false);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, from_file);
+	curl_easy_setopt(c, CURLOPT_READDATA, &k);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK || status_of(c) != 201)
+		r = err_set(err, EIO, "upload %s: %s (HTTP %ld)", short_id,
+			    rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", status_of(c));
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	fclose(k.f);
+	if (r == 0)
+		job_progress(out, "%s: Pushed", short_id);
+	return r;
+}
+
+static int put_manifest(const struct store *s, const struct reg *g, const char *tag,
+			const struct image *img, struct err *err)
+{
+	cleanup_free char *url = xasprintf("%s/v2/%s/manifests/%s", g->base, g->repo, tag);
+	cleanup_free char *body = NULL, *ctype = NULL;
+	const char *mt = cJSON_GetStringValue(cJSON_GetObjectItem(img->manifest, "mediaType"));
+	struct curl_slist *h;
+	size_t len = 0;
+	CURL *c;
+	CURLcode rc;
+	int r = 0;
+
+	/* the manifest exactly as stored: its digest stays the image's */
+	if (blob_read(s, img->manifest_digest, PULL_MANIFEST_MAX, &body, &len, err) < 0)
+		return -err->code;
+	ctype = xasprintf("Content-Type: %s", mt ? mt : MT_OCI_MANIFEST);
+	h = auth_header(g, curl_slist_append(NULL, ctype));
+	c = handle(url, h);
+	with_credentials(c, g, false);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK || status_of(c) != 201)
+		r = err_set(err, EIO, "put the manifest of %s:%s: %s (HTTP %ld)", g->repo, tag,
+			    rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", status_of(c));
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return r;
+}
+
+void push_run(const struct store *s, int fd, int out, void *arg)
+{
+	cleanup_cjson cJSON *args = read_args(fd), *refs = NULL;
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(args, "ref"));
+	char mdigest[DIGEST_STR_LEN + 1];
+	struct err err = ERR_INIT;
+	struct reg g = {0};
+	struct image img;
+	struct ref r;
+	int rc;
+
+	(void)arg;
+	if (!name || ref_parse(name, &r, &err) < 0) {
+		if (!err_isset(&err))
+			err_set(&err, EINVAL, "malformed push arguments");
+		job_fail(out, &err);
+	}
+	if (!r.tag) {
+		err_set(&err, EINVAL, "push needs a name with a tag, not a digest");
+		job_fail(out, &err);
+	}
+	if (refs_load(s, &refs, &err) < 0 || image_resolve(s, refs, name, mdigest, &err) < 0 ||
+	    image_open(s, mdigest, &img, &err) < 0)
+		job_fail(out, &err);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	g.base = base_url(r.domain);
+	g.repo = r.path;
+	g.actions = "pull,push";
+	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));
+	job_progress(out, "The push refers to repository [%s/%s]", r.domain, r.path);
+	rc = ping(&g, &err);
+	for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
+		rc = put_blob(s, &g, img.layers[i], out, &err);
+	if (rc == 0)
+		rc = put_blob(s, &g, img.id, out, &err);
+	if (rc == 0)
+		rc = put_manifest(s, &g, r.tag, &img, &err);
+	if (g.userpwd)
+		explicit_bzero(g.userpwd, strlen(g.userpwd));
+	if (rc < 0)
+		job_fail(out, &err);
+	job_progress(out, "%s: digest: %s", r.tag, mdigest);
+	job_done(out, "{}");
 }

@@ -63,6 +63,8 @@ int main(int argc, char **argv)
 		pull_run(&s, 3, 4, NULL);
 	} else if (!strcmp(argv[1], "login")) {
 		login_run(&s, 3, 4, NULL);
+	} else if (!strcmp(argv[1], "push")) {
+		push_run(&s, 3, 4, NULL);
 	} else if (!strcmp(argv[1], "import")) {
 		struct import_args ia;
 

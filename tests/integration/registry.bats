@@ -147,3 +147,24 @@ YML
 	run "$BERTH" pull "$AREG/test/busybox:1"
 	[ "$status" -eq 1 ]
 }
+
+@test "push: skopeo reads what berth pushed, a second push skips the blobs, berth pulls it back" {
+	"$BERTH" load -q -i "$BERTH_TMP/images/multi-docker.tar" >/dev/null
+	"$BERTH" tag berth-test/multi:1 "$REG/pushed/multi:1"
+	run "$BERTH" push "$REG/pushed/multi:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"The push refers to repository [$REG/pushed/multi]"* ]]
+	[[ "$output" == *"Pushed"* ]]
+	[[ "$output" == *"1: digest: sha256:"* ]]
+	skopeo copy -q --src-tls-verify=false "docker://$REG/pushed/multi:1" "oci:$BERTH_TMP/oci:x"
+	[ -f "$BERTH_TMP/oci/index.json" ]
+	run "$BERTH" push "$REG/pushed/multi:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Layer already exists"* ]]
+	[[ "$output" != *"Pushing"* ]]
+	"$BERTH" rmi "$REG/pushed/multi:1" berth-test/multi:1 >/dev/null
+	[ "$("$BERTH" run --rm "$REG/pushed/multi:1" echo round-trip 2>/dev/null | tail -1)" = round-trip ]
+	run "$BERTH" push "$REG/not/here:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such image"* ]]
+}
