@@ -91,7 +91,8 @@ static int args_pipe(const cJSON *args, struct err *err)
 	return p[0];
 }
 
-int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
+/* pull and push: an image name and maybe credentials, to a worker job. */
+static int registry_job(struct conn *c, struct frame *f, const char *kind, struct err *err)
 {
 	cleanup_free char *name = NULL, *auth = NULL;
 	cleanup_cjson cJSON *o = cJSON_CreateObject();
@@ -101,7 +102,7 @@ int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
 	if (need_str(f, TAG_REF, "image name", &name, err) < 0)
 		return -err->code;
 	if (ref_parse(name, &parsed, err) < 0)
-		return err_wrap(err, "pull");
+		return err_wrap(err, "%s", kind);
 	ref_free(&parsed);
 	cJSON_AddStringToObject(o, "ref", name);
 	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
@@ -109,24 +110,17 @@ int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
 	err_clear(err);
 	if ((fd = args_pipe(o, err)) < 0)
 		return fd;
-	return job_start(c, f, &imaged_of(c)->store, fd, "pull", NULL, err);
+	return job_start(c, f, &imaged_of(c)->store, fd, kind, NULL, err);
+}
+
+int h_IMAGE_PULL(struct conn *c, struct frame *f, struct err *err)
+{
+	return registry_job(c, f, "pull", err);
 }
 
 int h_IMAGE_PUSH(struct conn *c, struct frame *f, struct err *err)
 {
-	cleanup_free char *name = NULL, *auth = NULL;
-	cleanup_cjson cJSON *o = cJSON_CreateObject();
-	int fd;
-
-	if (need_str(f, TAG_REF, "image name", &name, err) < 0)
-		return -err->code;
-	cJSON_AddStringToObject(o, "ref", name);
-	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
-		cJSON_AddStringToObject(o, "auth", auth);
-	err_clear(err);
-	if ((fd = args_pipe(o, err)) < 0)
-		return fd;
-	return job_start(c, f, &imaged_of(c)->store, fd, "push", NULL, err);
+	return registry_job(c, f, "push", err);
 }
 
 int h_IMAGE_LOGIN(struct conn *c, struct frame *f, struct err *err)

@@ -131,7 +131,11 @@ fetch() {
 	[[ "$output" == *"port 18090/tcp is already published by container"* ]]
 	python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 18091)); s.listen(); time.sleep(30)' &
 	track_pid $!
-	sleep 0.5
+	# listening for sure before berth looks (python starts slowly on a busy machine)
+	for i in $(seq 100); do
+		python3 -c 'import socket; socket.create_connection(("127.0.0.1", 18091), 0.2)' 2>/dev/null && break
+		sleep 0.1
+	done
 	run b run --name third -p 18091:80 "$IMG" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"port 18091/tcp is already in use on this host"* ]]
