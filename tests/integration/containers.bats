@@ -282,7 +282,7 @@ JSON
 }
 
 @test "attach sees live output; two attaches see the same stream" {
-	b run -d --name at "$IMG" sh -c 'sleep 1; for i in 1 2 3; do echo tick $i; done' >/dev/null
+	b run -d --name at "$IMG" sh -c 'sleep 2; for i in 1 2 3; do echo tick $i; done' >/dev/null
 	b attach --no-stdin at >"$BERTH_TMP/a1" &
 	p1=$!
 	b attach --no-stdin at >"$BERTH_TMP/a2" &
