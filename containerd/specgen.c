@@ -610,6 +610,16 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 		close(rootfd);
 		goto fail;
 	}
+	/* a missing WorkingDir is made in the container's root, as Docker does */
+	{
+		const char *wd = cJSON_GetStringValue(item(cfg, "WorkingDir"));
+
+		if (wd && wd[0] == '/' && wd[1] && mkdir_in_root(rootfd, wd, 0755, err) < 0) {
+			close(rootfd);
+			err_wrap(err, "WorkingDir %s", wd);
+			goto fail;
+		}
+	}
 	close(rootfd);
 	cJSON_AddStringToObject(spec, "ociVersion", "1.0.2");
 	cJSON_AddItemToObject(spec, "process", make_process(k, &u));

@@ -270,6 +270,12 @@ int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb)
 	return run_job(ctl, type, pb, -1, show_all, false, NULL);
 }
 
+int ctl_imaged_job_result(struct ctl *ctl, uint16_t type, struct pbuf *pb, bool quiet,
+			  cJSON **result)
+{
+	return run_job(ctl, type, pb, -1, show_all, quiet, result);
+}
+
 int cmd_pull(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -433,6 +439,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	enum out_format fmt = FORMAT_TEXT;
 	cleanup_cjson cJSON *list = NULL;
 	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	bool all = false;
 	struct table *t;
 	const cJSON *img;
 	int c, rc;
@@ -440,6 +447,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
+			all = true;
 			break;
 		case 'q':
 			quiet = true;
@@ -492,6 +500,9 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 		const cJSON *tags = cJSON_GetObjectItem(img, "RepoTags"), *tg;
 		bool is_dangling = cJSON_GetArraySize(tags) == 0;
 		const char *id = cJSON_GetObjectItem(img, "Id")->valuestring;
+
+		if (!all && cJSON_IsTrue(cJSON_GetObjectItem(img, "Intermediate")))
+			continue;
 		char idbuf[80], created[48], size[16];
 		int rows = 0;
 

@@ -47,6 +47,9 @@ int cmd_push(struct ctl *ctl, int argc, char **argv);
 extern const char cmd_pull_usage[], cmd_login_usage[], cmd_logout_usage[], cmd_push_usage[];
 /* An imaged job without data (login): its progress printed, its error the exit code. */
 int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb);
+/* The same, quiet or not, with the job's result document. */
+int ctl_imaged_job_result(struct ctl *ctl, uint16_t type, struct pbuf *pb, bool quiet,
+			  cJSON **result);
 /* What berth login kept for the registry of image (base64 "user:password"), or NULL. */
 char *ctl_registry_auth(const char *image);
 extern const char cmd_save_usage[], cmd_import_usage[];
@@ -101,6 +104,12 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 
 /* Call imaged; the reply's JSON in *out. Prints the error and returns the exit code. */
 int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out);
+/* Start a created container with its output on ours; *exit_code is its exit status. */
+int ctl_start_attached(struct ctl *ctl, const char *id, int *exit_code);
+int cmd_build(struct ctl *ctl, int argc, char **argv);
+int cmd_commit(struct ctl *ctl, int argc, char **argv);
+int cmd_diff(struct ctl *ctl, int argc, char **argv);
+extern const char cmd_build_usage[], cmd_commit_usage[], cmd_diff_usage[];
 /* berth system df (cmd_ps.c). */
 int system_df(struct ctl *ctl, int argc, char **argv);
 

@@ -11,8 +11,11 @@
 
 static const struct ctl_cmd commands[] = {
     {"attach", cmd_attach, "Attach to a running container", cmd_attach_usage},
+    {"build", cmd_build, "Build an image from a Dockerfile", cmd_build_usage},
+    {"commit", cmd_commit, "Make an image from a container's changes", cmd_commit_usage},
     {"container", cmd_container, "Manage containers", cmd_container_usage},
     {"create", cmd_create, "Create a container", cmd_create_usage},
+    {"diff", cmd_diff, "Show the files a container changed", cmd_diff_usage},
     {"events", cmd_events, "Stream container events", cmd_events_usage},
     {"exec", cmd_exec, "Run a command in a running container", cmd_exec_usage},
     {"history", cmd_history, "Show the history of an image", cmd_history_usage},

@@ -28,11 +28,22 @@ void load_run(const struct store *s, int fd, int out, void *arg);
 void save_run(const struct store *s, int fd, int out, void *arg);
 void import_run(const struct store *s, int fd, int out, void *arg);
 
+/* Handler helpers (images.c). */
+int reply_json(struct conn *c, const struct frame *f, const cJSON *doc);
+/* A string field that must be there: 0, or an error naming what. */
+int need_str(const struct frame *f, uint16_t tag, const char *what, char **out, struct err *err);
+int snapshot_key_check(const char *key, struct err *err);
+
 /* Store operations shared by the handlers. */
 int store_gc(const struct store *s, cJSON *refs, struct err *err);
 int store_add_image(const struct store *s, const char *manifest_digest, const char *const *names,
 		    size_t nnames, cJSON *result, struct err *err);
 int snapshots_ensure(const struct store *s, const struct image *img, int out, struct err *err);
+/* Build cache: step key -> manifest digest, kept in refs.json ("cache"). */
+int store_cache_put(const struct store *s, const char *key, const char *manifest_digest,
+		    struct err *err);
+/* The image a key names, if it is still in the store; NULL otherwise. */
+const char *store_cache_get(const cJSON *refs, const char *key);
 char *snapshot_dir(const struct store *s, const char *chain_id);
 void store_cleanup_tmp(const struct store *s);
 

@@ -23,7 +23,7 @@
 #include "save.h"
 #include "unpack.h"
 
-static int reply_json(struct conn *c, const struct frame *f, const cJSON *doc)
+int reply_json(struct conn *c, const struct frame *f, const cJSON *doc)
 {
 	cleanup_free char *text = cJSON_PrintUnformatted(doc);
 	struct pbuf pb;
@@ -34,8 +34,7 @@ static int reply_json(struct conn *c, const struct frame *f, const cJSON *doc)
 	return 0;
 }
 
-static int need_str(const struct frame *f, uint16_t tag, const char *what, char **out,
-		    struct err *err)
+int need_str(const struct frame *f, uint16_t tag, const char *what, char **out, struct err *err)
 {
 	int r = p_get_str(f->payload, f->len, tag, out, err);
 
@@ -309,6 +308,16 @@ static cJSON *summary(const struct image *img, const cJSON *refs)
 	return o;
 }
 
+static bool is_cache_image(const cJSON *refs, const char *manifest)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "cache"))
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest))
+			return true;
+	return false;
+}
+
 int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;
@@ -327,7 +336,15 @@ int h_IMAGE_LIST(struct conn *c, struct frame *f, struct err *err)
 			err_clear(&e);
 			continue;
 		}
-		cJSON_AddItemToArray(out, summary(&img, refs));
+		{
+			cJSON *sum = summary(&img, refs);
+
+			/* a build step's image: shown by images -a only, kept by a plain prune */
+			cJSON_AddBoolToObject(sum, "Intermediate",
+					      cJSON_IsTrue(cJSON_GetObjectItem(sum, "Dangling")) &&
+						  is_cache_image(refs, it->valuestring));
+			cJSON_AddItemToArray(out, sum);
+		}
 		image_free(&img);
 	}
 	return reply_json(c, f, out);
@@ -415,6 +432,13 @@ static void drop_image(cJSON *refs, const char *manifest)
 		i++;
 	}
 	drop_names(refs, manifest);
+	/* and the build cache entries that led to it */
+	arr = cJSON_GetObjectItem(refs, "cache");
+	for (cJSON *e = arr ? arr->child : NULL, *next; e; e = next) {
+		next = e->next;
+		if (cJSON_IsString(e) && !strcmp(e->valuestring, manifest))
+			cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
+	}
 }
 
 static int count_names(const cJSON *refs, const char *manifest)
@@ -597,7 +621,8 @@ int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err)
 	while (i < cJSON_GetArraySize(imgs)) {
 		const char *m = cJSON_GetArrayItem(imgs, i)->valuestring;
 
-		if ((all || count_names(refs, m) == 0) && !image_in_use(s, m)) {
+		if ((all || (count_names(refs, m) == 0 && !is_cache_image(refs, m))) &&
+		    !image_in_use(s, m)) {
 			cJSON_AddItemToArray(out, cJSON_CreateString(m));
 			drop_image(refs, m);
 			continue;
@@ -613,7 +638,7 @@ out:
 	return r < 0 ? r : reply_json(c, f, out);
 }
 
-static int check_key(const char *key, struct err *err)
+int snapshot_key_check(const char *key, struct err *err)
 {
 	if (!*key || strlen(key) > 128 ||
 	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(key) || key[0] == '.')
@@ -631,7 +656,7 @@ int h_SNAPSHOT_PREPARE(struct conn *c, struct frame *f, struct err *err)
 	cJSON *lower;
 	int r;
 
-	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || check_key(key, err) < 0)
+	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || snapshot_key_check(key, err) < 0)
 		return -err->code;
 	if ((r = request_image(s, f, &refs, &img, err)) < 0)
 		return r;
@@ -689,7 +714,7 @@ int h_SNAPSHOT_REMOVE(struct conn *c, struct frame *f, struct err *err)
 	cleanup_free char *key = NULL, *dir = NULL;
 	cleanup_cjson cJSON *o = cJSON_CreateObject();
 
-	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || check_key(key, err) < 0)
+	if (need_str(f, TAG_KEY, "snapshot key", &key, err) < 0 || snapshot_key_check(key, err) < 0)
 		return -err->code;
 	dir = xasprintf("%s/snapshots/active-%s", s->dir, key);
 	if (rm_tree(dir, err) < 0)

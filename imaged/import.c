@@ -46,7 +46,7 @@ static cJSON *command_value(const char *arg)
 	return v;
 }
 
-static int apply_change(cJSON *cfg, const char *change, struct err *err)
+int config_apply_change(cJSON *cfg, const char *change, struct err *err)
 {
 	char word[16];
 	size_t n = strcspn(change, " \t");
@@ -200,7 +200,7 @@ void import_run(const struct store *s, int fd, int out, void *arg)
 
 	cc = cJSON_AddObjectToObject(config, "config");
 	for (size_t i = 0; i < ia->nchanges; i++)
-		if (apply_change(cc, ia->changes[i], &err) < 0)
+		if (config_apply_change(cc, ia->changes[i], &err) < 0)
 			job_fail(out, &err);
 	if (bw_open(s, &w, &err) < 0)
 		job_fail(out, &err);

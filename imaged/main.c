@@ -17,8 +17,8 @@ static const int imaged_caps[] = {
 static const int imaged_caps_permitted[] = {CAP_SYS_CHROOT, CAP_SYS_ADMIN, -1};
 
 /* The base list plus what the workers need (they inherit the filter). */
-static const char *const imaged_syscalls[] = {"chroot", "mknod",  "mknodat",
-					      "capset", "execve", NULL};
+static const char *const imaged_syscalls[] = {"chroot",	 "mknod", "mknodat", "capset", "execve",
+					      "unshare", "mount", "umount2", NULL};
 
 static struct priv_spec imaged_priv = {
     .caps = imaged_caps,

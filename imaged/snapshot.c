@@ -163,6 +163,38 @@ out:
 	return r;
 }
 
+int store_cache_put(const struct store *s, const char *key, const char *manifest_digest,
+		    struct err *err)
+{
+	cJSON *refs = NULL, *cache;
+	int lock = refs_lock(s, err), r;
+
+	if (lock < 0)
+		return lock;
+	r = refs_load(s, &refs, err);
+	if (r == 0) {
+		cache = cJSON_GetObjectItem(refs, "cache");
+		if (!cJSON_IsObject(cache)) {
+			cJSON_DeleteItemFromObject(refs, "cache");
+			cache = cJSON_AddObjectToObject(refs, "cache");
+		}
+		cJSON_DeleteItemFromObject(cache, key);
+		cJSON_AddStringToObject(cache, key, manifest_digest);
+		r = refs_save(s, refs, err);
+	}
+	cJSON_Delete(refs);
+	refs_unlock(lock);
+	return r;
+}
+
+const char *store_cache_get(const cJSON *refs, const char *key)
+{
+	const char *m =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(refs, "cache"), key));
+
+	return m && in_array(cJSON_GetObjectItem(refs, "images"), m) ? m : NULL;
+}
+
 static int gc_locked(const struct store *s, cJSON *refs, struct err *err);
 
 /* Delete blobs and snapshots no image (and no active snapshot) refers to. */

@@ -9,6 +9,8 @@
  *
  *   berth-imaged-worker load|save|import STORE_DIR ARGS_JSON
  *   berth-imaged-worker pull|login STORE_DIR {}   (arguments on fd 3: they may hold credentials)
+ *   berth-imaged-worker commit|archive STORE_DIR ARGS_JSON (CAP_SYS_ADMIN kept: trusted.*
+ *     xattrs, and archive's private overlay mount and chroot)
  *   berth-imaged-worker unpack DIR DIFF_ID|-
  */
 #include "config.h"
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commit.h"
 #include "imaged.h"
 #include "import.h"
 #include "job.h"
@@ -47,8 +50,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "unpack"))
 		return unpack_child_run(3, argv[2], strcmp(argv[3], "-") ? argv[3] : NULL, 4);
-	drop_unpack_caps();
 	s.dir = argv[2];
+	/* commit reads trusted.overlay.* xattrs; archive mounts and chroots */
+	if (!strcmp(argv[1], "commit"))
+		commit_run(&s, 3, 4, argv[3]);
+	if (!strcmp(argv[1], "archive"))
+		archive_run(&s, 3, 4, argv[3]);
+	drop_unpack_caps();
+	if (!strcmp(argv[1], "diff"))
+		diff_run(&s, 3, 4, argv[3]);
 	if (!strcmp(argv[1], "load")) {
 		load_run(&s, 3, 4, NULL);
 	} else if (!strcmp(argv[1], "save")) {

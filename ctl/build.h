@@ -1,0 +1,113 @@
+/* berth build: the builder's parts shared between its files. */
+#ifndef BERTH_CTL_BUILD_H
+#define BERTH_CTL_BUILD_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/digest.h"
+#include "common/err.h"
+#include "dockerfile.h"
+
+/* The build context: a directory and its .dockerignore. */
+struct build_ctx {
+	char *dir;
+	char **ignore; /* "+pattern" or "!pattern" */
+	size_t nignore;
+};
+
+int ctx_open(const char *dir, struct build_ctx *c, struct err *err);
+void ctx_close(struct build_ctx *c);
+/* rel (relative to the context) is excluded by .dockerignore */
+bool ctx_ignored(const struct build_ctx *c, const char *rel);
+
+/* How COPY and ADD write what they copy. */
+struct copy_opts {
+	long long uid, gid; /* -1: as the source (root:root from the context) */
+	long mode;	    /* --chmod, or -1 */
+	bool unpack;	    /* ADD: local archives are unpacked */
+};
+
+/* A layer tar (gzip) being made in a temporary file; its content digest is the cache key. */
+struct layer_w {
+	struct archive *a;
+	int fd;
+	struct sha256 h;
+	cJSON *dirs; /* directories already in the layer */
+	struct err *err;
+};
+
+int lw_open(struct layer_w *w, struct err *err);
+/* Close the archive: key gets the content digest, *fd the file (at offset 0, the caller's). */
+int lw_finish(struct layer_w *w, char key[DIGEST_STR_LEN + 1], int *fd);
+void lw_free(struct layer_w *w);
+/* Paths in the layer are relative and start with "./"; a trailing '/' means a directory. */
+int lw_parents(struct layer_w *w, const char *path);
+int lw_add_context(struct layer_w *w, const struct build_ctx *c, const char *const *srcs,
+		   size_t nsrcs, const char *dest, const struct copy_opts *o, const char *where);
+/* Entries of the tar on fd under dest; strip_top: the first path component is replaced by dest. */
+int lw_add_tar(struct layer_w *w, int fd, bool strip_top, const char *dest,
+	       const struct copy_opts *o, const char *where);
+/* The first regular file of the tar on fd (at most max bytes), NUL-terminated. */
+int tar_first_file(int fd, size_t max, char **out, struct err *err);
+int lw_add_bytes(struct layer_w *w, const char *dest, const char *body, const struct copy_opts *o);
+
+/* ---- the builder (build.c, build_steps.c, cmd_build.c) ---- */
+
+#include "proto/client.h"
+
+struct ctl;
+
+struct stage {
+	char *name;			   /* AS name, lower case; or NULL */
+	char manifest[DIGEST_STR_LEN + 1]; /* the image so far ("" while FROM scratch) */
+	char key[DIGEST_STR_LEN + 1];	   /* cache key of the last step */
+	cJSON *config;			   /* the container config so far */
+	cJSON *args;			   /* ARGs declared in this stage: name -> value */
+	cJSON *pending;			   /* history of config-only steps not committed yet */
+	bool cmd_set;
+};
+
+struct builder {
+	struct ctl *ctl;
+	struct dockerfile df;
+	struct build_ctx ctx;
+	cJSON *build_args, *used_args, *global_args, *labels, *tags;
+	const char *target, *network;
+	bool no_cache, pull, quiet, have_ctx;
+	struct stage *stages;
+	size_t nstages, step, nsteps;
+	struct client im;
+	bool im_open;
+	FILE *out;
+};
+
+int bld_fail_at(struct builder *b, const struct df_instr *in, struct err *err);
+/* A call to imaged on the builder's connection; a job's progress is dropped, its result in *out. */
+int bld_im_call(struct builder *b, uint16_t type, struct pbuf *pb, int fd, cJSON **out,
+		struct err *err);
+int bld_im_wait(struct builder *b, cJSON **out, struct err *err);
+/* An image's manifest digest and container config; pulled first when missing (or --pull). */
+int bld_base_image(struct builder *b, const char *ref, char manifest[DIGEST_STR_LEN + 1],
+		   cJSON **config, struct err *err);
+/* The stage's key becomes the digest of its key and what. */
+void bld_chain_key(struct stage *s, const char *what);
+cJSON *bld_history(const char *created_by, bool empty);
+/* On a cache hit for the stage's key the stage moves to the cached image. */
+bool bld_cache_hit(struct builder *b, struct stage *s);
+/* Commit the stage: a container's changes (ctr), a layer tar (layer_fd) or configuration only. */
+int bld_commit(struct builder *b, struct stage *s, const char *ctr, int layer_fd, cJSON *names,
+	       struct err *err);
+/* ARGs and ENV of the stage, for ${} expansion. */
+cJSON *bld_vars(const struct stage *s);
+void bld_set_str(cJSON *o, const char *key, const char *val);
+void bld_set_env(cJSON *cfg, const char *k, const char *v);
+cJSON *bld_shell_form(const struct stage *s, const char *cmd);
+cJSON *bld_exec_form(const struct df_instr *in);
+/* An ARG before the first FROM. */
+int bld_global_arg(struct builder *b, const struct df_instr *in, struct err *err);
+/* Run one instruction of stage s. */
+int bld_step(struct builder *b, struct stage *s, const struct df_instr *in, struct err *err);
+
+#endif

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# berth build, commit and diff, against the real daemons: Dockerfiles from
+# tests/fixtures/build built on a busybox image made at test time, the results
+# run as containers, saved and read by skopeo and podman.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+FIX="$SRC/tests/fixtures/build"
+
+setup() {
+	berth_setup
+	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
+	"$BERTH" system start >/dev/null
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+}
+
+teardown() {
+	if [ -S "$BERTH_RUN/containerd.sock" ]; then
+		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	fi
+	for f in "$BERTH_RUN"/containers/*/shim.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	berth_teardown
+}
+
+b() { "$BERTH" "$@"; }
+
+cfg() {
+	b image inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print($2)"
+}
+
+# a copy of a fixture context we may change
+ctx() {
+	cp -a "$FIX/$1" "$BERTH_TMP/$1"
+	echo "$BERTH_TMP/$1"
+}
+
+@test "a multi-stage build: COPY --from, --chown/--chmod, USER, WORKDIR, ENV, LABEL, EXPOSE, CMD" {
+	run -0 b build -t ms:1 "$FIX/multistage"
+	[[ "$output" == *"[1/13] FROM \${BASE} AS builder"* ]]
+	[[ "$output" == *"Successfully tagged ms:1"* ]]
+	run -0 b run --rm ms:1
+	[ "$output" = "built by stage one" ]
+	run -0 b run --rm ms:1 sh -c 'id -u; id -g; pwd; stat -c "%u:%g %a" /home/app/app.sh; echo $GREETING'
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 1000 ]
+	[ "${lines[2]}" = /srv ]
+	[ "${lines[3]}" = "1000:1000 640" ]
+	[ "${lines[4]}" = hello ]
+	[ "$(cfg ms:1 'd["Config"]["Labels"]["org.berth.test"]')" = "multi stage" ]
+	[ "$(cfg ms:1 'list(d["Config"]["ExposedPorts"])')" = "['8080/tcp']" ]
+	# the first stage's files stay out of the result
+	run -1 b run --rm ms:1 ls /src
+	[ -z "$(b ps -aq)" ]
+}
+
+@test "heredocs in RUN and COPY; a quoted delimiter is not expanded" {
+	run -0 b build -q -t hd "$FIX/heredoc"
+	[[ "$output" == sha256:* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 b run --rm hd
+	[ "${lines[0]}" = "hello world" ]
+	[ "${lines[1]}" = "name=demo" ]
+	[ "${lines[2]}" = "port=80" ]
+	run -0 b run --rm hd cat /opt/script.sh
+	[ "$output" = 'echo "$NOT_EXPANDED"' ]
+}
+
+@test "ARG and ENV substitution: defaults, --build-arg, :- and :+, ARG before FROM" {
+	run -0 b build -q -t ar --build-arg VERSION=2.5 --build-arg SECRET_ARG=s3 "$FIX/args"
+	run -0 b run --rm ar sh -c 'cat build-info; pwd; echo "$APP_VERSION"; echo "${SECRET_ARG:-unset}"'
+	[ "${lines[0]}" = "version=2.5 arg=s3" ]
+	[ "${lines[1]}" = "/opt/my app" ]
+	[ "${lines[2]}" = 2.5 ]
+	# a build arg reaches RUN, never the image
+	[ "${lines[3]}" = unset ]
+	[ "$(cfg ar 'd["Config"]["Labels"]')" = "{'version': '2.5', 'empty': 'fallback', 'alt': 'has-version'}" ]
+	run -0 b build -q -t ar2 "$FIX/args"
+	run -0 b run --rm ar2 cat build-info
+	[ "$output" = "version=1.0 arg=" ]
+}
+
+@test ".dockerignore keeps a secret out of the image; ! brings a file back" {
+	run -0 b build -q -t ig "$FIX/ignore"
+	run -0 b run --rm ig cat /listing
+	[[ "$output" == *README* ]]
+	[[ "$output" == *keep.log* ]]
+	[[ "$output" == *public* ]]
+	[[ "$output" != *secret.key* ]]
+	[[ "$output" != *debug.log* ]]
+	[[ "$output" != *private* ]]
+	run -1 b run --rm ig cat /ctx/secret.key
+}
+
+@test "a rebuild hits the cache for every step; a changed source runs again" {
+	local dir
+	dir=$(ctx multistage)
+	run -0 b build -q -t c1 "$dir"
+	local first=$output
+	run -0 b build -t c1 "$dir"
+	[[ "$output" == *"COPY app.sh ./ CACHED"* ]]
+	[[ "$output" == *"RUN chmod 755 app.sh && ./app.sh > /src/out.txt CACHED"* ]]
+	[[ "$output" == *"COPY --from=builder /src/out.txt /srv/out.txt CACHED"* ]]
+	run -0 b build -q -t c1 "$dir"
+	[ "$output" = "$first" ]
+	printf '#!/bin/sh\necho changed\n' >"$dir/app.sh"
+	run -0 b build -t c1 "$dir"
+	[[ "$output" != *"RUN chmod 755 app.sh && ./app.sh > /src/out.txt CACHED"* ]]
+	run -0 b run --rm c1
+	[ "$output" = changed ]
+	# intermediate images stay out of the list, not out of images -a
+	[ "$(b images -q | sort -u | wc -l)" -eq 2 ]
+	[ "$(b images -aq | sort -u | wc -l)" -gt 2 ]
+	run -0 b build --no-cache -t c1 "$dir"
+	[[ "$output" != *CACHED* ]]
+}
+
+@test "the result is saved and read by skopeo and podman" {
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	run -0 b build -q -t saved:1 "$FIX/multistage"
+	run -0 b save -o "$BERTH_TMP/saved.tar" saved:1
+	run -0 skopeo inspect --config "docker-archive:$BERTH_TMP/saved.tar"
+	echo "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin)
+assert d["config"]["Cmd"] == ["cat", "/srv/out.txt"], d["config"]
+assert d["config"]["User"] == "1000:1000"
+assert len(d["rootfs"]["diff_ids"]) == 3
+assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
+	command -v podman >/dev/null || skip "podman not installed"
+	run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" load -i "$BERTH_TMP/saved.tar"
+	run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" image inspect --format '{{.Config.WorkingDir}}' localhost/saved:1
+	[ "$output" = /srv ]
+}
+
+@test "build - reads a Dockerfile from standard input" {
+	run -0 b build -q -t stdin - <<<$'FROM berth-test/busybox\nRUN echo from-stdin > /f\nCMD ["cat","/f"]'
+	run -0 b run --rm stdin
+	[ "$output" = from-stdin ]
+}
+
+@test "errors name the file and line; nothing is left behind" {
+	local dir=$BERTH_TMP/bad
+	mkdir -p "$dir"
+	echo x >"$dir/f"
+	printf 'FROM berth-test/busybox\n\nRUN true\nRUNN false\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"Dockerfile:4: unknown instruction: RUNN"* ]]
+	printf 'FROM berth-test/busybox\nCOPY ../../etc/passwd /x\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"Dockerfile:2: COPY: ../../etc/passwd is outside the build context"* ]]
+	printf 'FROM berth-test/busybox\nCOPY --from=4 /bin/sh /x\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"Dockerfile:2: no stage 4 before this one"* ]]
+	run -1 b build --target nope "$dir"
+	[[ "$output" == *"target stage 'nope' not found"* ]]
+	printf 'ARG V\nFROM berth-test/busybox:${V:?V must be set}\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"Dockerfile:2: V: V must be set"* ]]
+	printf 'FROM berth-test/busybox\nRUN echo partial > /p; exit 3\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"Dockerfile:2: RUN echo partial > /p; exit 3: returned a non-zero code: 3"* ]]
+	printf 'FROM berth-test/busybox\nADD http://example.invalid/x /x\n' >"$dir/Dockerfile"
+	run -1 b build "$dir"
+	[[ "$output" == *"does not download"* ]]
+	# no step container is left, and no image was named
+	[ -z "$(b ps -aq)" ]
+	[ "$(b images -q | wc -l)" -eq 1 ]
+}
+
+@test "RUN steps are real containers: own pid namespace, network none when asked" {
+	local dir=$BERTH_TMP/iso
+	mkdir -p "$dir"
+	printf 'FROM berth-test/busybox\nRUN echo $$ > /pid && ls /sys/class/net > /nets\n' >"$dir/Dockerfile"
+	run -0 b build -q --network none -t iso "$dir"
+	run -0 b run --rm iso cat /pid /nets
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = lo ]
+	# the runtime's mount points (/proc, /etc/hosts) are not part of the layer
+	run -0 b history iso
+	[ "$(cfg iso 'len(d["RootFS"]["Layers"])')" = 2 ]
+}
+
+@test "commit makes an image of a container's changes; diff lists them" {
+	b run -d --name c1 berth-test/busybox sh -c 'mkdir /data && echo x > /data/new && rm /bin/true && echo y >> /etc/passwd && sleep 100' >/dev/null
+	for _ in $(seq 50); do b exec c1 test -f /data/new 2>/dev/null && break; sleep 0.1; done
+	run -0 b diff c1
+	[[ "$output" == *"A /data"* ]]
+	[[ "$output" == *"A /data/new"* ]]
+	[[ "$output" == *"D /bin/true"* ]]
+	[[ "$output" == *"C /etc/passwd"* ]]
+	[[ "$output" != *"/etc/hosts"* ]]
+	[[ "$output" != *"A /proc"* ]]
+	run -0 b commit -m snapshot -c 'CMD ["cat","/data/new"]' c1 snap:1
+	[[ "$output" == sha256:* ]]
+	# still running: commit paused it and let it go
+	[ "$(b inspect c1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["State"]["Status"])')" = running ]
+	run -0 b run --rm snap:1
+	[ "$output" = x ]
+	run -1 b run --rm snap:1 ls /bin/true
+	run -0 b history snap:1
+	[[ "$output" == *snapshot* ]]
+	run -1 b commit nosuch
+	[[ "$output" == *"no such container: nosuch"* ]]
+	run -1 b diff nosuch
+	run -1 b commit -c 'BOGUS x' c1
+	[[ "$output" == *"unsupported instruction"* ]]
+}
