@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,4 +69,20 @@ char *paths_program(const char *name, const char *installed_dir)
 		}
 	}
 	return xasprintf("%s/%s", installed_dir, name);
+}
+
+/* What is below the archive's top entry: "top/rest" or "./top/rest" -> "rest"; under a "." top,
+ * "./rest" -> "rest". */
+const char *tar_child(const char *name, bool dot_top)
+{
+	const char *slash;
+
+	if (!strncmp(name, "./", 2))
+		name += 2;
+	if (!strcmp(name, "."))
+		return "";
+	if (dot_top)
+		return name;
+	slash = strchr(name, '/');
+	return slash ? slash + 1 : "";
 }

@@ -2,6 +2,8 @@
 #ifndef BERTH_PATHS_H
 #define BERTH_PATHS_H
 
+#include <stdbool.h>
+
 #define BERTH_DEFAULT_ROOT "/var/lib/berth"
 #define BERTH_DEFAULT_RUN "/run/berth"
 #define BERTH_DEFAULT_GROUP "berth"
@@ -40,5 +42,8 @@ char *paths_pidfile(const struct berth_paths *p, enum berth_daemon d);
  * $BERTH_DAEMON_DIR, beside this binary, or installed_dir (heap).
  */
 char *paths_program(const char *name, const char *installed_dir);
+
+/* Below an archive's top entry: "top/rest" or "./top/rest" -> "rest" ("./rest" under a "." top). */
+const char *tar_child(const char *name, bool dot_top);
 
 #endif

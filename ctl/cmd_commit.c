@@ -33,8 +33,7 @@ const char cmd_diff_usage[] = "diff CONTAINER\n"
 			      "List the files and directories a container changed over its image:\n"
 			      "A added, C changed, D deleted.\n";
 
-/* The container's record as containerd has it. */
-static int inspect(struct ctl *ctl, const char *ref, cJSON **out)
+int ctl_container_inspect(struct ctl *ctl, const char *ref, cJSON **out)
 {
 	cleanup_cjson cJSON *arr = NULL;
 	struct pbuf pb;
@@ -111,7 +110,7 @@ int cmd_commit(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind >= argc || argc - optind > 2)
 		return ctl_fail(EXIT_DAEMON, "commit needs a container and an optional name");
-	if ((rc = inspect(ctl, argv[optind], &rec)))
+	if ((rc = ctl_container_inspect(ctl, argv[optind], &rec)))
 		return rc;
 	id = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id"));
 	state =
@@ -154,7 +153,7 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc != 2)
 		return ctl_fail(EXIT_DAEMON, "diff needs one container");
-	if ((rc = inspect(ctl, argv[1], &rec)))
+	if ((rc = ctl_container_inspect(ctl, argv[1], &rec)))
 		return rc;
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_KEY, cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id")));

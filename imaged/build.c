@@ -156,3 +156,33 @@ int h_SNAPSHOT_DIFF(struct conn *c, struct frame *f, struct err *err)
 	args_text = cJSON_PrintUnformatted(args);
 	return job_start(c, f, s, -1, "diff", args_text, err);
 }
+
+/* berth cp and export: the worker works in the container's mounted root, named by its id only. */
+int h_SNAPSHOT_COPY(struct conn *c, struct frame *f, struct err *err)
+{
+	const struct daemon *d = c->srv->ctx;
+	const struct store *s = &imaged_of(c)->store;
+	cleanup_free char *key = NULL, *path = NULL, *args_text = NULL, *rootfs = NULL;
+	cleanup_cjson cJSON *args = cJSON_CreateObject();
+	uint32_t put = 0;
+	int fd;
+
+	if (need_str(f, TAG_KEY, "container", &key, err) < 0 ||
+	    need_str(f, TAG_NAME, "path", &path, err) < 0)
+		return -err->code;
+	if (strlen(key) != 64 || strspn(key, "0123456789abcdef") != 64)
+		return err_set(err, EINVAL, "'%s' is not a container id", key);
+	if (path[0] != '/' || strlen(path) > 4000)
+		return err_set(err, EINVAL, "'%s' is not an absolute path", path);
+	p_get_u32(f->payload, f->len, TAG_STREAM, &put, err);
+	err_clear(err);
+	fd = frame_take_fd(f, 0);
+	if (fd < 0)
+		return err_set(err, EINVAL, "snapshot.copy needs the archive as a file descriptor");
+	rootfs = xasprintf("%s/containers/%s/rootfs", d->paths.run, key);
+	cJSON_AddStringToObject(args, "rootfs", rootfs);
+	cJSON_AddStringToObject(args, "path", path);
+	cJSON_AddBoolToObject(args, "put", put != 0);
+	args_text = cJSON_PrintUnformatted(args);
+	return job_start(c, f, s, fd, "copy", args_text, err);
+}

@@ -19,6 +19,9 @@ void __attribute__((noreturn)) commit_run(const struct store *s, int fd, int out
 void __attribute__((noreturn))
 archive_run(const struct store *s, int fd, int out, const char *args);
 
+/* In berth-imaged-worker: copy into (put) or out of a container's mounted root, chrooted there. */
+void __attribute__((noreturn))
+ctrcopy_run(const struct store *s, int fd, int out, const char *args);
 /* In berth-imaged-worker: the changes of active snapshot key over image, as A/C/D lines. */
 void __attribute__((noreturn)) diff_run(const struct store *s, int fd, int out, const char *args);
 

@@ -265,6 +265,7 @@ int difftar_write(const char *upper, struct blob_writer *bw, struct err *err)
 		return err_sys(err, "open %s", upper);
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);
+	archive_write_set_format_option(w.a, "pax", "xattrheader", "SCHILY");
 	archive_write_add_filter_gzip(w.a);
 	archive_write_set_bytes_in_last_block(w.a, 1);
 	if (archive_write_open(w.a, &k, NULL, to_blob, NULL) != ARCHIVE_OK) {
@@ -286,6 +287,7 @@ int tar_path_to_fd(int dfd, const char *name, const char *entry, int fd, struct 
 
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);
+	archive_write_set_format_option(w.a, "pax", "xattrheader", "SCHILY");
 	archive_write_set_bytes_in_last_block(w.a, 1);
 	if (archive_write_open_fd(w.a, fd) != ARCHIVE_OK) {
 		r = ar_fail(&w, "start the archive");

@@ -9,8 +9,9 @@
  *
  *   berth-imaged-worker load|save|import STORE_DIR ARGS_JSON
  *   berth-imaged-worker pull|login STORE_DIR {}   (arguments on fd 3: they may hold credentials)
- *   berth-imaged-worker commit|archive STORE_DIR ARGS_JSON (CAP_SYS_ADMIN kept: trusted.*
- *     xattrs, and archive's private overlay mount and chroot)
+ *   berth-imaged-worker commit|archive|copy STORE_DIR ARGS_JSON (CAP_SYS_ADMIN and
+ *     CAP_SYS_CHROOT kept: trusted.* xattrs, archive's private overlay mount, the chroot
+ *     of archive and copy)
  *   berth-imaged-worker unpack DIR DIFF_ID|-
  */
 #include "config.h"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
 		commit_run(&s, 3, 4, argv[3]);
 	if (!strcmp(argv[1], "archive"))
 		archive_run(&s, 3, 4, argv[3]);
+	if (!strcmp(argv[1], "copy"))
+		ctrcopy_run(&s, 3, 4, argv[3]);
 	drop_unpack_caps();
 	if (!strcmp(argv[1], "diff"))
 		diff_run(&s, 3, 4, argv[3]);

@@ -87,10 +87,10 @@ ctx() {
 	run -0 b build -q -t ig "$FIX/ignore"
 	run -0 b run --rm ig cat /listing
 	[[ "$output" == *README* ]]
-	[[ "$output" == *keep.log* ]]
+	[[ "$output" == *keep.tmp* ]]
 	[[ "$output" == *public* ]]
 	[[ "$output" != *secret.key* ]]
-	[[ "$output" != *debug.log* ]]
+	[[ "$output" != *debug.tmp* ]]
 	[[ "$output" != *private* ]]
 	run -1 b run --rm ig cat /ctx/secret.key
 }
@@ -206,4 +206,60 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	run -1 b diff nosuch
 	run -1 b commit -c 'BOGUS x' c1
 	[[ "$output" == *"unsupported instruction"* ]]
+}
+
+@test "cp both ways and export: Docker's naming rules, '-' as a tar stream" {
+	b run -d --name cp1 berth-test/busybox sh -c 'mkdir -p /d/sub && echo in >/d/sub/f && echo top >/d/t && echo h >/d/.hidden && sleep 300' >/dev/null
+	for _ in $(seq 50); do b exec cp1 test -f /d/t 2>/dev/null && break; sleep 0.1; done
+	local out=$BERTH_TMP/out
+	mkdir -p "$out"
+	run -0 b cp cp1:/d "$out/"
+	[ "$(cat "$out/d/sub/f")" = in ]
+	[ -f "$out/d/.hidden" ]
+	run -0 b cp cp1:/d/t "$out/renamed"
+	[ "$(cat "$out/renamed")" = top ]
+	run -0 b cp cp1:/d/. "$out/contents"
+	[ "$(cat "$out/contents/t")" = top ]
+	run -0 b cp cp1:/d/t -
+	[ "$(b cp cp1:/d/t - | tar -xO)" = top ]
+	mkdir -p "$BERTH_TMP/hostdir/inner"
+	echo z >"$BERTH_TMP/hostdir/inner/z"
+	chown 1234:1234 "$BERTH_TMP/hostdir/inner/z"
+	run -0 b cp "$BERTH_TMP/hostdir" cp1:/newdir
+	run -0 b exec cp1 stat -c '%u %n' /newdir/inner/z
+	[ "$output" = "0 /newdir/inner/z" ]
+	run -0 b cp "$BERTH_TMP/hostdir" cp1:/newdir
+	run -0 b exec cp1 test -f /newdir/hostdir/inner/z
+	tar -C "$BERTH_TMP/hostdir" -c inner | b cp - cp1:/tmp
+	run -0 b exec cp1 cat /tmp/inner/z
+	[ "$output" = z ]
+	run -1 b cp "$BERTH_TMP/hostdir" cp1:/no/such/dir
+	[[ "$output" == *"/no/such/dir"* ]]
+	run -1 b cp cp1:/nope "$out/"
+	[[ "$output" == *"/nope: No such file or directory"* ]]
+	run -125 b cp a b
+	run -0 b export -o "$BERTH_TMP/rootfs.tar" cp1
+	tar -tf "$BERTH_TMP/rootfs.tar" | grep -qx './d/sub/f'
+	tar -tf "$BERTH_TMP/rootfs.tar" | grep -qx './bin/sh'
+}
+
+@test "cp never reads or writes a host file through a symlink the container swaps in (CVE-2018-15664)" {
+	cc -static -O2 -o "$BERTH_TMP/symswap" "$SRC/tests/fixtures/symswap.c"
+	# a canary on the host where the swapped symlink would lead
+	local canary=/berth-canary-$$
+	echo host-secret >"$canary"
+	b run -d --name sw -v "$BERTH_TMP/symswap:/symswap:ro" berth-test/busybox \
+		sh -c 'mkdir -p /w/dir && echo inside >/w/dir/berth-canary-'$$' && ln -s / /w/link && cd /w && exec /symswap dir link' >/dev/null
+	for _ in $(seq 50); do b exec sw test -L /w/link -o -L /w/dir 2>/dev/null && break; sleep 0.1; done
+	local i got
+	for i in $(seq 40); do
+		got=$(b cp "sw:/w/dir/berth-canary-$$" - 2>/dev/null | tar -xO 2>/dev/null) || true
+		[ "$got" != host-secret ] || { rm -f "$canary"; false; }
+		echo "written-$i" >"$BERTH_TMP/payload"
+		b cp "$BERTH_TMP/payload" "sw:/w/dir/berth-canary-$$" 2>/dev/null || true
+	done
+	run cat "$canary"
+	rm -f "$canary"
+	[ "$output" = host-secret ]
+	b rm -f sw >/dev/null
 }
