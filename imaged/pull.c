@@ -141,6 +141,13 @@ static int http_status(CURL *c, CURLcode rc, const char *what, struct err *err)
 {
 	long status = 0;
 
+	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_OPERATION_TIMEDOUT)
+		return err_isset(err)
+			   ? -err->code
+			   : err_set(err, EIO,
+				     "%s: the registry stopped sending before the end (%s); "
+				     "pull again to resume from what is complete",
+				     what, curl_easy_strerror(rc));
 	if (rc != CURLE_OK)
 		return err_isset(err) ? -err->code
 				      : err_set(err, EIO, "%s: %s", what, curl_easy_strerror(rc));

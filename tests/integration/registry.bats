@@ -168,3 +168,67 @@ YML
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such image"* ]]
 }
+
+# a misbehaving front (tests/fixtures/badregistry.py MODE) on its own port
+bad_front() {
+	BPORT=$((20000 + RANDOM % 20000))
+	python3 "$SRC/tests/fixtures/badregistry.py" "$BPORT" "$REG" "$1" >"$BERTH_TMP/bad-$1.out" 2>/dev/null &
+	track_pid $!
+	for i in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$BPORT/v2/" && break
+		sleep 0.1
+	done
+	BREG="127.0.0.1:$BPORT"
+}
+
+# nothing half made: no image, no temporary blob or snapshot
+store_clean() {
+	[ -z "$("$BERTH" images -aq)" ]
+	[ -z "$(ls "$BERTH_ROOT/image/tmp" 2>/dev/null)" ]
+	! ls "$BERTH_ROOT/image/snapshots" 2>/dev/null | grep -q '^tmp-'
+	! ls "$BERTH_ROOT/image/blobs/sha256" 2>/dev/null | grep -q '\.tmp'
+}
+
+@test "bad content: a tampered blob, a pinned digest that does not match, wrong diff_ids, an oversized manifest" {
+	bad_front tamper
+	run -1 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"digest mismatch"* ]]
+	store_clean
+	bad_front pinned
+	digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/busybox:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	run -1 "$BERTH" pull "$BREG/test/busybox@$digest"
+	[[ "$output" == *"not the $digest asked for"* ]]
+	store_clean
+	bad_front diffids
+	run -1 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"but the image config says diff_id sha256:0000000000000000000000000000000000000000000000000000000000000000"* ]]
+	store_clean
+	bad_front bigmanifest
+	run -1 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"manifest test/busybox:1 is over the 4 MiB limit"* ]]
+	store_clean
+	# the real registry still serves the real thing
+	run -0 "$BERTH" pull "$REG/test/busybox:1"
+}
+
+@test "a registry that stops mid-blob: a clear error, no half image; the next pull completes" {
+	bad_front truncate
+	run -1 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"the registry stopped sending before the end"* ]]
+	store_clean
+	run -0 "$BERTH" pull "$REG/test/busybox:1"
+	[ "$("$BERTH" run --rm "$REG/test/busybox:1" echo complete)" = complete ]
+}
+
+@test "blobs redirected to another host are followed without sending the credentials there" {
+	export BERTH_CONFIG="$BERTH_TMP/home/config.json"
+	bad_front redirect
+	run -1 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"wants credentials (HTTP 401)"* ]]
+	run -0 bash -c "echo s3cret | '$BERTH' login -u tester --password-stdin $BREG"
+	run -0 "$BERTH" pull "$BREG/test/busybox:1"
+	[[ "$output" == *"Download complete"* ]]
+	# the other host saw every blob request, and none carried credentials
+	! grep -q LEAK "$BERTH_TMP/bad-redirect.out"
+	[ "$("$BERTH" run --rm "$BREG/test/busybox:1" echo redirected)" = redirected ]
+}
