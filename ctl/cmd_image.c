@@ -260,9 +260,12 @@ static bool show_all(const char *line, bool quiet)
 	return !quiet && strncmp(line, "sha256:", 7) != 0;
 }
 
+/* Byte counts redraw a layer's line on a terminal; elsewhere only the status changes show. */
 static bool show_pull(const char *line, bool quiet)
 {
-	return !quiet || !strncmp(line, "Loaded image", 12);
+	if (quiet)
+		return false;
+	return isatty(1) || !strstr(line, ": Downloading ");
 }
 
 int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb)
@@ -308,7 +311,14 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 			free(auth);
 		}
 	}
-	return run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
+	{
+		int rc = run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
+
+		/* -q: the name pulled, as Docker prints it */
+		if (rc == EXIT_OK && quiet)
+			printf("%s\n", argv[optind]);
+		return rc;
+	}
 }
 
 int cmd_push(struct ctl *ctl, int argc, char **argv)

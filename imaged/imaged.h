@@ -39,6 +39,9 @@ int store_gc(const struct store *s, cJSON *refs, struct err *err);
 int store_add_image(const struct store *s, const char *manifest_digest, const char *const *names,
 		    size_t nnames, cJSON *result, struct err *err);
 int snapshots_ensure(const struct store *s, const struct image *img, int out, struct err *err);
+/* The same for layer i alone (layers unpack independently: each has its own directory). */
+int snapshot_ensure_layer(const struct store *s, const struct image *img, size_t i, int out,
+			  struct err *err);
 /* Build cache: step key -> manifest digest, kept in refs.json ("cache"). */
 int store_cache_put(const struct store *s, const char *key, const char *manifest_digest,
 		    struct err *err);

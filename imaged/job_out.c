@@ -40,6 +40,8 @@ void job_progress(int out, const char *fmt, ...)
 	char *text;
 	va_list ap;
 
+	if (out < 0)
+		return;
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -74,7 +76,13 @@ struct sink {
 	int out;
 	const char *short_id;
 	uint64_t next_report;
+	struct timespec start;
 };
+
+static double mb(uint64_t n)
+{
+	return (double)n / 1e6;
+}
 
 static size_t to_blob(char *p, size_t size, size_t n, void *data)
 {
@@ -90,8 +98,14 @@ static size_t to_blob(char *p, size_t size, size_t n, void *data)
 		return 0;
 	k->got += len;
 	if (k->got >= k->next_report) {
-		job_progress(k->out, "%s: Downloading %llu/%llu", k->short_id,
-			     (unsigned long long)k->got, (unsigned long long)k->want);
+		struct timespec now;
+		double secs;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		secs = (double)(now.tv_sec - k->start.tv_sec) +
+		       (double)(now.tv_nsec - k->start.tv_nsec) / 1e9;
+		job_progress(k->out, "%s: Downloading %.1fMB/%.1fMB %.1fMB/s", k->short_id,
+			     mb(k->got), mb(k->want), secs > 0 ? mb(k->got) / secs : 0.0);
 		k->next_report = k->got + (4u << 20);
 	}
 	return len;
@@ -373,6 +387,7 @@ static int get_blob(const struct store *s, const struct reg *g, const char *dige
 		return err_set(err, ENOMEM, "curl_easy_init failed");
 	}
 	job_progress(out, "%s: Pulling fs layer", short_id);
+	clock_gettime(CLOCK_MONOTONIC, &k.start);
 	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_blob);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
@@ -391,6 +406,83 @@ static int get_blob(const struct store *s, const struct reg *g, const char *dige
 	if (r == 0)
 		job_progress(out, "%s: Download complete", short_id);
 	return r;
+}
+
+/*
+ * Layers come in parallel (PULL_PARALLEL at once, as Docker's default), each
+ * unpacked into its snapshot as soon as it is complete and verified: a
+ * layer's directory does not depend on the others.
+ */
+#define PULL_PARALLEL 3
+
+struct fetch_pool {
+	const struct store *s;
+	const struct reg *g;
+	const struct image *img;
+	int out;
+	pthread_mutex_t mu;
+	size_t next;
+	int rc;
+	struct err err;
+};
+
+static uint64_t desc_size(const cJSON *m, const char *digest);
+
+static void *fetch_worker(void *arg)
+{
+	struct fetch_pool *p = arg;
+
+	for (;;) {
+		struct err e = ERR_INIT;
+		size_t i;
+		int r;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->rc || p->next >= p->img->nlayers) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		r = get_blob(p->s, p->g, p->img->layers[i],
+			     desc_size(p->img->manifest, p->img->layers[i]), p->out, &e);
+		if (r == 0)
+			r = snapshot_ensure_layer(p->s, p->img, i, p->out, &e);
+		if (r < 0) {
+			pthread_mutex_lock(&p->mu);
+			if (!p->rc) {
+				p->rc = r;
+				p->err = e;
+				e = (struct err)ERR_INIT;
+			}
+			pthread_mutex_unlock(&p->mu);
+			err_clear(&e);
+		}
+	}
+}
+
+static int fetch_layers(const struct store *s, const struct reg *g, const struct image *img,
+			int out, struct err *err)
+{
+	struct fetch_pool p = {.s = s, .g = g, .img = img, .out = out, .err = ERR_INIT};
+	pthread_t t[PULL_PARALLEL];
+	size_t n = img->nlayers < PULL_PARALLEL ? img->nlayers : PULL_PARALLEL, started = 0;
+
+	pthread_mutex_init(&p.mu, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, fetch_worker, &p) == 0)
+			started++;
+	if (started == 0 && n)
+		fetch_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	if (p.rc) {
+		err_clear(err);
+		*err = p.err;
+		return p.rc;
+	}
+	return 0;
 }
 
 static uint64_t desc_size(const cJSON *m, const char *digest)
@@ -480,8 +572,15 @@ static int pull(const struct store *s, const char *name, const char *auth, int o
 	if (rc == 0)
 		rc = get_blob(s, &g, man.config_digest, desc_size(man.doc, man.config_digest), out,
 			      err);
-	for (size_t i = 0; rc == 0 && i < man.nlayers; i++)
-		rc = get_blob(s, &g, man.layers[i], desc_size(man.doc, man.layers[i]), out, err);
+	if (rc == 0) {
+		struct image img;
+
+		rc = image_open(s, mdigest, &img, err);
+		if (rc == 0) {
+			rc = fetch_layers(s, &g, &img, out, err);
+			image_free(&img);
+		}
+	}
 	if (rc == 0)
 		job_progress(out, "Digest: %s", mdigest);
 	cJSON_Delete(man.doc);
@@ -533,7 +632,7 @@ void pull_run(const struct store *s, int fd, int out, void *arg)
 		 &full, &err) < 0)
 		job_fail(out, &err);
 	names[0] = full;
-	if (load_finish_image(s, out, mdigest, names, 1, loaded, &err) < 0)
+	if (load_finish_image(s, -1, mdigest, names, 1, loaded, &err) < 0)
 		job_fail(out, &err);
 	job_progress(out, "Status: Downloaded image for %s", name);
 	cJSON_AddStringToObject(result, "pulled", name);

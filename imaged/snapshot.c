@@ -36,60 +36,66 @@ static char *tmp_name(const struct store *s, const char *what)
 	return xasprintf("%s/snapshots/tmp-%s-%016llx", s->dir, what, (unsigned long long)rnd);
 }
 
+int snapshot_ensure_layer(const struct store *s, const struct image *img, size_t i, int out,
+			  struct err *err)
+{
+	cleanup_free char *dir = snapshot_dir(s, img->chain_ids[i]);
+	cleanup_free char *tmp = NULL, *fs = NULL, *blob = NULL, *meta = NULL;
+	uint64_t size = 0;
+	int r;
+
+	if (access(dir, F_OK) == 0) {
+		if (out >= 0)
+			job_progress(out, "%.12s: Already exists", img->layers[i] + 7);
+		return 0;
+	}
+	tmp = tmp_name(s, "layer");
+	fs = xasprintf("%s/fs", tmp);
+	if (mkdir(tmp, 0700) < 0 || mkdir(fs, 0755) < 0)
+		return err_sys(err, "create %s", fs);
+	blob = blob_path(s, img->layers[i]);
+	if (out >= 0)
+		job_progress(out, "%.12s: Extracting layer %zu/%zu", img->layers[i] + 7, i + 1,
+			     img->nlayers);
+	r = unpack_layer(blob, fs, img->diff_ids[i], NULL, &size, err);
+	if (r < 0) {
+		struct err ignore = ERR_INIT;
+
+		rm_tree(tmp, &ignore);
+		err_clear(&ignore);
+		return err_wrap(err, "layer %zu (%.19s)", i + 1, img->layers[i]);
+	}
+	meta = xasprintf("{\"diff_id\":\"%s\",\"parent\":\"%s\",\"size\":%llu}", img->diff_ids[i],
+			 i ? img->chain_ids[i - 1] : "", (unsigned long long)size);
+	{
+		cleanup_free char *mp = xasprintf("%s/meta.json", tmp);
+
+		r = atomic_write_file(mp, meta, strlen(meta), 0600, err);
+	}
+	if (r < 0)
+		return r;
+	/* the rename is the commit: a crash before it leaves only a tmp- dir */
+	if (rename(tmp, dir) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY) {
+			struct err ignore = ERR_INIT;
+
+			rm_tree(tmp, &ignore); /* a concurrent load made it first */
+			err_clear(&ignore);
+			return 0;
+		}
+		return err_sys(err, "commit snapshot %s", dir);
+	}
+	if (out >= 0)
+		job_progress(out, "%.12s: Extracted", img->layers[i] + 7);
+	return 0;
+}
+
 /* Unpack the layers of img that are not there yet; report each on out (or not, if -1). */
 int snapshots_ensure(const struct store *s, const struct image *img, int out, struct err *err)
 {
-	for (size_t i = 0; i < img->nlayers; i++) {
-		cleanup_free char *dir = snapshot_dir(s, img->chain_ids[i]);
-		cleanup_free char *tmp = NULL, *fs = NULL, *blob = NULL, *meta = NULL;
-		uint64_t size = 0;
-		int r;
-
-		if (access(dir, F_OK) == 0) {
-			if (out >= 0)
-				job_progress(out, "%.12s: Already exists", img->layers[i] + 7);
-			continue;
-		}
-		tmp = tmp_name(s, "layer");
-		fs = xasprintf("%s/fs", tmp);
-		if (mkdir(tmp, 0700) < 0 || mkdir(fs, 0755) < 0)
-			return err_sys(err, "create %s", fs);
-		blob = blob_path(s, img->layers[i]);
-		if (out >= 0)
-			job_progress(out, "%.12s: Unpacking layer %zu/%zu", img->layers[i] + 7,
-				     i + 1, img->nlayers);
-		r = unpack_layer(blob, fs, img->diff_ids[i], NULL, &size, err);
-		if (r < 0) {
-			struct err ignore = ERR_INIT;
-
-			rm_tree(tmp, &ignore);
-			err_clear(&ignore);
-			return err_wrap(err, "layer %zu (%.19s)", i + 1, img->layers[i]);
-		}
-		meta = xasprintf("{\"diff_id\":\"%s\",\"parent\":\"%s\",\"size\":%llu}",
-				 img->diff_ids[i], i ? img->chain_ids[i - 1] : "",
-				 (unsigned long long)size);
-		{
-			cleanup_free char *mp = xasprintf("%s/meta.json", tmp);
-
-			r = atomic_write_file(mp, meta, strlen(meta), 0600, err);
-		}
-		if (r < 0)
-			return r;
-		/* the rename is the commit: a crash before it leaves only a tmp- dir */
-		if (rename(tmp, dir) < 0) {
-			if (errno == EEXIST || errno == ENOTEMPTY) {
-				struct err ignore = ERR_INIT;
-
-				rm_tree(tmp, &ignore); /* a concurrent load made it first */
-				err_clear(&ignore);
-				continue;
-			}
-			return err_sys(err, "commit snapshot %s", dir);
-		}
-		if (out >= 0)
-			job_progress(out, "%.12s: Loaded", img->layers[i] + 7);
-	}
+	for (size_t i = 0; i < img->nlayers; i++)
+		if (snapshot_ensure_layer(s, img, i, out, err) < 0)
+			return -err->code;
 	return 0;
 }
 
