@@ -208,7 +208,7 @@ static int onbuild(struct builder *b, struct stage *s, struct err *err)
 
 		if (!cJSON_IsString(t))
 			continue;
-		if (dockerfile_parse("ONBUILD", t->valuestring, &one, err) < 0)
+		if (dockerfile_parse_trigger(t->valuestring, &one, err) < 0)
 			return -err->code;
 		if (!b->quiet)
 			fprintf(b->out, "  ONBUILD %s", one.v[0].orig);

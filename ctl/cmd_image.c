@@ -67,11 +67,15 @@ const char cmd_tag_usage[] = "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n"
 			     "Give an image another name.\n";
 
 const char cmd_pull_usage[] =
-    "pull [-q] NAME[:TAG|@DIGEST]\n"
+    "pull [-q] [--platform OS/ARCH[/VARIANT]] [-a] NAME[:TAG|@DIGEST]\n"
     "\n"
-    "Download an image from a registry (anonymous access; plain HTTP only for\n"
-    "registries on 127.0.0.0/8 and localhost), with a line per layer.\n"
-    "  -q, --quiet   only the image name at the end\n";
+    "Download an image from a registry (credentials from berth login; plain HTTP\n"
+    "only for registries on 127.0.0.0/8 and localhost), three layers at a time, each\n"
+    "verified and unpacked as soon as it is complete, with a line per layer.\n"
+    "  -q, --quiet          only the image name at the end\n"
+    "      --platform P     the platform to pick from a multi-platform index\n"
+    "                       (default: this host's, linux/amd64 here)\n"
+    "  -a, --all-tags       every tag of the repository\n";
 const char cmd_push_usage[] =
     "push NAME[:TAG]\n"
     "\n"
@@ -282,15 +286,22 @@ int ctl_imaged_job_result(struct ctl *ctl, uint16_t type, struct pbuf *pb, bool 
 int cmd_pull(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"platform", required_argument, NULL, 'P'},
+					     {"all-tags", no_argument, NULL, 'a'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	bool quiet = false;
+	const char *platform = NULL;
+	bool quiet = false, all = false;
 	struct pbuf pb;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+qa", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = true;
+		else if (c == 'P')
+			platform = optarg;
+		else if (c == 'a')
+			all = true;
 		else if (c == 'h') {
 			ctl_usage(stdout, cmd_pull_usage);
 			return EXIT_OK;
@@ -299,8 +310,16 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return ctl_fail(EXIT_DAEMON, "pull needs one image name");
+	if (all &&
+	    (strchr(argv[optind], '@') || strrchr(argv[optind], ':') > strrchr(argv[optind], '/')))
+		return ctl_fail(EXIT_DAEMON,
+				"pull --all-tags takes a repository name without a tag");
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, argv[optind]);
+	if (platform)
+		pb_put_str(&pb, TAG_FORMAT, platform);
+	if (all)
+		pb_put_u32(&pb, TAG_ALL, 1);
 	{
 		/* what berth login kept for this registry, if anything */
 		char *auth = ctl_registry_auth(argv[optind]);

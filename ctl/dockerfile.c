@@ -311,7 +311,8 @@ void dockerfile_free(struct dockerfile *df)
 	df->n = 0;
 }
 
-int dockerfile_parse(const char *name, const char *text, struct dockerfile *df, struct err *err)
+static int parse(const char *name, const char *text, bool whole_file, struct dockerfile *df,
+		 struct err *err)
 {
 	struct lines l = {0};
 	int r = 0;
@@ -331,7 +332,7 @@ int dockerfile_parse(const char *name, const char *text, struct dockerfile *df, 
 	free(l.v);
 	if (r == 0 && df->n == 0)
 		r = err_set(err, EINVAL, "%s: the file has no instructions", name);
-	for (size_t i = 0; r == 0 && i < df->n; i++) {
+	for (size_t i = 0; r == 0 && whole_file && i < df->n; i++) {
 		if (!strcmp(df->v[i].cmd, "FROM"))
 			break;
 		if (strcmp(df->v[i].cmd, "ARG"))
@@ -343,6 +344,24 @@ int dockerfile_parse(const char *name, const char *text, struct dockerfile *df, 
 	}
 	if (r < 0)
 		dockerfile_free(df);
+	return r;
+}
+
+int dockerfile_parse(const char *name, const char *text, struct dockerfile *df, struct err *err)
+{
+	return parse(name, text, true, df, err);
+}
+
+int dockerfile_parse_trigger(const char *text, struct dockerfile *df, struct err *err)
+{
+	int r = parse("ONBUILD", text, false, df, err);
+
+	if (r == 0 &&
+	    (df->n != 1 || !strcmp(df->v[0].cmd, "FROM") || !strcmp(df->v[0].cmd, "ONBUILD"))) {
+		dockerfile_free(df);
+		return err_set(err, EINVAL,
+			       "ONBUILD trigger '%s': one instruction, not FROM or ONBUILD", text);
+	}
 	return r;
 }
 

@@ -42,6 +42,8 @@ struct dockerfile {
 
 /* Parse text; errors read "Dockerfile:7: unknown instruction: RUNN". */
 int dockerfile_parse(const char *name, const char *text, struct dockerfile *df, struct err *err);
+/* One instruction alone (an ONBUILD trigger). */
+int dockerfile_parse_trigger(const char *text, struct dockerfile *df, struct err *err);
 void dockerfile_free(struct dockerfile *df);
 const char *df_flag(const struct df_instr *in, const char *name);
 

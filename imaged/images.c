@@ -107,6 +107,21 @@ static int registry_job(struct conn *c, struct frame *f, const char *kind, struc
 	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
 		cJSON_AddStringToObject(o, "auth", auth);
 	err_clear(err);
+	{
+		cleanup_free char *platform = NULL;
+		uint32_t all = 0;
+
+		if (p_get_str(f->payload, f->len, TAG_FORMAT, &platform, err) > 0 && *platform) {
+			if (strlen(platform) > 64 || !strchr(platform, '/'))
+				return err_set(err, EINVAL,
+					       "--platform '%s': expected OS/ARCH[/VARIANT]",
+					       platform);
+			cJSON_AddStringToObject(o, "platform", platform);
+		}
+		if (p_get_u32(f->payload, f->len, TAG_ALL, &all, err) > 0 && all)
+			cJSON_AddTrueToObject(o, "all");
+		err_clear(err);
+	}
 	if ((fd = args_pipe(o, err)) < 0)
 		return fd;
 	return job_start(c, f, &imaged_of(c)->store, fd, kind, NULL, err);

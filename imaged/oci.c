@@ -125,29 +125,42 @@ fail:
 	return r;
 }
 
-int oci_index_pick(const cJSON *index, const char **digest, struct err *err)
+int oci_index_pick_platform(const cJSON *index, const char *platform, const char **digest,
+			    struct err *err)
 {
 	const cJSON *list = cJSON_GetObjectItem(index, "manifests"), *it;
-	const char *arch = oci_host_arch();
+	char want_os[32] = "linux", want_arch[32], want_variant[32] = "";
 	size_t i = 0;
 
+	snprintf(want_arch, sizeof(want_arch), "%s", oci_host_arch());
+	if (platform && *platform &&
+	    sscanf(platform, "%31[^/]/%31[^/]/%31s", want_os, want_arch, want_variant) < 2)
+		return err_set(err, EINVAL, "--platform '%s': expected OS/ARCH[/VARIANT]",
+			       platform);
 	if (!cJSON_IsArray(list))
 		return err_set(err, EINVAL, "index.manifests must be an array");
 	cJSON_ArrayForEach (it, list) {
 		const cJSON *plat = cJSON_GetObjectItem(it, "platform");
-		const cJSON *os = cJSON_GetObjectItem(plat, "os");
-		const cJSON *ar = cJSON_GetObjectItem(plat, "architecture");
+		const char *os = cJSON_GetStringValue(cJSON_GetObjectItem(plat, "os"));
+		const char *ar = cJSON_GetStringValue(cJSON_GetObjectItem(plat, "architecture"));
+		const char *va = cJSON_GetStringValue(cJSON_GetObjectItem(plat, "variant"));
 		char where[48];
 		int r;
 
 		snprintf(where, sizeof(where), "index.manifests[%zu]", i++);
 		if ((r = oci_descriptor_check(it, where, err)) < 0)
 			return r;
-		if (plat && (!cJSON_IsString(os) || strcmp(os->valuestring, "linux") ||
-			     !cJSON_IsString(ar) || strcmp(ar->valuestring, arch)))
+		if (plat && (!os || strcmp(os, want_os) || !ar || strcmp(ar, want_arch) ||
+			     (want_variant[0] && (!va || strcmp(va, want_variant)))))
 			continue;
 		*digest = cJSON_GetObjectItem(it, "digest")->valuestring;
 		return 0;
 	}
-	return err_set(err, ENOENT, "no manifest for linux/%s in the index", arch);
+	return err_set(err, ENOENT, "no manifest for %s/%s%s%s in the index", want_os, want_arch,
+		       want_variant[0] ? "/" : "", want_variant);
+}
+
+int oci_index_pick(const cJSON *index, const char **digest, struct err *err)
+{
+	return oci_index_pick_platform(index, NULL, digest, err);
 }

@@ -33,6 +33,9 @@ int oci_manifest_parse(const char *text, size_t len, struct oci_manifest *m, str
 int oci_descriptor_check(const cJSON *d, const char *where, struct err *err);
 /* From an index (OCI or Docker list) pick the manifest for linux/<host arch>. */
 int oci_index_pick(const cJSON *index, const char **digest, struct err *err);
+/* The same for platform "os/arch[/variant]" (NULL: this host's). */
+int oci_index_pick_platform(const cJSON *index, const char *platform, const char **digest,
+			    struct err *err);
 /* "amd64" for x86_64, as image configs spell it. */
 const char *oci_host_arch(void);
 

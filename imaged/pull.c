@@ -444,10 +444,13 @@ static void *fetch_worker(void *arg)
 		}
 		i = p->next++;
 		pthread_mutex_unlock(&p->mu);
+		bool had = blob_exists(p->s, p->img->layers[i]);
+
 		r = get_blob(p->s, p->g, p->img->layers[i],
 			     desc_size(p->img->manifest, p->img->layers[i]), p->out, &e);
+		/* a layer already here was reported once ("Already exists") */
 		if (r == 0)
-			r = snapshot_ensure_layer(p->s, p->img, i, p->out, &e);
+			r = snapshot_ensure_layer(p->s, p->img, i, had ? -1 : p->out, &e);
 		if (r < 0) {
 			pthread_mutex_lock(&p->mu);
 			if (!p->rc) {
@@ -520,8 +523,22 @@ static char *decode_auth(const char *b64)
 	return (char *)out;
 }
 
-static int pull(const struct store *s, const char *name, const char *auth, int out,
-		char mdigest[DIGEST_STR_LEN + 1], char **full, struct err *err)
+/* The image's own platform must be the one asked for (an index already picked it). */
+static int check_platform(const struct image *img, const char *platform, struct err *err)
+{
+	const char *os = cJSON_GetStringValue(cJSON_GetObjectItem(img->config, "os"));
+	const char *arch = cJSON_GetStringValue(cJSON_GetObjectItem(img->config, "architecture"));
+	char want[64];
+
+	snprintf(want, sizeof(want), "%s/%s", os ? os : "?", arch ? arch : "?");
+	if (platform && *platform && strncmp(platform, want, strlen(want)))
+		return err_set(err, ENOENT, "the image is %s, not the %s asked for", want,
+			       platform);
+	return 0;
+}
+
+static int pull(const struct store *s, const char *name, const char *auth, const char *platform,
+		int out, char mdigest[DIGEST_STR_LEN + 1], char **full, struct err *err)
 {
 	struct ref r;
 	struct mem m = {0};
@@ -550,7 +567,7 @@ static int pull(const struct store *s, const char *name, const char *auth, int o
 		m = (struct mem){0};
 		free(type);
 		type = NULL;
-		rc = index ? oci_index_pick(index, &pick, err)
+		rc = index ? oci_index_pick_platform(index, platform, &pick, err)
 			   : err_set(err, EINVAL, "the registry's index is not JSON");
 		if (rc == 0)
 			rc = get_manifest(&g, pick, &m, &type, err);
@@ -577,7 +594,9 @@ static int pull(const struct store *s, const char *name, const char *auth, int o
 
 		rc = image_open(s, mdigest, &img, err);
 		if (rc == 0) {
-			rc = fetch_layers(s, &g, &img, out, err);
+			rc = check_platform(&img, platform, err);
+			if (rc == 0)
+				rc = fetch_layers(s, &g, &img, out, err);
 			image_free(&img);
 		}
 	}
@@ -609,17 +628,87 @@ static cJSON *read_args(int fd)
 	return cJSON_Parse(buf);
 }
 
+/* GET /v2/<repo>/tags/list: the repository's tags, for pull --all-tags. */
+static int list_tags(const char *name, const char *auth, cJSON **tags, struct err *err)
+{
+	struct ref r;
+	struct reg g = {0};
+	struct mem m = {0};
+	cleanup_free char *url = NULL;
+	cleanup_cjson cJSON *doc = NULL;
+	struct curl_slist *h = NULL;
+	CURL *c;
+	int rc;
+
+	if (ref_parse(name, &r, err) < 0)
+		return -err->code;
+	g.base = base_url(r.domain);
+	g.repo = r.path;
+	g.userpwd = decode_auth(auth);
+	url = xasprintf("%s/v2/%s/tags/list", g.base, g.repo);
+	rc = ping(&g, err);
+	if (rc == 0) {
+		h = auth_header(&g, NULL);
+		c = handle(url, h);
+		with_credentials(c, &g, false);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+		rc = http_status(c, curl_easy_perform(c), "tags list", err);
+		curl_easy_cleanup(c);
+		curl_slist_free_all(h);
+	}
+	if (rc == 0) {
+		doc = m.buf ? cJSON_Parse(m.buf) : NULL;
+		if (!cJSON_IsArray(cJSON_GetObjectItem(doc, "tags")))
+			rc = err_set(err, EINVAL,
+				     "the registry's tag list is not {\"tags\": [...]}");
+		else
+			*tags = cJSON_DetachItemFromObject(doc, "tags");
+	}
+	free(m.buf);
+	free(g.base);
+	free(g.auth);
+	if (g.userpwd) {
+		explicit_bzero(g.userpwd, strlen(g.userpwd));
+		free(g.userpwd);
+	}
+	ref_free(&r);
+	return rc;
+}
+
+/* One image: pulled, recorded under its name, reported. */
+static int pull_one(const struct store *s, const char *name, const cJSON *args, int out,
+		    cJSON *result, struct err *err)
+{
+	cleanup_cjson cJSON *loaded = cJSON_CreateArray();
+	cleanup_free char *full = NULL;
+	char mdigest[DIGEST_STR_LEN + 1];
+	char *names[1];
+
+	if (pull(s, name, cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")),
+		 cJSON_GetStringValue(cJSON_GetObjectItem(args, "platform")), out, mdigest, &full,
+		 err) < 0)
+		return -err->code;
+	names[0] = full;
+	if (load_finish_image(s, -1, mdigest, names, 1, loaded, err) < 0)
+		return -err->code;
+	job_progress(out, "Status: Downloaded image for %s", name);
+	cJSON_DeleteItemFromObject(result, "pulled");
+	cJSON_DeleteItemFromObject(result, "digest");
+	cJSON_AddStringToObject(result, "pulled", name);
+	cJSON_AddStringToObject(result, "digest", mdigest);
+	return 0;
+}
+
 void pull_run(const struct store *s, int fd, int out, void *arg)
 {
 	/* held until this worker exits: no gc while we store blobs */
 	int ingest = ingest_lock(s, false, NULL);
 	struct err err = ERR_INIT;
-	char mdigest[DIGEST_STR_LEN + 1];
-	cleanup_cjson cJSON *loaded = cJSON_CreateArray(), *result = cJSON_CreateObject();
+	cleanup_cjson cJSON *result = cJSON_CreateObject();
 	cleanup_cjson cJSON *args = read_args(fd);
-	cleanup_free char *full = NULL, *text = NULL;
+	cleanup_free char *text = NULL;
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(args, "ref"));
-	char *names[1];
 
 	(void)arg;
 	(void)ingest;
@@ -628,15 +717,28 @@ void pull_run(const struct store *s, int fd, int out, void *arg)
 		job_fail(out, &err);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (pull(s, name, cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")), out, mdigest,
-		 &full, &err) < 0)
+	if (cJSON_IsTrue(cJSON_GetObjectItem(args, "all"))) {
+		cleanup_cjson cJSON *tags = NULL;
+		const cJSON *t;
+		struct ref r;
+
+		if (list_tags(name, cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")), &tags,
+			      &err) < 0 ||
+		    ref_parse(name, &r, &err) < 0)
+			job_fail(out, &err);
+		cJSON_ArrayForEach (t, tags) {
+			cleanup_free char *one =
+			    xasprintf("%s/%s:%s", r.domain, r.path, cJSON_GetStringValue(t) ?: "");
+
+			if (pull_one(s, one, args, out, result, &err) < 0) {
+				ref_free(&r);
+				job_fail(out, &err);
+			}
+		}
+		ref_free(&r);
+	} else if (pull_one(s, name, args, out, result, &err) < 0) {
 		job_fail(out, &err);
-	names[0] = full;
-	if (load_finish_image(s, -1, mdigest, names, 1, loaded, &err) < 0)
-		job_fail(out, &err);
-	job_progress(out, "Status: Downloaded image for %s", name);
-	cJSON_AddStringToObject(result, "pulled", name);
-	cJSON_AddStringToObject(result, "digest", mdigest);
+	}
 	text = cJSON_PrintUnformatted(result);
 	job_done(out, text);
 }

@@ -263,3 +263,24 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	[ "$output" = host-secret ]
 	b rm -f sw >/dev/null
 }
+
+@test "ONBUILD triggers, ADD of a local archive, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, ENTRYPOINT" {
+	run -0 b build -q -t feat-base -f "$FIX/features/Dockerfile.base" "$FIX/features"
+	[ "$(cfg feat-base 'len(d["Config"]["OnBuild"])')" = 2 ]
+	run -0 b build -t feat "$FIX/features"
+	[[ "$output" == *"ONBUILD RUN echo"* ]]
+	run -0 b run --rm feat
+	[ "$output" = "onbuild ran" ]
+	run -0 b run --rm feat 'cat /opt/payload/d/a.txt /opt/payload/b.txt; cat /shell.txt; echo $FROM_ONBUILD'
+	[ "${lines[0]}" = a ]
+	[ "${lines[1]}" = b ]
+	[ "${lines[2]}" = "shell: /bin/sh" ]
+	[ "${lines[3]}" = yes ]
+	[ "$(cfg feat 'sorted(d["Config"]["Volumes"])')" = "['/cache', '/data']" ]
+	[ "$(cfg feat 'd["Config"]["StopSignal"]')" = SIGTERM ]
+	[ "$(cfg feat 'd["Config"]["Healthcheck"]["Test"]')" = "['CMD', 'true']" ]
+	[ "$(cfg feat 'd["Config"]["Healthcheck"]["Interval"]')" = 30000000000 ]
+	[ "$(cfg feat 'd["Config"]["Shell"]')" = "['/bin/sh', '-e', '-c']" ]
+	# the triggers ran once: the child does not carry them on
+	[ "$(cfg feat 'd["Config"].get("OnBuild")')" = None ]
+}

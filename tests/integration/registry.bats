@@ -158,6 +158,12 @@ YML
 	[[ "$output" == *"1: digest: sha256:"* ]]
 	skopeo copy -q --src-tls-verify=false "docker://$REG/pushed/multi:1" "oci:$BERTH_TMP/oci:x"
 	[ -f "$BERTH_TMP/oci/index.json" ]
+	if command -v podman >/dev/null; then
+		run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" pull -q --tls-verify=false "$REG/pushed/multi:1"
+		run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" image inspect --format '{{len .RootFS.Layers}}' "$REG/pushed/multi:1"
+		[ "$output" -ge 2 ]
+		podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" rmi -a -f >/dev/null 2>&1 || true
+	fi
 	run "$BERTH" push "$REG/pushed/multi:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Layer already exists"* ]]
@@ -231,4 +237,25 @@ store_clean() {
 	# the other host saw every blob request, and none carried credentials
 	! grep -q LEAK "$BERTH_TMP/bad-redirect.out"
 	[ "$("$BERTH" run --rm "$BREG/test/busybox:1" echo redirected)" = redirected ]
+}
+
+@test "a multi-platform index: this host's image by default, --platform picks another, -a pulls every tag" {
+	skopeo copy -q --all --dest-tls-verify=false "oci-archive:$BERTH_TMP/images/multiarch-oci.tar:multiarch" \
+		"docker://$REG/test/multiarch:1"
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$REG/test/multiarch:2"
+	run -0 "$BERTH" pull "$REG/test/multiarch:1"
+	[ "$("$BERTH" run --rm "$REG/test/multiarch:1")" = amd64 ]
+	run -0 "$BERTH" pull --platform linux/arm64 "$REG/test/multiarch:1"
+	[ "$("$BERTH" image inspect "$REG/test/multiarch:1" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["Architecture"])')" = arm64 ]
+	run -1 "$BERTH" pull --platform linux/s390x "$REG/test/multiarch:1"
+	[[ "$output" == *"no manifest for linux/s390x in the index"* ]]
+	run -1 "$BERTH" pull --platform bogus "$REG/test/multiarch:1"
+	[[ "$output" == *"expected OS/ARCH[/VARIANT]"* ]]
+	run -1 "$BERTH" pull --platform linux/arm64 "$REG/test/multiarch:2"
+	[[ "$output" == *"the image is linux/amd64, not the linux/arm64 asked for"* ]]
+	"$BERTH" rmi -f "$REG/test/multiarch:1" >/dev/null
+	run -0 "$BERTH" pull -a "$REG/test/multiarch"
+	[[ "$output" == *"Status: Downloaded image for $REG/test/multiarch:1"* ]]
+	[[ "$output" == *"Status: Downloaded image for $REG/test/multiarch:2"* ]]
+	run -125 "$BERTH" pull -a "$REG/test/multiarch:2"
 }
