@@ -29,6 +29,7 @@
 #include "oci.h"
 #include "pull.h"
 #include "reference.h"
+#include "regconf.h"
 #include "store.h"
 
 #define PULL_MANIFEST_MAX (4u << 20)
@@ -45,6 +46,7 @@ struct reg {
 	bool basic;    /* the registry asked for Basic auth: userpwd goes with requests */
 	bool basic_refused;
 	const char *actions; /* token scope actions: "pull", or "pull,push" */
+	struct regconf conf; /* certs.d, insecure, mirrors */
 };
 
 struct mem {
@@ -111,22 +113,22 @@ static size_t to_blob(char *p, size_t size, size_t n, void *data)
 	return len;
 }
 
-/* http for loopback registries, https for the rest; docker.io's registry host. */
-static char *base_url(const char *domain)
+/* The registry's settings and base URL (https; http for loopback and insecure ones). */
+static char *base_url_of(struct reg *g, const char *domain)
 {
-	if (!strcmp(domain, "docker.io"))
-		return xstrdup("https://registry-1.docker.io");
-	if (!strncmp(domain, "127.", 4) || !strncmp(domain, "localhost", 9))
-		return xasprintf("http://%s", domain);
-	return xasprintf("https://%s", domain);
+	regconf_load(domain, &g->conf);
+	return regconf_base_url(domain, &g->conf);
 }
 
-static CURL *handle(const char *url, struct curl_slist *headers)
+/* A request; to the registry itself (g), with its CA and client certificate. */
+static CURL *handle(const struct reg *g, const char *url, struct curl_slist *headers)
 {
 	CURL *c = curl_easy_init();
 
 	if (!c)
 		return NULL;
+	if (g)
+		regconf_apply(c, &g->conf);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* blobs are often redirected to storage elsewhere: follow, without credentials */
@@ -242,7 +244,7 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 		curl_free(esc);
 	}
 	curl_easy_cleanup(c);
-	c = handle(url, NULL);
+	c = handle(g, url, NULL);
 	if (!c)
 		return err_set(err, ENOMEM, "curl_easy_init failed");
 	with_credentials(c, g, true);
@@ -267,6 +269,21 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 
 static int ping_once(struct reg *g, struct err *err);
 
+/* What to do about a TLS failure, said with the error. */
+static const char *tls_hint(const struct reg *g, CURLcode rc)
+{
+	if (strncmp(g->base, "https://", 8))
+		return "";
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+		return " (its certificate is not trusted: its CA goes in "
+		       "certs.d/<host:port>/ca.crt "
+		       "under berth's configuration directory)";
+	if (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_SSL_CONNECT_ERROR)
+		return " (the TLS handshake failed: does the registry want a client certificate? "
+		       "certs.d/<host:port>/client.cert and client.key)";
+	return "";
+}
+
 /* GET /v2/ first, as Docker does: a 401 tells how to authenticate. */
 static int ping(struct reg *g, struct err *err)
 {
@@ -286,7 +303,7 @@ static int ping_once(struct reg *g, struct err *err)
 {
 	cleanup_free char *url = xasprintf("%s/v2/", g->base);
 	cleanup_free char *challenge = NULL;
-	CURL *c = handle(url, NULL);
+	CURL *c = handle(g, url, NULL);
 	long status = 0;
 	CURLcode rc;
 
@@ -300,7 +317,14 @@ static int ping_once(struct reg *g, struct err *err)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK)
-		return err_set(err, EIO, "registry %s: %s", g->base, curl_easy_strerror(rc));
+		return err_set(err, EIO, "registry %s: %s%s", g->base, curl_easy_strerror(rc),
+			       tls_hint(g, rc));
+	if (status == 400 && !strncmp(g->base, "http://", 7))
+		return err_set(
+		    err, EPROTO,
+		    "registry %s answered plain HTTP with 400: it may speak TLS only (put "
+		    "its CA in certs.d/%s/ca.crt under berth's configuration directory)",
+		    g->base, g->base + 7);
 	if (status == 401 && challenge && strcasestr(challenge, "bearer"))
 		return fetch_token(g, challenge, err);
 	if (status == 401 && g->basic) {
@@ -332,7 +356,7 @@ static int get_manifest(const struct reg *g, const char *reference, struct mem *
 	cleanup_free char *what = xasprintf(
 	    "manifest %s%s%s", repo, strncmp(reference, "sha256:", 7) ? ":" : "@", reference);
 	struct curl_slist *h = auth_header(g, curl_slist_append(NULL, accept_manifests));
-	CURL *c = handle(url, h);
+	CURL *c = handle(g, url, h);
 	char *ct = NULL;
 	CURLcode rc;
 	int r;
@@ -380,7 +404,7 @@ static int get_blob(const struct store *s, const struct reg *g, const char *dige
 	if (bw_open(s, &w, err) < 0)
 		return -err->code;
 	h = auth_header(g, NULL);
-	c = handle(url, h);
+	c = handle(g, url, h);
 	if (!c) {
 		curl_slist_free_all(h);
 		bw_abort(&w);
@@ -551,14 +575,43 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	if (ref_parse(name, &r, err) < 0)
 		return -err->code;
 	*full = ref_full(&r);
-	g.base = base_url(r.domain);
+	g.base = base_url_of(&g, r.domain);
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
 	reference = r.digest ? r.digest : r.tag;
 	job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
-	rc = ping(&g, err);
-	if (rc == 0)
-		rc = get_manifest(&g, reference, &m, &type, err);
+	rc = -1;
+	/* docker.io: its mirrors first, the registry itself when none has the image */
+	for (size_t i = 0; rc != 0 && i < g.conf.nmirrors; i++) {
+		char *official = g.base;
+		struct err e = ERR_INIT;
+
+		g.base = xstrdup(g.conf.mirrors[i]);
+		rc = ping(&g, &e);
+		if (rc == 0)
+			rc = get_manifest(&g, reference, &m, &type, &e);
+		if (rc == 0) {
+			job_progress(out, "%s: from the mirror %s", r.tag ? r.tag : r.digest,
+				     g.base);
+			free(official);
+			break;
+		}
+		err_clear(&e);
+		free(m.buf);
+		m = (struct mem){0};
+		free(type);
+		type = NULL;
+		free(g.auth);
+		g.auth = NULL;
+		g.basic = g.basic_refused = false;
+		free(g.base);
+		g.base = official;
+	}
+	if (rc != 0) {
+		rc = ping(&g, err);
+		if (rc == 0)
+			rc = get_manifest(&g, reference, &m, &type, err);
+	}
 	if (rc == 0 && (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST))) {
 		cleanup_cjson cJSON *index = cJSON_Parse(m.buf);
 		const char *pick = NULL;
@@ -606,6 +659,7 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	free(man.layers);
 	free(m.buf);
 	free(g.base);
+	regconf_free(&g.conf);
 	free(g.auth);
 	if (g.userpwd) {
 		explicit_bzero(g.userpwd, strlen(g.userpwd));
@@ -642,14 +696,14 @@ static int list_tags(const char *name, const char *auth, cJSON **tags, struct er
 
 	if (ref_parse(name, &r, err) < 0)
 		return -err->code;
-	g.base = base_url(r.domain);
+	g.base = base_url_of(&g, r.domain);
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
 	url = xasprintf("%s/v2/%s/tags/list", g.base, g.repo);
 	rc = ping(&g, err);
 	if (rc == 0) {
 		h = auth_header(&g, NULL);
-		c = handle(url, h);
+		c = handle(&g, url, h);
 		with_credentials(c, &g, false);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
@@ -667,6 +721,7 @@ static int list_tags(const char *name, const char *auth, cJSON **tags, struct er
 	}
 	free(m.buf);
 	free(g.base);
+	regconf_free(&g.conf);
 	free(g.auth);
 	if (g.userpwd) {
 		explicit_bzero(g.userpwd, strlen(g.userpwd));
@@ -758,7 +813,7 @@ void login_run(const struct store *s, int fd, int out, void *arg)
 		job_fail(out, &err);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	g.base = base_url(registry);
+	g.base = base_url_of(&g, registry);
 	g.repo = "";
 	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));
 	if (!g.userpwd) {
@@ -816,7 +871,7 @@ static bool blob_there(const struct reg *g, const char *digest)
 {
 	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->repo, digest);
 	struct curl_slist *h = auth_header(g, NULL);
-	CURL *c = handle(url, h);
+	CURL *c = handle(g, url, h);
 	bool there = false;
 
 	if (c) {
@@ -850,7 +905,7 @@ static int put_blob(const struct store *s, const struct reg *g, const char *dige
 		return 0;
 	}
 	job_progress(out, "%s: Pushing", short_id);
-	c = handle(url, h);
+	c = handle(g, url, h);
 	if (!c) {
 		curl_slist_free_all(h);
 		return err_set(err, ENOMEM, "curl_easy_init failed");
@@ -883,7 +938,7 @@ static int put_blob(const struct store *s, const struct reg *g, const char *dige
 		return err_sys(err, "open %s", path);
 	}
 	h = curl_slist_append(h, "Content-Type: application/octet-stream");
-	c = handle(put, h);
+	c = handle(g, put, h);
 	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, from_file);
@@ -919,7 +974,7 @@ static int put_manifest(const struct store *s, const struct reg *g, const char *
 		return -err->code;
 	ctype = xasprintf("Content-Type: %s", mt ? mt : MT_OCI_MANIFEST);
 	h = auth_header(g, curl_slist_append(NULL, ctype));
-	c = handle(url, h);
+	c = handle(g, url, h);
 	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -959,7 +1014,7 @@ void push_run(const struct store *s, int fd, int out, void *arg)
 	    image_open(s, mdigest, &img, &err) < 0)
 		job_fail(out, &err);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	g.base = base_url(r.domain);
+	g.base = base_url_of(&g, r.domain);
 	g.repo = r.path;
 	g.actions = "pull,push";
 	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));

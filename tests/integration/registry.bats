@@ -9,6 +9,9 @@ bats_require_minimum_version 1.5.0
 setup() {
 	berth_setup
 	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
+	# certs.d and registries.json of this test (read by the image worker)
+	export BERTH_CONF_DIR="$BERTH_TMP/conf"
+	mkdir -p "$BERTH_CONF_DIR"
 	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
 	PORT=$((20000 + RANDOM % 20000))
 	REG="127.0.0.1:$PORT"
@@ -258,4 +261,82 @@ store_clean() {
 	[[ "$output" == *"Status: Downloaded image for $REG/test/multiarch:1"* ]]
 	[[ "$output" == *"Status: Downloaded image for $REG/test/multiarch:2"* ]]
 	run -125 "$BERTH" pull -a "$REG/test/multiarch:2"
+}
+
+# a CA, a server certificate for 127.0.0.1 and a client certificate, made here
+make_certs() {
+	local d=$1
+	mkdir -p "$d"
+	(
+		cd "$d"
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=berth-test-ca
+		openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1
+		printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext
+		openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=berth-client
+		openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.cert -days 2
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 2 -subj /CN=other-ca
+	) >/dev/null 2>&1
+}
+
+@test "TLS per registry from certs.d: its CA, a client certificate; a wrong CA is a clear error" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	make_certs "$BERTH_TMP/pki"
+	tport=$((20000 + RANDOM % 20000))
+	TREG="127.0.0.1:$tport"
+	mkdir -p "$BERTH_TMP/tregistry"
+	cat >"$BERTH_TMP/tregistry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/tregistry
+http:
+  addr: $TREG
+  tls:
+    certificate: $BERTH_TMP/pki/server.crt
+    key: $BERTH_TMP/pki/server.key
+    clientcas:
+      - $BERTH_TMP/pki/ca.crt
+YML
+	docker-registry serve "$BERTH_TMP/tregistry.yml" >"$BERTH_TMP/tregistry.log" 2>&1 &
+	track_pid $!
+	mkdir -p "$BERTH_TMP/skopeo-certs"
+	cp "$BERTH_TMP/pki/ca.crt" "$BERTH_TMP/pki/client.cert" "$BERTH_TMP/pki/client.key" "$BERTH_TMP/skopeo-certs/"
+	for i in $(seq 100); do
+		curl -s --cacert "$BERTH_TMP/pki/ca.crt" --cert "$BERTH_TMP/pki/client.cert" --key "$BERTH_TMP/pki/client.key" \
+			"https://$TREG/v2/" >/dev/null && break
+		sleep 0.1
+	done
+	skopeo copy -q --dest-cert-dir "$BERTH_TMP/skopeo-certs" "docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$TREG/test/busybox:tls"
+	local certs="$BERTH_CONF_DIR/certs.d/$TREG"
+	# no certs.d: a loopback registry is spoken to in plain HTTP, which this one refuses
+	run -1 "$BERTH" pull "$TREG/test/busybox:tls"
+	[[ "$output" == *"it may speak TLS only"* ]]
+	mkdir -p "$certs"
+	cp "$BERTH_TMP/pki/other.crt" "$certs/ca.crt"
+	run -1 "$BERTH" pull "$TREG/test/busybox:tls"
+	[[ "$output" == *"its certificate is not trusted"* ]]
+	cp "$BERTH_TMP/pki/ca.crt" "$certs/ca.crt"
+	# the right CA, but the registry wants a client certificate
+	run -1 "$BERTH" pull "$TREG/test/busybox:tls"
+	[[ "$output" == *"does the registry want a client certificate?"* ]]
+	cp "$BERTH_TMP/pki/client.cert" "$BERTH_TMP/pki/client.key" "$certs/"
+	run -0 "$BERTH" pull "$TREG/test/busybox:tls"
+	[ "$("$BERTH" run --rm "$TREG/test/busybox:tls" echo over-tls)" = over-tls ]
+	"$BERTH" tag "$TREG/test/busybox:tls" "$TREG/test/pushed:tls"
+	run -0 "$BERTH" push "$TREG/test/pushed:tls"
+	run -0 skopeo inspect --cert-dir "$BERTH_TMP/skopeo-certs" "docker://$TREG/test/pushed:tls"
+}
+
+@test "docker.io names come from a configured mirror" {
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
+		"docker://$REG/library/mirrored:1"
+	printf '{"registry-mirrors": ["http://%s"]}\n' "$REG" >"$BERTH_CONF_DIR/registries.json"
+	run -0 "$BERTH" pull mirrored:1
+	[[ "$output" == *"from the mirror http://$REG"* ]]
+	[ "$("$BERTH" run --rm mirrored:1 echo mirrored)" = mirrored ]
+	[ "$("$BERTH" images --format json | python3 -c 'import json,sys; print([t for i in json.load(sys.stdin) for t in i.get("RepoTags", [])])')" = "['docker.io/library/mirrored:1']" ] ||
+		"$BERTH" images | grep -q mirrored
 }
