@@ -456,6 +456,7 @@ static int step_run(struct builder *b, struct stage *s, const struct df_instr *i
 		err_set(err, EIO, "RUN %s: returned a non-zero code: %d", in->rest, code);
 	else
 		err_set(err, EIO, "RUN: the step's container did not run");
+	/* a failed or interrupted step leaves no container (removing it kills what runs) */
 	remove_container(b->ctl, id);
 	return rc == 0 && code == 0 ? 0 : -err->code;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "session.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
 
@@ -471,6 +473,13 @@ static void unused_args(struct builder *b)
 		fputc('\n', stderr);
 }
 
+/* Ctrl-C or SIGTERM: the running step's container is removed, then the build stops. */
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	session_cancel = 1;
+}
+
 int cmd_build(struct ctl *ctl, int argc, char **argv)
 {
 	struct builder b = {.ctl = ctl, .out = stdout};
@@ -500,9 +509,16 @@ int cmd_build(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	b.im_open = true;
+	{
+		struct sigaction sa = {.sa_handler = on_interrupt};
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if (run_stages(&b, last, &err) < 0 || name_result(&b, &b.stages[b.nstages - 1], &err) < 0) {
 		fflush(b.out);
-		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+		rc = session_cancel ? ctl_fail(130, "build interrupted")
+				    : ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
 		goto out;
 	}
 	unused_args(&b);

@@ -21,6 +21,7 @@
 #include "session.h"
 
 static volatile sig_atomic_t winch = 1;
+volatile sig_atomic_t session_cancel;
 
 static void on_winch(int sig)
 {
@@ -207,6 +208,10 @@ int session_run(const struct session *s, int *exit_code)
 				send_size(s);
 		}
 		n = poll(p, stdin_open ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR && session_cancel) {
+			r = -1;
+			break;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

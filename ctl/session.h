@@ -2,6 +2,7 @@
 #ifndef BERTH_CTL_SESSION_H
 #define BERTH_CTL_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -13,6 +14,9 @@ struct session {
 	bool stdin;	  /* forward our stdin */
 	const char *detach_keys;
 };
+
+/* Set from a signal handler: the session ends at once (berth build's Ctrl-C). */
+extern volatile sig_atomic_t session_cancel;
 
 /* Run until the stream ends (*exit_code: the container's) or the user detaches (0). */
 int session_run(const struct session *s, int *exit_code);

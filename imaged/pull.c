@@ -884,28 +884,16 @@ static bool blob_there(const struct reg *g, const char *digest)
 	return there;
 }
 
-/* POST an upload, then PUT the whole blob to where it points (monolithic). */
-static int put_blob(const struct store *s, const struct reg *g, const char *digest, int out,
-		    struct err *err)
+/* POST to the uploads endpoint (with ?mount=&from= to mount): the status and the Location. */
+static long start_upload(const struct reg *g, const char *query, char **loc, struct err *err)
 {
-	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/uploads/", g->base, g->repo);
-	cleanup_free char *loc = NULL, *put = NULL, *path = blob_path(s, digest);
+	cleanup_free char *url =
+	    xasprintf("%s/v2/%s/blobs/uploads/%s", g->base, g->repo, query ? query : "");
 	struct curl_slist *h = auth_header(g, NULL);
-	struct src k = {0};
-	char short_id[13];
-	struct stat st;
-	CURL *c;
+	CURL *c = handle(g, url, h);
 	CURLcode rc;
-	int r = 0;
+	long status;
 
-	snprintf(short_id, sizeof(short_id), "%.12s", digest + 7);
-	if (blob_there(g, digest)) {
-		job_progress(out, "%s: Layer already exists", short_id);
-		curl_slist_free_all(h);
-		return 0;
-	}
-	job_progress(out, "%s: Pushing", short_id);
-	c = handle(g, url, h);
 	if (!c) {
 		curl_slist_free_all(h);
 		return err_set(err, ENOMEM, "curl_easy_init failed");
@@ -916,42 +904,138 @@ static int put_blob(const struct store *s, const struct reg *g, const char *dige
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_location);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &loc);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, loc);
 	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK || status_of(c) != 202 || !loc)
-		r = err_set(err, EIO, "start the upload of %s: %s", short_id,
-			    rc != CURLE_OK ? curl_easy_strerror(rc)
-					   : "the registry did not accept it");
+	status = rc == CURLE_OK ? status_of(c) : -1;
 	curl_easy_cleanup(c);
-	if (r < 0) {
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK)
+		return err_set(err, EIO, "start an upload: %s", curl_easy_strerror(rc));
+	return status;
+}
+
+/* An absolute upload URL from a Location header (it may be relative to the registry). */
+static char *upload_url(const struct reg *g, const char *loc, const char *digest)
+{
+	if (digest)
+		return xasprintf("%s%s%cdigest=%s", loc[0] == '/' ? g->base : "", loc,
+				 strchr(loc, '?') ? '&' : '?', digest);
+	return xasprintf("%s%s", loc[0] == '/' ? g->base : "", loc);
+}
+
+/* Send len bytes of f from off: PATCH (a chunk) or PUT (the end). The new Location in *loc. */
+static int send_part(const struct reg *g, const char *url, bool patch, FILE *f, uint64_t off,
+		     uint64_t len, char **loc, long want, const char *what, struct err *err)
+{
+	struct curl_slist *h =
+	    auth_header(g, curl_slist_append(NULL, "Content-Type: application/octet-stream"));
+	struct src k = {.f = f};
+	char range[64];
+	CURL *c;
+	CURLcode rc;
+	int r = 0;
+
+	if (fseeko(f, (off_t)off, SEEK_SET) < 0) {
 		curl_slist_free_all(h);
-		return r;
+		return err_sys(err, "seek in %s", what);
 	}
-	/* the Location may be relative to the registry */
-	put = xasprintf("%s%s%s%cdigest=%s", loc[0] == '/' ? g->base : "", loc, "",
-			strchr(loc, '?') ? '&' : '?', digest);
-	k.f = fopen(path, "re");
-	if (!k.f || fstat(fileno(k.f), &st) < 0) {
-		if (k.f)
-			fclose(k.f);
-		curl_slist_free_all(h);
-		return err_sys(err, "open %s", path);
+	if (patch && len) {
+		snprintf(range, sizeof(range), "Content-Range: %llu-%llu", (unsigned long long)off,
+			 (unsigned long long)(off + len - 1));
+		h = curl_slist_append(h, range);
 	}
-	h = curl_slist_append(h, "Content-Type: application/octet-stream");
-	c = handle(g, put, h);
+	c = handle(g, url, h);
 	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	if (patch)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, from_file);
 	curl_easy_setopt(c, CURLOPT_READDATA, &k);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (loc) {
+		free(*loc);
+		*loc = NULL;
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_location);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, loc);
+	}
 	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK || status_of(c) != 201)
-		r = err_set(err, EIO, "upload %s: %s (HTTP %ld)", short_id,
+	if (rc != CURLE_OK || status_of(c) != want)
+		r = err_set(err, EIO, "upload %s: %s (HTTP %ld)", what,
 			    rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", status_of(c));
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
-	fclose(k.f);
+	return r;
+}
+
+/*
+ * A blob the repository lacks: mounted from another repository of the
+ * registry that has it (the image's other names there), else uploaded: in
+ * one PUT, or as PATCH chunks then a closing PUT when over the chunk size.
+ */
+static int put_blob(const struct store *s, const struct reg *g, const char *digest,
+		    const cJSON *mount_from, int out, struct err *err)
+{
+	cleanup_free char *loc = NULL, *path = blob_path(s, digest), *url = NULL;
+	const uint64_t chunk = g->conf.push_chunk;
+	char short_id[13];
+	const cJSON *from;
+	struct stat st;
+	uint64_t off = 0;
+	FILE *f;
+	long status;
+	int r = 0;
+
+	snprintf(short_id, sizeof(short_id), "%.12s", digest + 7);
+	if (blob_there(g, digest)) {
+		job_progress(out, "%s: Layer already exists", short_id);
+		return 0;
+	}
+	cJSON_ArrayForEach (from, mount_from) {
+		cleanup_free char *q = xasprintf("?mount=%s&from=%s", digest, from->valuestring);
+
+		status = start_upload(g, q, &loc, err);
+		if (status == 201) {
+			job_progress(out, "%s: Mounted from %s", short_id, from->valuestring);
+			return 0;
+		}
+		err_clear(err);
+		/* a 202 is an upload started instead: fine, use it */
+		if (status == 202 && loc)
+			break;
+		free(loc);
+		loc = NULL;
+	}
+	job_progress(out, "%s: Pushing", short_id);
+	if (!loc && ((status = start_upload(g, NULL, &loc, err)) != 202 || !loc))
+		return err_isset(err) ? -err->code
+				      : err_set(err, EIO, "start the upload of %s: HTTP %ld",
+						short_id, status);
+	f = fopen(path, "re");
+	if (!f || fstat(fileno(f), &st) < 0) {
+		if (f)
+			fclose(f);
+		return err_sys(err, "open %s", path);
+	}
+	/* chunks while more than one is left; the rest goes with the closing PUT */
+	while (r == 0 && chunk && (uint64_t)st.st_size - off > chunk) {
+		free(url);
+		url = upload_url(g, loc, NULL);
+		r = send_part(g, url, true, f, off, chunk, &loc, 202, short_id, err);
+		off += chunk;
+		if (r == 0 && !loc)
+			r = err_set(err, EIO, "upload %s: the registry gave no Location", short_id);
+		if (r == 0)
+			job_progress(out, "%s: Pushing %.1fMB/%.1fMB", short_id, mb(off),
+				     mb((uint64_t)st.st_size));
+	}
+	if (r == 0) {
+		free(url);
+		url = upload_url(g, loc, digest);
+		r = send_part(g, url, false, f, off, (uint64_t)st.st_size - off, NULL, 201,
+			      short_id, err);
+	}
+	fclose(f);
 	if (r == 0)
 		job_progress(out, "%s: Pushed", short_id);
 	return r;
@@ -1020,10 +1104,30 @@ void push_run(const struct store *s, int fd, int out, void *arg)
 	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));
 	job_progress(out, "The push refers to repository [%s/%s]", r.domain, r.path);
 	rc = ping(&g, &err);
-	for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
-		rc = put_blob(s, &g, img.layers[i], out, &err);
-	if (rc == 0)
-		rc = put_blob(s, &g, img.id, out, &err);
+	{
+		/* the image's names in other repositories of this registry: blobs mount from there
+		 */
+		cleanup_cjson cJSON *from = cJSON_CreateArray();
+		const cJSON *n;
+
+		cJSON_ArrayForEach (n, cJSON_GetObjectItem(refs, "refs")) {
+			struct ref o;
+			struct err e = ERR_INIT;
+
+			if (!cJSON_IsString(n) || strcmp(n->valuestring, mdigest) ||
+			    ref_parse(n->string, &o, &e) < 0) {
+				err_clear(&e);
+				continue;
+			}
+			if (!strcmp(o.domain, r.domain) && strcmp(o.path, r.path))
+				cJSON_AddItemToArray(from, cJSON_CreateString(o.path));
+			ref_free(&o);
+		}
+		for (size_t i = 0; rc == 0 && i < img.nlayers; i++)
+			rc = put_blob(s, &g, img.layers[i], from, out, &err);
+		if (rc == 0)
+			rc = put_blob(s, &g, img.id, from, out, &err);
+	}
 	if (rc == 0)
 		rc = put_manifest(s, &g, r.tag, &img, &err);
 	if (g.userpwd)

@@ -73,7 +73,7 @@ void regconf_load(const char *domain, struct regconf *rc)
 	cleanup_cjson cJSON *doc = NULL;
 	const cJSON *it;
 
-	*rc = (struct regconf){0};
+	*rc = (struct regconf){.push_chunk = 32u << 20};
 	certs = xasprintf("%s/certs.d/%s", dir, domain);
 	if (access(certs, F_OK) == 0) {
 		rc->ca_dir = xstrdup(certs);
@@ -88,6 +88,9 @@ void regconf_load(const char *domain, struct regconf *rc)
 	json_path = xasprintf("%s/registries.json", dir);
 	text = read_small(json_path, 1u << 20);
 	doc = text ? cJSON_Parse(text) : NULL;
+	it = cJSON_GetObjectItem(doc, "push-chunk-size");
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0)
+		rc->push_chunk = (uint64_t)it->valuedouble;
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(doc, "insecure-registries"))
 		if (cJSON_IsString(it) && !strcmp(it->valuestring, domain))
 			rc->insecure = true;
@@ -115,7 +118,7 @@ void regconf_free(struct regconf *rc)
 	for (size_t i = 0; i < rc->nmirrors; i++)
 		free(rc->mirrors[i]);
 	free(rc->mirrors);
-	*rc = (struct regconf){0};
+	*rc = (struct regconf){.push_chunk = 32u << 20};
 }
 
 char *regconf_base_url(const char *domain, const struct regconf *rc)

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * Read from $BERTH_CONF_DIR (default /etc/berth):
@@ -20,6 +21,7 @@ struct regconf {
 	bool insecure;	   /* listed: plain HTTP allowed */
 	char **mirrors;	   /* for docker.io only */
 	size_t nmirrors;
+	uint64_t push_chunk; /* "push-chunk-size": blobs over it go up in chunks (0: never) */
 };
 
 void regconf_load(const char *domain, struct regconf *rc);

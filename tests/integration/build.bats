@@ -284,3 +284,19 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	# the triggers ran once: the child does not carry them on
 	[ "$(cfg feat 'd["Config"].get("OnBuild")')" = None ]
 }
+
+@test "Ctrl-C during a RUN step: the step's container is removed, the build stops" {
+	local dir=$BERTH_TMP/slow
+	mkdir -p "$dir"
+	printf 'FROM berth-test/busybox\nRUN echo started; sleep 60\n' >"$dir/Dockerfile"
+	"$BERTH" build "$dir" >"$BERTH_TMP/build.out" 2>&1 &
+	local pid=$!
+	track_pid $pid
+	for _ in $(seq 100); do grep -q started "$BERTH_TMP/build.out" && break; sleep 0.1; done
+	kill -INT $pid
+	local st=0
+	wait $pid || st=$?
+	[ "$st" -eq 130 ]
+	grep -q "build interrupted" "$BERTH_TMP/build.out"
+	[ -z "$(b ps -aq)" ]
+}

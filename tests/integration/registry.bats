@@ -340,3 +340,40 @@ YML
 	[ "$("$BERTH" images --format json | python3 -c 'import json,sys; print([t for i in json.load(sys.stdin) for t in i.get("RepoTags", [])])')" = "['docker.io/library/mirrored:1']" ] ||
 		"$BERTH" images | grep -q mirrored
 }
+
+@test "kill -9 of imaged in the middle of a pull: no half image after restart; the next pull reuses the finished layer" {
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/multi-docker.tar" "docker://$REG/test/multi:1"
+	bad_front slow
+	"$BERTH" pull "$BREG/test/multi:1" >"$BERTH_TMP/pull.out" 2>&1 &
+	local pull=$!
+	track_pid $pull
+	# the small layer (and the config) are done while the big one trickles
+	for i in $(seq 100); do
+		[ "$(grep -c 'Extracted' "$BERTH_TMP/pull.out")" -ge 1 ] && break
+		sleep 0.1
+	done
+	grep -q Extracted "$BERTH_TMP/pull.out"
+	kill -9 "$(daemon_pid imaged)"
+	! wait $pull
+	"$BERTH" system start >/dev/null
+	store_clean
+	run -0 "$BERTH" pull "$REG/test/multi:1"
+	# the layer finished before the kill was kept (verified); the other one comes now
+	[[ "$output" == *"Already exists"* ]]
+	[[ "$output" == *"Download complete"* ]]
+	[ "$("$BERTH" run --rm "$REG/test/multi:1" cat /added)" = "added by layer 2" ]
+}
+
+@test "push in chunks when a blob is over the chunk size; blobs another repository has are mounted" {
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	printf '{"push-chunk-size": 262144}\n' >"$BERTH_CONF_DIR/registries.json"
+	"$BERTH" tag berth-test/busybox "$REG/chunked/bb:1"
+	run -0 "$BERTH" push "$REG/chunked/bb:1"
+	[ "$(echo "$output" | grep -c 'Pushing [0-9.]*MB/')" -ge 5 ]
+	run -0 skopeo copy -q --src-tls-verify=false "docker://$REG/chunked/bb:1" "dir:$BERTH_TMP/chunked"
+	"$BERTH" tag berth-test/busybox "$REG/mounted/bb:2"
+	run -0 "$BERTH" push "$REG/mounted/bb:2"
+	[[ "$output" == *"Mounted from chunked/bb"* ]]
+	[[ "$output" != *"Pushing"* ]]
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/mounted/bb:2"
+}
