@@ -254,6 +254,8 @@ static int run_stages(struct builder *b, size_t last_instr, struct err *err)
 	for (; i <= last_instr; i++) {
 		const struct df_instr *in = &b->df.v[i];
 
+		if (session_cancel)
+			return err_set(err, EINTR, "interrupted");
 		if (!strcmp(in->cmd, "FROM")) {
 			if (s && finish_stage(b, s, false, err) < 0)
 				return bld_fail_at(b, in, err);

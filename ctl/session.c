@@ -182,6 +182,7 @@ int session_run(const struct session *s, int *exit_code)
 	struct termios saved, raw;
 	bool raw_mode = false, stdin_open = s->stdin, detached = false;
 	size_t matched = 0;
+	sigset_t block, waitmask;
 	int r = 0, code = -1;
 
 	frame_reader_init(&rd);
@@ -196,6 +197,10 @@ int session_run(const struct session *s, int *exit_code)
 
 		sigaction(SIGWINCH, &sa, NULL);
 	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	for (;;) {
 		struct pollfd p[2] = {{s->fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
 		struct err err = ERR_INIT;
@@ -207,7 +212,12 @@ int session_run(const struct session *s, int *exit_code)
 			if (isatty(STDIN_FILENO))
 				send_size(s);
 		}
-		n = poll(p, stdin_open ? 2 : 1, -1);
+		/* the signals that cancel are let in only while we wait: none is missed */
+		if (session_cancel) {
+			r = -1;
+			break;
+		}
+		n = ppoll(p, stdin_open ? 2 : 1, NULL, &waitmask);
 		if (n < 0 && errno == EINTR && session_cancel) {
 			r = -1;
 			break;
@@ -248,6 +258,7 @@ int session_run(const struct session *s, int *exit_code)
 		if (r != 0 || got < 0)
 			break;
 	}
+	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	if (raw_mode)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	frame_reader_free(&rd);

@@ -64,23 +64,6 @@ static char *image_root(const struct store *s, const struct image *img, const ch
 	return xstrdup(mnt);
 }
 
-static int send_path(const char *path, int fd, struct err *err)
-{
-	cleanup_free char *copy = xstrdup(path);
-	char *slash = strrchr(copy, '/');
-	const char *name = slash && slash[1] ? slash + 1 : ".";
-	cleanup_close int dfd = -1;
-
-	if (slash && slash[1])
-		*slash = '\0';
-	dfd = open(copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_sys(err, "%s", path);
-	if (strcmp(name, ".") && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(err, "%s", path);
-	return tar_path_to_fd(dfd, name, name, fd, err);
-}
-
 void archive_run(const struct store *s, int fd, int out, const char *args_text)
 {
 	struct err err = ERR_INIT;
@@ -127,7 +110,7 @@ void archive_run(const struct store *s, int fd, int out, const char *args_text)
 		job_fail(out, &err);
 	}
 	image_free(&img);
-	r = send_path(path, fd, &err);
+	r = tar_send_path(path, fd, &err);
 	close(fd);
 	/* our root is the mount: detach it, then its directory can go */
 	if (mounted && umount2("/", MNT_DETACH) == 0)

@@ -44,28 +44,6 @@ static int enter_root(const char *rootfs, struct err *err)
 	return 0;
 }
 
-/* Out: PATH as a tar whose top entry is its base name ("." for /). */
-static int get(const char *path, int fd, struct err *err)
-{
-	cleanup_free char *copy = xstrdup(path);
-	char *slash;
-	const char *name;
-	cleanup_close int dfd = -1;
-
-	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
-		copy[strlen(copy) - 1] = '\0';
-	slash = strrchr(copy, '/');
-	name = slash && slash[1] ? slash + 1 : ".";
-	if (slash && slash[1])
-		*slash = '\0';
-	dfd = open(copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_sys(err, "%s", path);
-	if (strcmp(name, ".") && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_sys(err, "%s", path);
-	return tar_path_to_fd(dfd, name, name, fd, err);
-}
-
 static char *renamed(const char *name, const char *to, bool dot_top)
 {
 	const char *child = tar_child(name, dot_top);
@@ -177,7 +155,7 @@ void ctrcopy_run(const struct store *s, int fd, int out, const char *args_text)
 	}
 	if (enter_root(rootfs, &err) < 0)
 		job_fail(out, &err);
-	r = in ? put(path, fd, &err) : get(path, fd, &err);
+	r = in ? put(path, fd, &err) : tar_send_path(path, fd, &err);
 	close(fd);
 	if (r < 0)
 		job_fail(out, &err);

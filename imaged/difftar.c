@@ -300,3 +300,25 @@ int tar_path_to_fd(int dfd, const char *name, const char *entry, int fd, struct 
 	walk_free(&w);
 	return r;
 }
+
+/* Out: PATH as a tar whose top entry is its base name ("." for /). */
+int tar_send_path(const char *path, int fd, struct err *err)
+{
+	cleanup_free char *copy = xstrdup(path);
+	char *slash;
+	const char *name;
+	cleanup_close int dfd = -1;
+
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	name = slash && slash[1] ? slash + 1 : ".";
+	if (slash && slash[1])
+		*slash = '\0';
+	dfd = open(copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_sys(err, "%s", path);
+	if (strcmp(name, ".") && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_sys(err, "%s", path);
+	return tar_path_to_fd(dfd, name, name, fd, err);
+}

@@ -22,6 +22,8 @@ int difftar_write(const char *upper, struct blob_writer *bw, struct err *err);
  */
 int tar_path_to_fd(int dfd, const char *name, const char *entry, int fd, struct err *err);
 
+/* PATH (resolved from the current root) as a tar whose top entry is its base name ("." for /). */
+int tar_send_path(const char *path, int fd, struct err *err);
 /* An empty file or directory the runtime made only to mount over (rel: "etc/hosts"). */
 bool difftar_mount_stub(int dfd, const char *name, const char *rel, const struct stat *st);
 

@@ -30,6 +30,7 @@
 #include "pull.h"
 #include "reference.h"
 #include "regconf.h"
+#include "tokencache.h"
 #include "store.h"
 
 #define PULL_MANIFEST_MAX (4u << 20)
@@ -47,6 +48,7 @@ struct reg {
 	bool basic_refused;
 	const char *actions; /* token scope actions: "pull", or "pull,push" */
 	struct regconf conf; /* certs.d, insecure, mirrors */
+	char *tokens;	     /* the token cache file */
 };
 
 struct mem {
@@ -118,6 +120,20 @@ static char *base_url_of(struct reg *g, const char *domain)
 {
 	regconf_load(domain, &g->conf);
 	return regconf_base_url(domain, &g->conf);
+}
+
+/* What a struct reg holds; the password is wiped first. */
+static void reg_free(struct reg *g)
+{
+	free(g->base);
+	regconf_free(&g->conf);
+	free(g->auth);
+	free(g->tokens);
+	if (g->userpwd) {
+		explicit_bzero(g->userpwd, strlen(g->userpwd));
+		free(g->userpwd);
+	}
+	*g = (struct reg){0};
 }
 
 /* A request; to the registry itself (g), with its CA and client certificate. */
@@ -222,6 +238,7 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 	cleanup_free char *scope = challenge_param(ch, "scope"), *url = NULL;
 	cleanup_cjson cJSON *doc = NULL;
 	struct mem m = {0};
+	char key[DIGEST_STR_LEN + 1];
 	const char *tok;
 	CURL *c;
 	CURLcode rc;
@@ -244,6 +261,17 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 		curl_free(esc);
 	}
 	curl_easy_cleanup(c);
+	token_key(url, g->userpwd, key);
+	{
+		char *cached = token_cache_get(g->tokens, key);
+
+		if (cached) {
+			g->auth = xasprintf("Authorization: Bearer %s", cached);
+			explicit_bzero(cached, strlen(cached));
+			free(cached);
+			return 0;
+		}
+	}
 	c = handle(g, url, NULL);
 	if (!c)
 		return err_set(err, ENOMEM, "curl_easy_init failed");
@@ -258,10 +286,15 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 		tok = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "token"));
 		if (!tok)
 			tok = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "access_token"));
-		if (!tok || !*tok || strpbrk(tok, "\r\n"))
+		if (!tok || !*tok || strpbrk(tok, "\r\n")) {
 			r = err_set(err, EACCES, "the registry's token service gave no token");
-		else
+		} else {
 			g->auth = xasprintf("Authorization: Bearer %s", tok);
+			const cJSON *ttl = cJSON_GetObjectItem(doc, "expires_in");
+
+			token_cache_put(g->tokens, key, tok,
+					cJSON_IsNumber(ttl) ? (long)ttl->valuedouble : 0);
+		}
 	}
 	free(m.buf);
 	return r;
@@ -576,6 +609,7 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 		return -err->code;
 	*full = ref_full(&r);
 	g.base = base_url_of(&g, r.domain);
+	g.tokens = xasprintf("%s/tokens.json", s->dir);
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
 	reference = r.digest ? r.digest : r.tag;
@@ -658,13 +692,7 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	cJSON_Delete(man.doc);
 	free(man.layers);
 	free(m.buf);
-	free(g.base);
-	regconf_free(&g.conf);
-	free(g.auth);
-	if (g.userpwd) {
-		explicit_bzero(g.userpwd, strlen(g.userpwd));
-		free(g.userpwd);
-	}
+	reg_free(&g);
 	ref_free(&r);
 	return rc;
 }
@@ -720,13 +748,7 @@ static int list_tags(const char *name, const char *auth, cJSON **tags, struct er
 			*tags = cJSON_DetachItemFromObject(doc, "tags");
 	}
 	free(m.buf);
-	free(g.base);
-	regconf_free(&g.conf);
-	free(g.auth);
-	if (g.userpwd) {
-		explicit_bzero(g.userpwd, strlen(g.userpwd));
-		free(g.userpwd);
-	}
+	reg_free(&g);
 	ref_free(&r);
 	return rc;
 }
@@ -1099,6 +1121,7 @@ void push_run(const struct store *s, int fd, int out, void *arg)
 		job_fail(out, &err);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	g.base = base_url_of(&g, r.domain);
+	g.tokens = xasprintf("%s/tokens.json", s->dir);
 	g.repo = r.path;
 	g.actions = "pull,push";
 	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));

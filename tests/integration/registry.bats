@@ -99,6 +99,10 @@ teardown() {
 	[[ "$output" == *"Download complete"* ]]
 	[ "$(cat "$BERTH_TMP/scopes")" = "repository:test/busybox:pull" ]
 	[ "$("$BERTH" run --rm "127.0.0.1:$tport/test/busybox:1" echo via-token)" = via-token ]
+	# the token is kept until it expires: a second pull asks for none
+	run -0 "$BERTH" pull "127.0.0.1:$tport/test/busybox:1"
+	[ "$(wc -l <"$BERTH_TMP/scopes")" -eq 1 ]
+	[ "$(stat -c %a "$BERTH_ROOT/image/tokens.json")" = 600 ]
 }
 
 @test "login: credentials checked, kept in a 0600 config, sent with pulls; logout forgets them" {
