@@ -319,6 +319,17 @@ static int name_result(struct builder *b, const struct stage *s, struct err *err
 	if (bld_im_call(b, MSG_IMAGE_INSPECT, &pb, -1, &o, err) < 0)
 		return -err->code;
 	id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Id")) ?: "";
+	if (!cJSON_GetArraySize(b->tags)) {
+		/* no name: still listed by berth images, as a dangling image */
+		cleanup_cjson cJSON *ignored = NULL;
+		struct err e = ERR_INIT;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_KEY, s->key);
+		pb_put_u32(&pb, TAG_FORCE, 1);
+		bld_im_call(b, MSG_IMAGE_CACHE, &pb, -1, &ignored, &e);
+		err_clear(&e);
+	}
 	cJSON_ArrayForEach (t, b->tags) {
 		cleanup_cjson cJSON *ignored = NULL;
 

@@ -110,6 +110,17 @@ int h_IMAGE_CACHE(struct conn *c, struct frame *f, struct err *err)
 		err_clear(err);
 		return err_set(err, ENOENT, "no cached step for %.19s", key);
 	}
+	/* TAG_FORCE: this step's image is a build's result, listed even without a name */
+	{
+		uint32_t result = 0;
+
+		if (p_get_u32(f->payload, f->len, TAG_FORCE, &result, err) > 0 && result &&
+		    store_mark_result(s, m, err) < 0) {
+			image_free(&img);
+			return -err->code;
+		}
+		err_clear(err);
+	}
 	cJSON_AddStringToObject(o, "manifest", m);
 	cJSON_AddStringToObject(o, "id", img.id);
 	cJSON_AddItemToObject(o, "config", cJSON_Duplicate(img.config, true));

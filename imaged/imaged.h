@@ -45,6 +45,8 @@ int snapshot_ensure_layer(const struct store *s, const struct image *img, size_t
 /* Build cache: step key -> manifest digest, kept in refs.json ("cache"). */
 int store_cache_put(const struct store *s, const char *key, const char *manifest_digest,
 		    struct err *err);
+/* A build's untagged result: listed by images like any dangling image. */
+int store_mark_result(const struct store *s, const char *manifest_digest, struct err *err);
 /* The image a key names, if it is still in the store; NULL otherwise. */
 const char *store_cache_get(const cJSON *refs, const char *key);
 char *snapshot_dir(const struct store *s, const char *chain_id);

@@ -323,10 +323,14 @@ static cJSON *summary(const struct image *img, const cJSON *refs)
 	return o;
 }
 
+/* A build step's image, not a build's result: hidden by images without -a, kept by prune. */
 static bool is_cache_image(const cJSON *refs, const char *manifest)
 {
 	const cJSON *it;
 
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "results"))
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest))
+			return false;
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "cache"))
 		if (cJSON_IsString(it) && !strcmp(it->valuestring, manifest))
 			return true;
@@ -447,6 +451,12 @@ static void drop_image(cJSON *refs, const char *manifest)
 		i++;
 	}
 	drop_names(refs, manifest);
+	arr = cJSON_GetObjectItem(refs, "results");
+	for (cJSON *e = arr ? arr->child : NULL, *next; e; e = next) {
+		next = e->next;
+		if (cJSON_IsString(e) && !strcmp(e->valuestring, manifest))
+			cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
+	}
 	/* and the build cache entries that led to it */
 	arr = cJSON_GetObjectItem(refs, "cache");
 	for (cJSON *e = arr ? arr->child : NULL, *next; e; e = next) {

@@ -193,6 +193,29 @@ int store_cache_put(const struct store *s, const char *key, const char *manifest
 	return r;
 }
 
+int store_mark_result(const struct store *s, const char *manifest_digest, struct err *err)
+{
+	cJSON *refs = NULL, *results;
+	int lock = refs_lock(s, err), r;
+
+	if (lock < 0)
+		return lock;
+	r = refs_load(s, &refs, err);
+	if (r == 0) {
+		results = cJSON_GetObjectItem(refs, "results");
+		if (!cJSON_IsArray(results)) {
+			cJSON_DeleteItemFromObject(refs, "results");
+			results = cJSON_AddArrayToObject(refs, "results");
+		}
+		if (!in_array(results, manifest_digest))
+			cJSON_AddItemToArray(results, cJSON_CreateString(manifest_digest));
+		r = refs_save(s, refs, err);
+	}
+	cJSON_Delete(refs);
+	refs_unlock(lock);
+	return r;
+}
+
 const char *store_cache_get(const cJSON *refs, const char *key)
 {
 	const char *m =

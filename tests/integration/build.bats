@@ -138,6 +138,12 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	run -0 b build -q -t stdin - <<<$'FROM berth-test/busybox\nRUN echo from-stdin > /f\nCMD ["cat","/f"]'
 	run -0 b run --rm stdin
 	[ "$output" = from-stdin ]
+	# without -t the result is listed as a dangling image (its steps are not)
+	run -0 b build -q - <<<$'FROM berth-test/busybox\nRUN echo untagged > /u'
+	local id=${output#sha256:}
+	run -0 b images
+	[[ "$output" == *"<none>"*"${id:0:12}"* ]]
+	[ "$(b images -q | wc -l)" -eq 3 ]
 }
 
 @test "errors name the file and line; nothing is left behind" {

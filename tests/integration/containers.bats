@@ -46,6 +46,7 @@ sentinel_ok() {
 	[ "${lines[1]}" = 1 ]
 	host_ns=$(readlink /proc/self/ns/pid)
 	run b run --rm "$IMG" busybox readlink /proc/1/ns/pid
+	echo "status $status: $output"
 	[ "$status" -eq 0 ]
 	[ -n "$output" ] && [ "$output" != "$host_ns" ]
 	# --rm left nothing: no record, no bundle, no mount
