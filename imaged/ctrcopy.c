@@ -24,6 +24,7 @@
 
 #include "common/cleanup.h"
 #include "common/paths.h"
+#include "common/safepath.h"
 #include "common/xalloc.h"
 #include "commit.h"
 #include "difftar.h"
@@ -61,24 +62,33 @@ static int put(const char *path, int fd, struct err *err)
 	cleanup_free char *copy = xstrdup(path), *rename_to = NULL;
 	struct archive *a = NULL, *disk = NULL;
 	struct archive_entry *e;
-	struct stat st;
+	cleanup_close int root = -1, dfd = -1;
 	bool first = true, dot_top = false;
 	int r = 0, ar;
 
 	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
 		copy[strlen(copy) - 1] = '\0';
-	if (stat(copy, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (chdir(copy) < 0)
-			return err_sys(err, "%s", path);
-	} else {
+	/* resolved inside the root we are in (chroot), with openat2 RESOLVE_IN_ROOT too */
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return err_sys(err, "open the container's root");
+	dfd = open_in_root(root, copy, O_RDONLY | O_DIRECTORY, 0, err);
+	if (dfd < 0) {
 		char *slash = strrchr(copy, '/');
 
+		err_clear(err);
 		rename_to = xstrdup(slash ? slash + 1 : copy);
 		if (slash)
 			*slash = '\0';
-		if (chdir(slash && copy[0] ? copy : "/") < 0)
+		dfd = open_in_root(root, slash && copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY, 0,
+				   err);
+		if (dfd < 0) {
+			err_clear(err);
 			return err_sys(err, "%s: its directory", path);
+		}
 	}
+	if (fchdir(dfd) < 0)
+		return err_sys(err, "%s", path);
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);

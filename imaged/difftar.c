@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/safepath.h"
 #include "common/xalloc.h"
 #include "difftar.h"
 
@@ -315,9 +316,16 @@ int tar_send_path(const char *path, int fd, struct err *err)
 	name = slash && slash[1] ? slash + 1 : ".";
 	if (slash && slash[1])
 		*slash = '\0';
-	dfd = open(copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_sys(err, "%s", path);
+	{
+		/* resolved inside the root we are in (chroot), with openat2 RESOLVE_IN_ROOT too */
+		cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		dfd = root < 0 ? -1
+			       : open_in_root(root, copy[0] ? copy : "/", O_RDONLY | O_DIRECTORY, 0,
+					      err);
+		if (dfd < 0)
+			return err_isset(err) ? -err->code : err_sys(err, "%s", path);
+	}
 	if (strcmp(name, ".") && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_sys(err, "%s", path);
 	return tar_path_to_fd(dfd, name, name, fd, err);
