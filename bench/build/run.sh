@@ -45,7 +45,7 @@ cleanup() {
 	ip link del "$BERTH_BRIDGE" 2>/dev/null
 	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 
 python3 "$top/tests/fixtures/make-images.py" "$tmp/images" >/dev/null
 $B system start >/dev/null

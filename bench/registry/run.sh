@@ -40,7 +40,7 @@ cleanup() {
 	ip link del "$BERTH_BRIDGE" 2>/dev/null
 	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 
 mkdir -p "$tmp/registry"
 cat >"$tmp/registry.yml" <<YML
