@@ -256,6 +256,10 @@ static cJSON *make_record(struct cd *cd, const char *id, const char *name, cJSON
 		      image_id ? image_id : "");
 	cJSON_AddStringToObject(rec, "Image", s);
 	free(s);
+	/* the manifest too: one image id may stand for several manifests (docker and OCI forms) */
+	if (cJSON_GetStringValue(item(snap, "image")))
+		cJSON_AddStringToObject(rec, "ImageManifest",
+					cJSON_GetStringValue(item(snap, "image")));
 	cJSON_AddItemToObject(rec, "Config", cJSON_DetachItemFromObject(req, "Config"));
 	cJSON_AddItemToObject(rec, "HostConfig", cJSON_DetachItemFromObject(req, "HostConfig"));
 	cJSON_AddItemToObject(rec, "GraphDriver", graph_driver(cd, id, snap));

@@ -50,6 +50,13 @@ int ctl_container_inspect(struct ctl *ctl, const char *ref, cJSON **out)
 	return 0;
 }
 
+/* The container's image: its manifest digest (exact), else its id. */
+static const char *image_of(const cJSON *rec)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(rec, "ImageManifest"))
+		   ?: cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Image")) ?: "";
+}
+
 static int pause_call(struct ctl *ctl, const char *id, uint16_t type)
 {
 	struct pbuf pb;
@@ -115,8 +122,7 @@ int cmd_commit(struct ctl *ctl, int argc, char **argv)
 	id = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id"));
 	state =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "State"), "Status"));
-	cJSON_AddStringToObject(args, "parent",
-				cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Image")) ?: "");
+	cJSON_AddStringToObject(args, "parent", image_of(rec));
 	cJSON_AddStringToObject(args, "key", id);
 	cJSON_AddItemToObject(args, "config", image_config(rec));
 	cJSON_AddStringToObject(args, "created_by", "berth commit");
@@ -157,6 +163,6 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_KEY, cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id")));
-	pb_put_str(&pb, TAG_REF, cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Image")) ?: "");
+	pb_put_str(&pb, TAG_REF, image_of(rec));
 	return ctl_imaged_job(ctl, MSG_SNAPSHOT_DIFF, &pb);
 }

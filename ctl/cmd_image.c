@@ -199,7 +199,7 @@ static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
 	client_close(&c);
 	return EXIT_OK;
 fail:
-	rc = ctl_fail(EXIT_FAIL, "%s: %s", msg_name(type) + 6, err_msg(&err));
+	rc = ctl_fail(EXIT_FAIL, "%s: %s", strchr(msg_name(type), '.') + 1, err_msg(&err));
 	err_clear(&err);
 	client_close(&c);
 	return rc;

@@ -58,6 +58,14 @@ teardown() {
 	digest=$(skopeo inspect --tls-verify=false "docker://$REG/test/busybox:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
 	run "$BERTH" pull "$REG/test/busybox@$digest"
 	[ "$status" -eq 0 ]
+	# the same image id under two manifests (pulled, and loaded from the archive):
+	# a container still knows exactly which one it runs
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	"$BERTH" run -d --name twin "$REG/test/busybox:1" sh -c 'touch /made; sleep 100' >/dev/null
+	for i in $(seq 50); do "$BERTH" exec twin test -f /made 2>/dev/null && break; sleep 0.1; done
+	run -0 "$BERTH" diff twin
+	[[ "$output" == *"A /made"* ]]
+	run -0 "$BERTH" commit twin twin:1
 }
 
 @test "run pulls a missing image with its progress" {
