@@ -22,6 +22,7 @@
 #include "imaged.h"
 #include "import.h"
 #include "job.h"
+#include "netloop.h"
 #include "oci.h"
 #include "unpack.h"
 
@@ -147,12 +148,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 static int fetch_url(const char *url, struct blob_writer *w, int out, struct err *err)
 {
 	struct fetch f = {w, err, out, 16u << 20};
-	CURL *c = curl_easy_init();
+	struct netloop *n = net_new(err);
+	CURL *c = n ? curl_easy_init() : NULL;
 	long status = 0;
 	CURLcode rc;
 
-	if (!c)
+	if (!n)
+		return -err->code;
+	if (!c) {
+		net_free(n);
 		return err_set(err, ENOMEM, "curl_easy_init failed");
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -161,9 +167,10 @@ static int fetch_url(const char *url, struct blob_writer *w, int out, struct err
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
-	rc = curl_easy_perform(c);
+	rc = net_perform(n, c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
+	net_free(n);
 	if (rc != CURLE_OK && !err->code)
 		return err_set(err, EIO, "import from %s: %s", url, curl_easy_strerror(rc));
 	if (rc != CURLE_OK)

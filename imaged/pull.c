@@ -12,7 +12,6 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include "job.h"
 #include "oci.h"
 #include "pull.h"
+#include "netloop.h"
 #include "reference.h"
 #include "regconf.h"
 #include "tokencache.h"
@@ -49,6 +49,7 @@ struct reg {
 	const char *actions; /* token scope actions: "pull", or "pull,push" */
 	struct regconf conf; /* certs.d, insecure, mirrors */
 	char *tokens;	     /* the token cache file */
+	struct netloop *net; /* every request of the job runs on it */
 };
 
 struct mem {
@@ -115,11 +116,13 @@ static size_t to_blob(char *p, size_t size, size_t n, void *data)
 	return len;
 }
 
-/* The registry's settings and base URL (https; http for loopback and insecure ones). */
-static char *base_url_of(struct reg *g, const char *domain)
+/* The registry's settings, base URL (https; http for loopback and insecure ones) and loop. */
+static int reg_open(struct reg *g, const char *domain, struct err *err)
 {
 	regconf_load(domain, &g->conf);
-	return regconf_base_url(domain, &g->conf);
+	g->base = regconf_base_url(domain, &g->conf);
+	g->net = net_new(err);
+	return g->net ? 0 : -err->code;
 }
 
 /* What a struct reg holds; the password is wiped first. */
@@ -129,6 +132,7 @@ static void reg_free(struct reg *g)
 	regconf_free(&g->conf);
 	free(g->auth);
 	free(g->tokens);
+	net_free(g->net);
 	if (g->userpwd) {
 		explicit_bzero(g->userpwd, strlen(g->userpwd));
 		free(g->userpwd);
@@ -278,7 +282,7 @@ static int fetch_token(struct reg *g, const char *ch, struct err *err)
 	with_credentials(c, g, true);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	r = http_status(c, rc, "the registry's token service", err);
 	curl_easy_cleanup(c);
 	if (r == 0) {
@@ -346,7 +350,7 @@ static int ping_once(struct reg *g, struct err *err)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_challenge);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &challenge);
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK)
@@ -401,7 +405,7 @@ static int get_manifest(const struct reg *g, const char *reference, struct mem *
 	with_credentials(c, g, false);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	if (m->too_big)
 		r = err_set(err, EFBIG, "%s is over the %u MiB limit", what,
 			    PULL_MANIFEST_MAX >> 20);
@@ -417,130 +421,278 @@ static int get_manifest(const struct reg *g, const char *reference, struct mem *
 	return r;
 }
 
-static int get_blob(const struct store *s, const struct reg *g, const char *digest, uint64_t size,
-		    int out, struct err *err)
+/* One blob on its way from the registry into the store. */
+struct blob_xfer {
+	CURL *c;
+	struct curl_slist *h;
+	struct blob_writer w;
+	struct sink k;
+	struct err err;
+	char short_id[13];
+	const char *digest;
+	uint64_t size;
+};
+
+/*
+ * Start fetching digest on g's loop; done is called at its end. 1 when the
+ * blob is in the store already, 0 when it is on its way, < 0 (x->err) when
+ * it could not start.
+ */
+static int blob_start(struct blob_xfer *x, const struct store *s, const struct reg *g,
+		      const char *digest, uint64_t size, int out, net_done_cb done, void *data)
 {
 	cleanup_free char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->repo, digest);
-	struct curl_slist *h = NULL;
-	char short_id[13], kept[DIGEST_STR_LEN + 1];
-	struct blob_writer w;
-	struct sink k = {.w = &w, .err = err, .want = size, .out = out, .short_id = short_id};
-	CURL *c;
-	CURLcode rc;
-	int r;
 
-	snprintf(short_id, sizeof(short_id), "%.12s", digest + 7);
+	*x = (struct blob_xfer){.err = ERR_INIT, .digest = digest, .size = size};
+	snprintf(x->short_id, sizeof(x->short_id), "%.12s", digest + 7);
 	if (blob_exists(s, digest)) {
-		job_progress(out, "%s: Already exists", short_id);
-		return 0;
+		job_progress(out, "%s: Already exists", x->short_id);
+		return 1;
 	}
-	if (bw_open(s, &w, err) < 0)
-		return -err->code;
-	h = auth_header(g, NULL);
-	c = handle(g, url, h);
-	if (!c) {
-		curl_slist_free_all(h);
-		bw_abort(&w);
-		return err_set(err, ENOMEM, "curl_easy_init failed");
+	if (bw_open(s, &x->w, &x->err) < 0)
+		return -x->err.code;
+	x->k = (struct sink){
+	    .w = &x->w, .err = &x->err, .want = size, .out = out, .short_id = x->short_id};
+	x->h = auth_header(g, NULL);
+	x->c = handle(g, url, x->h);
+	if (!x->c) {
+		err_set(&x->err, ENOMEM, "curl_easy_init failed");
+		goto fail;
 	}
-	job_progress(out, "%s: Pulling fs layer", short_id);
-	clock_gettime(CLOCK_MONOTONIC, &k.start);
-	with_credentials(c, g, false);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_blob);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
-	rc = curl_easy_perform(c);
-	r = http_status(c, rc, short_id, err);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	if (r == 0 && size && k.got != size)
-		r = err_set(err, EIO, "blob %s: %llu bytes instead of %llu", digest,
-			    (unsigned long long)k.got, (unsigned long long)size);
-	/* the digest is checked as it is kept: a tampered blob never enters the store */
-	if (r == 0 && bw_commit(s, &w, digest, kept, err) < 0)
-		r = err_wrap(err, "blob %s", digest);
-	else if (r < 0)
-		bw_abort(&w);
-	if (r == 0)
-		job_progress(out, "%s: Download complete", short_id);
+	job_progress(out, "%s: Pulling fs layer", x->short_id);
+	clock_gettime(CLOCK_MONOTONIC, &x->k.start);
+	with_credentials(x->c, g, false);
+	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, to_blob);
+	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, &x->k);
+	/* bigger reads: fewer wakeups of the loop that serves every layer */
+	curl_easy_setopt(x->c, CURLOPT_BUFFERSIZE, 256L << 10);
+	if (net_start(g->net, x->c, done, data, &x->err) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (x->c)
+		curl_easy_cleanup(x->c);
+	x->c = NULL;
+	curl_slist_free_all(x->h);
+	x->h = NULL;
+	bw_abort(&x->w);
+	return -x->err.code;
+}
+
+/* The end of x's transfer: the registry's answer and the size checked. */
+static int blob_check(struct blob_xfer *x, CURLcode rc)
+{
+	int r = http_status(x->c, rc, x->short_id, &x->err);
+
+	curl_easy_cleanup(x->c);
+	x->c = NULL;
+	curl_slist_free_all(x->h);
+	x->h = NULL;
+	if (r == 0 && x->size && x->k.got != x->size)
+		r = err_set(&x->err, EIO, "blob %s: %llu bytes instead of %llu", x->digest,
+			    (unsigned long long)x->k.got, (unsigned long long)x->size);
+	if (r < 0)
+		bw_abort(&x->w);
 	return r;
 }
 
+/* A checked blob kept in the store (synced: not on the loop while others download). */
+static int blob_keep(struct blob_xfer *x, const struct store *s, int out)
+{
+	char kept[DIGEST_STR_LEN + 1];
+
+	/* the digest is checked as it is kept: a tampered blob never enters the store */
+	if (bw_commit(s, &x->w, x->digest, kept, &x->err) < 0)
+		return err_wrap(&x->err, "blob %s", x->digest);
+	job_progress(out, "%s: Download complete", x->short_id);
+	return 0;
+}
+
+/* A transfer stopped before its end (another one failed): nothing of it is kept. */
+static void blob_cancel(struct blob_xfer *x, struct netloop *n)
+{
+	if (!x->c)
+		return;
+	net_cancel(n, x->c);
+	curl_easy_cleanup(x->c);
+	x->c = NULL;
+	curl_slist_free_all(x->h);
+	x->h = NULL;
+	bw_abort(&x->w);
+	err_clear(&x->err);
+}
+
+struct blob_wait {
+	bool done;
+	CURLcode rc;
+};
+
+static void blob_waited(CURL *c, CURLcode rc, void *data)
+{
+	struct blob_wait *w = data;
+
+	(void)c;
+	w->done = true;
+	w->rc = rc;
+}
+
+/* One blob, waited for (the config). */
+static int get_blob(const struct store *s, const struct reg *g, const char *digest, uint64_t size,
+		    int out, struct err *err)
+{
+	struct blob_xfer x;
+	struct blob_wait w = {0};
+	int r = blob_start(&x, s, g, digest, size, out, blob_waited, &w);
+
+	if (r == 0) {
+		while (!w.done)
+			net_run_once(g->net);
+		r = blob_check(&x, w.rc);
+		if (r == 0)
+			r = blob_keep(&x, s, out);
+	}
+	if (r < 0) {
+		err_clear(err);
+		*err = x.err;
+		return r;
+	}
+	return 0;
+}
+
 /*
- * Layers come in parallel (PULL_PARALLEL at once, as Docker's default), each
- * unpacked into its snapshot as soon as it is complete and verified: a
- * layer's directory does not depend on the others.
+ * Layers come in parallel (PULL_PARALLEL transfers at once on the loop, as
+ * Docker's default), each unpacked into its snapshot by the loop's thread
+ * pool as soon as it is complete and verified, while the others still
+ * download: a layer's directory does not depend on the others.
  */
 #define PULL_PARALLEL 3
 
-struct fetch_pool {
+struct layer_job {
+	struct layer_fetch *f;
+	size_t i;
+	bool had; /* its blob was here: "Already exists" said once */
+	struct blob_xfer x;
+	uv_work_t work;
+	int rc;
+	struct err err;
+};
+
+struct layer_fetch {
 	const struct store *s;
 	const struct reg *g;
 	const struct image *img;
 	int out;
-	pthread_mutex_t mu;
-	size_t next;
+	struct layer_job *jobs;
+	size_t next, fetching, unpacking;
 	int rc;
 	struct err err;
 };
 
 static uint64_t desc_size(const cJSON *m, const char *digest);
 
-static void *fetch_worker(void *arg)
+/* The first failure is the one told; the others are dropped. */
+static void fetch_fail(struct layer_fetch *f, int r, struct err *e)
 {
-	struct fetch_pool *p = arg;
+	if (f->rc) {
+		err_clear(e);
+		return;
+	}
+	f->rc = r;
+	f->err = *e;
+	*e = (struct err)ERR_INIT;
+}
 
-	for (;;) {
-		struct err e = ERR_INIT;
-		size_t i;
+static void unpack_work(uv_work_t *w)
+{
+	struct layer_job *j = w->data;
+	const struct layer_fetch *f = j->f;
+
+	if (j->x.w.tmp && blob_keep(&j->x, f->s, f->out) < 0) {
+		j->rc = -j->x.err.code;
+		j->err = j->x.err;
+		j->x.err = (struct err)ERR_INIT;
+		return;
+	}
+	j->rc = snapshot_ensure_layer(f->s, f->img, j->i, j->had ? -1 : f->out, &j->err);
+}
+
+static void unpack_done(uv_work_t *w, int status)
+{
+	struct layer_job *j = w->data;
+
+	(void)status;
+	j->f->unpacking--;
+	if (j->rc < 0)
+		fetch_fail(j->f, j->rc, &j->err);
+}
+
+static void unpack_queue(struct layer_job *j)
+{
+	j->work.data = j;
+	j->f->unpacking++;
+	uv_queue_work(net_uv(j->f->g->net), &j->work, unpack_work, unpack_done);
+}
+
+static void fetch_more(struct layer_fetch *f);
+
+static void layer_fetched(CURL *c, CURLcode rc, void *data)
+{
+	struct layer_job *j = data;
+	struct layer_fetch *f = j->f;
+	int r;
+
+	(void)c;
+	f->fetching--;
+	r = blob_check(&j->x, rc);
+	if (r < 0)
+		fetch_fail(f, r, &j->x.err);
+	else
+		unpack_queue(j);
+	fetch_more(f);
+}
+
+static void fetch_more(struct layer_fetch *f)
+{
+	while (!f->rc && f->fetching < PULL_PARALLEL && f->next < f->img->nlayers) {
+		struct layer_job *j = &f->jobs[f->next];
+		const char *digest = f->img->layers[f->next];
 		int r;
 
-		pthread_mutex_lock(&p->mu);
-		if (p->rc || p->next >= p->img->nlayers) {
-			pthread_mutex_unlock(&p->mu);
-			return NULL;
-		}
-		i = p->next++;
-		pthread_mutex_unlock(&p->mu);
-		bool had = blob_exists(p->s, p->img->layers[i]);
-
-		r = get_blob(p->s, p->g, p->img->layers[i],
-			     desc_size(p->img->manifest, p->img->layers[i]), p->out, &e);
-		/* a layer already here was reported once ("Already exists") */
-		if (r == 0)
-			r = snapshot_ensure_layer(p->s, p->img, i, had ? -1 : p->out, &e);
-		if (r < 0) {
-			pthread_mutex_lock(&p->mu);
-			if (!p->rc) {
-				p->rc = r;
-				p->err = e;
-				e = (struct err)ERR_INIT;
-			}
-			pthread_mutex_unlock(&p->mu);
-			err_clear(&e);
-		}
+		*j = (struct layer_job){.f = f, .i = f->next++, .err = ERR_INIT};
+		j->had = blob_exists(f->s, digest);
+		r = blob_start(&j->x, f->s, f->g, digest, desc_size(f->img->manifest, digest),
+			       f->out, layer_fetched, j);
+		if (r == 1)
+			unpack_queue(j);
+		else if (r == 0)
+			f->fetching++;
+		else
+			fetch_fail(f, r, &j->x.err);
 	}
 }
 
 static int fetch_layers(const struct store *s, const struct reg *g, const struct image *img,
 			int out, struct err *err)
 {
-	struct fetch_pool p = {.s = s, .g = g, .img = img, .out = out, .err = ERR_INIT};
-	pthread_t t[PULL_PARALLEL];
-	size_t n = img->nlayers < PULL_PARALLEL ? img->nlayers : PULL_PARALLEL, started = 0;
+	struct layer_fetch f = {.s = s, .g = g, .img = img, .out = out, .err = ERR_INIT};
 
-	pthread_mutex_init(&p.mu, NULL);
-	for (size_t i = 0; i < n; i++)
-		if (pthread_create(&t[i], NULL, fetch_worker, &p) == 0)
-			started++;
-	if (started == 0 && n)
-		fetch_worker(&p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&p.mu);
-	if (p.rc) {
+	f.jobs = xcalloc(img->nlayers ? img->nlayers : 1, sizeof(*f.jobs));
+	fetch_more(&f);
+	while (f.fetching || f.unpacking) {
+		if (f.rc && f.fetching) {
+			/* one failed: the others stop; unpacks under way end on their own */
+			for (size_t i = 0; i < f.next; i++)
+				blob_cancel(&f.jobs[i].x, g->net);
+			f.fetching = 0;
+			continue;
+		}
+		net_run_once(g->net);
+	}
+	free(f.jobs);
+	if (f.rc) {
 		err_clear(err);
-		*err = p.err;
-		return p.rc;
+		*err = f.err;
+		return f.rc;
 	}
 	return 0;
 }
@@ -608,7 +760,11 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	if (ref_parse(name, &r, err) < 0)
 		return -err->code;
 	*full = ref_full(&r);
-	g.base = base_url_of(&g, r.domain);
+	if (reg_open(&g, r.domain, err) < 0) {
+		reg_free(&g);
+		ref_free(&r);
+		return -err->code;
+	}
 	g.tokens = xasprintf("%s/tokens.json", s->dir);
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
@@ -724,18 +880,19 @@ static int list_tags(const char *name, const char *auth, cJSON **tags, struct er
 
 	if (ref_parse(name, &r, err) < 0)
 		return -err->code;
-	g.base = base_url_of(&g, r.domain);
+	rc = reg_open(&g, r.domain, err);
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
 	url = xasprintf("%s/v2/%s/tags/list", g.base, g.repo);
-	rc = ping(&g, err);
+	if (rc == 0)
+		rc = ping(&g, err);
 	if (rc == 0) {
 		h = auth_header(&g, NULL);
 		c = handle(&g, url, h);
 		with_credentials(c, &g, false);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_mem);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
-		rc = http_status(c, curl_easy_perform(c), "tags list", err);
+		rc = http_status(c, net_perform(g.net, c), "tags list", err);
 		curl_easy_cleanup(c);
 		curl_slist_free_all(h);
 	}
@@ -835,7 +992,8 @@ void login_run(const struct store *s, int fd, int out, void *arg)
 		job_fail(out, &err);
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	g.base = base_url_of(&g, registry);
+	if (reg_open(&g, registry, &err) < 0)
+		job_fail(out, &err);
 	g.repo = "";
 	g.userpwd = decode_auth(cJSON_GetStringValue(cJSON_GetObjectItem(args, "auth")));
 	if (!g.userpwd) {
@@ -899,7 +1057,7 @@ static bool blob_there(const struct reg *g, const char *digest)
 	if (c) {
 		with_credentials(c, g, false);
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-		there = curl_easy_perform(c) == CURLE_OK && status_of(c) == 200;
+		there = net_perform(g->net, c) == CURLE_OK && status_of(c) == 200;
 		curl_easy_cleanup(c);
 	}
 	curl_slist_free_all(h);
@@ -927,7 +1085,7 @@ static long start_upload(const struct reg *g, const char *query, char **loc, str
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_location);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, loc);
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	status = rc == CURLE_OK ? status_of(c) : -1;
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
@@ -981,7 +1139,7 @@ static int send_part(const struct reg *g, const char *url, bool patch, FILE *f, 
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_location);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, loc);
 	}
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	if (rc != CURLE_OK || status_of(c) != want)
 		r = err_set(err, EIO, "upload %s: %s (HTTP %ld)", what,
 			    rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", status_of(c));
@@ -1086,7 +1244,7 @@ static int put_manifest(const struct store *s, const struct reg *g, const char *
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	rc = curl_easy_perform(c);
+	rc = net_perform(g->net, c);
 	if (rc != CURLE_OK || status_of(c) != 201)
 		r = err_set(err, EIO, "put the manifest of %s:%s: %s (HTTP %ld)", g->repo, tag,
 			    rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", status_of(c));
@@ -1120,7 +1278,8 @@ void push_run(const struct store *s, int fd, int out, void *arg)
 	    image_open(s, mdigest, &img, &err) < 0)
 		job_fail(out, &err);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	g.base = base_url_of(&g, r.domain);
+	if (reg_open(&g, r.domain, &err) < 0)
+		job_fail(out, &err);
 	g.tokens = xasprintf("%s/tokens.json", s->dir);
 	g.repo = r.path;
 	g.actions = "pull,push";
