@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/net/run.sh: throughput and connection rate to a container through a
 # published port, to the container's address directly, and with host
-# networking (iperf3, one run each), then berth-netd's RSS idle and with 100
+# networking (iperf3, rounds in rotating order), then berth-netd's RSS idle and with 100
 # containers attached. As root from a built tree; traffic stays on this host.
 #
 # The container runs the host's own iperf3 (the host's /usr bound read-only
@@ -41,8 +41,13 @@ $B run -d --name srv -p 15201:5201 $libs berth-test/busybox /usr/bin/iperf3 -s >
 $B run -d --name srvhost --network host $libs berth-test/busybox /usr/bin/iperf3 -s -p 15202 >/dev/null
 sleep 1
 ip=$($B inspect srv | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
+# client and server pinned to different CPUs when there are two: where the
+# scheduler puts them moves a run by more than the path under test does
+pin=
+[ "$(nproc)" -ge 2 ] && pin="-A 0,1"
 tput() {
-	iperf3 -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+	# shellcheck disable=SC2086
+	iperf3 $pin -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
 # connections per second: connect, close, as fast as one client can
 rate() {
@@ -56,25 +61,39 @@ PY
 }
 hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${ip%.*}\." | head -1)
 # rounds interleaved, medians reported: this kind of VM varies by 20% run to run
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-7}
 : >"$tmp/t"
+# each round measures the four paths back to back, in an order that rotates
+# from round to round; a path is compared with direct within its own round
 for r in $(seq "$rounds"); do
-	echo "direct $(tput "$ip" 5201)" >>"$tmp/t"
-	echo "local $(tput 127.0.0.1 15201)" >>"$tmp/t"
-	echo "external $(tput "$hostip" 15201)" >>"$tmp/t"
-	echo "host $(tput 127.0.0.1 15202)" >>"$tmp/t"
+	for k in $(echo "direct local external host direct local external" | cut -d' ' -f$((r % 4 + 1))-$((r % 4 + 4))); do
+		case $k in
+		direct) v=$(tput "$ip" 5201) ;;
+		local) v=$(tput 127.0.0.1 15201) ;;
+		external) v=$(tput "$hostip" 15201) ;;
+		host) v=$(tput 127.0.0.1 15202) ;;
+		esac
+		echo "$r $k $v" >>"$tmp/t"
+	done
 done
 python3 - "$tmp/t" "$hostip" "$secs" "$rounds" <<'PY'
 import statistics, sys
-v = {}
+v, by_round = {}, {}
 for line in open(sys.argv[1]):
-    k, x = line.split()
+    r, k, x = line.split()
     v.setdefault(k, []).append(float(x))
+    by_round.setdefault(r, {})[k] = float(x)
 m = {k: statistics.median(x) for k, x in v.items()}
-print(f"iperf3 TCP, {sys.argv[3]}s x {sys.argv[4]} rounds, median Gbit/s (all runs):")
+ratio = {k: sorted(b[k] / b["direct"] for b in by_round.values()) for k in ("local", "external")}
+print(f"iperf3 TCP, {sys.argv[3]}s x {sys.argv[4]} rounds (rotating order, pinned), Gbit/s:")
 def row(label, k):
-    rel = f"  {m[k] / m['direct'] * 100:.0f}% of direct" if k in ("local", "external") else ""
-    print(f"  {label:<34} {m[k]:6.2f}{rel}   {' '.join('%.1f' % x for x in v[k])}")
+    rel = ""
+    if k in ratio:
+        q = ratio[k]
+        rel = (f"  {statistics.median(q) * 100:.0f}% of direct in its round "
+               f"(rounds {q[0] * 100:.0f}..{q[-1] * 100:.0f}%)")
+    print(f"  {label:<34} median {m[k]:6.2f}{rel}")
+    print(f"  {'':<34} runs   {' '.join('%.1f' % x for x in v[k])}")
 row("container address directly", "direct")
 row("published port via 127.0.0.1", "local")
 row(f"published port via {sys.argv[2]}", "external")
