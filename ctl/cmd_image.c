@@ -40,7 +40,7 @@ const char cmd_images_usage[] =
     "      --digests         show digests\n"
     "      --no-trunc        full ids\n"
     "  -f, --filter F        dangling=true|false, reference=PATTERN\n"
-    "      --format FORMAT   table (default) or json\n"
+    "      --format FORMAT   table (default), json, or a template: '{{.Repository}}:{{.Tag}}'\n"
     "  -h, --help            show this help\n";
 
 const char cmd_save_usage[] =
@@ -454,6 +454,43 @@ int cmd_import(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* An images row for --format templates: the fields Docker's images templates name. */
+static cJSON *image_row(const cJSON *img, const char *repo, const char *tag, const char *id,
+			const char *created, const char *size)
+{
+	cJSON *row = cJSON_CreateObject();
+	const char *c = cJSON_GetStringValue(cJSON_GetObjectItem(img, "Created"));
+	char at[64];
+
+	format_created_at(c ? c : "", at, sizeof(at));
+	cJSON_AddStringToObject(row, "Repository", repo);
+	cJSON_AddStringToObject(row, "Tag", tag);
+	cJSON_AddStringToObject(
+	    row, "Digest", cJSON_GetStringValue(cJSON_GetObjectItem(img, "Digest")) ?: "<none>");
+	cJSON_AddStringToObject(row, "ID", id);
+	cJSON_AddStringToObject(row, "CreatedSince", created);
+	cJSON_AddStringToObject(row, "CreatedAt", at);
+	cJSON_AddStringToObject(row, "Size", size);
+	return row;
+}
+
+/* The column titles of a "table" template. */
+static cJSON *image_headers(void)
+{
+	static const char *const kv[][2] = {{"Repository", "REPOSITORY"},
+					    {"Tag", "TAG"},
+					    {"Digest", "DIGEST"},
+					    {"ID", "IMAGE ID"},
+					    {"CreatedSince", "CREATED"},
+					    {"CreatedAt", "CREATED AT"},
+					    {"Size", "SIZE"}};
+	cJSON *h = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
+	return h;
+}
+
 int cmd_images(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -465,8 +502,8 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	bool quiet = false, digests = false, notrunc = false;
 	int dangling = -1;
 	const char *refpat = NULL;
-	enum out_format fmt = FORMAT_TEXT;
-	cleanup_cjson cJSON *list = NULL;
+	cleanup_listfmt struct listfmt lf = {0};
+	cleanup_cjson cJSON *list = NULL, *lines = cJSON_CreateArray();
 	cleanup_cjson cJSON *out = cJSON_CreateArray();
 	bool all = false;
 	struct table *t;
@@ -501,7 +538,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 				    optarg);
 			break;
 		case 'F':
-			if (format_parse(optarg, &fmt) < 0)
+			if (listfmt_parse(optarg, &lf) < 0)
 				return EXIT_DAEMON;
 			break;
 		case 'h':
@@ -558,7 +595,10 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 					printf("%s\n", idbuf);
 				continue;
 			}
-			if (digests) {
+			if (lf.t) {
+				cJSON_AddItemToArray(
+				    lines, image_row(img, repo, tag, idbuf, created, size));
+			} else if (digests) {
 				const char *row[] = {
 				    repo,  tag,	    cJSON_GetObjectItem(img, "Digest")->valuestring,
 				    idbuf, created, size};
@@ -571,7 +611,13 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 		if (rows)
 			cJSON_AddItemToArray(out, cJSON_Duplicate(img, true));
 	}
-	if (fmt == FORMAT_JSON)
+	if (lf.t && !quiet) {
+		cleanup_cjson cJSON *titles = image_headers();
+
+		table_free(t);
+		return listfmt_print(&lf, lines, titles);
+	}
+	if (lf.fmt == FORMAT_JSON)
 		json_print(stdout, out);
 	else if (!quiet)
 		table_print(t, stdout);
@@ -704,28 +750,12 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 
 static int image_inspect(struct ctl *ctl, int argc, char **argv)
 {
-	cleanup_cjson cJSON *all = cJSON_CreateArray();
-	int rc = EXIT_OK;
-
-	if (parse_help(argc, argv, "image inspect IMAGE [IMAGE...]\n\nShow images as JSON.\n"))
-		return EXIT_OK;
-	if (argc < 2)
-		return ctl_fail(EXIT_DAEMON, "image inspect needs at least one image");
-	for (int i = 1; i < argc; i++) {
-		cJSON *out = NULL;
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		r = ctl_imaged_call(ctl, MSG_IMAGE_INSPECT, &pb, &out);
-		if (r)
-			rc = r;
-		else
-			cJSON_AddItemToArray(all, out);
-	}
-	json_print(stdout, all);
-	return rc;
+	return ctl_inspect(ctl, DAEMON_IMAGED, MSG_IMAGE_INSPECT, argc, argv, "image",
+			   "image inspect [-f TEMPLATE] IMAGE [IMAGE...]\n\n"
+			   "Show images as JSON.\n"
+			   "  -f, --format TEMPLATE   one line per image from a Go-style "
+			   "template,\n"
+			   "                          e.g. '{{.Id}}' or '{{json .Config.Cmd}}'\n");
 }
 
 static int image_prune(struct ctl *ctl, int argc, char **argv)

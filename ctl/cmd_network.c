@@ -22,7 +22,7 @@ const char cmd_network_usage[] =
     "            Containers on different networks cannot reach each other; an\n"
     "            --internal network has no route out of the host.\n"
     "  ls [-q] [--format table|json]   list networks\n"
-    "  inspect NETWORK...              show networks as JSON\n"
+    "  inspect [-f TEMPLATE] NETWORK...  show networks as JSON (or through a template)\n"
     "  rm NETWORK...                   remove networks no container uses\n"
     "  prune                           remove every network no container uses\n"
     "  connect NETWORK CONTAINER       add a network to a container (eth1, eth2 ...)\n"
@@ -200,8 +200,8 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return net_ls(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inspect"))
-		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_INSPECT, argc - 1, argv + 1, true,
-				    "network");
+		return ctl_inspect(ctl, DAEMON_NETD, MSG_NETWORK_INSPECT, argc - 1, argv + 1,
+				   "network", cmd_network_usage);
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
 		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1, false,
 				    "network");

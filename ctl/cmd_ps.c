@@ -28,12 +28,15 @@ const char cmd_ps_usage[] =
     "  -l, --latest     the most recently created one\n"
     "      --no-trunc   full ids and commands\n"
     "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX\n"
-    "      --format     table (default) or json\n";
+    "      --format     table (default), json, or a template: '{{.ID}} {{.Names}}',\n"
+    "                   'table {{.ID}}\\t{{.Status}}' (see berth-inspect(1))\n";
 const char cmd_inspect_usage[] =
-    "inspect CONTAINER...\n"
+    "inspect [-f TEMPLATE] CONTAINER...\n"
     "\n"
     "Show containers as Docker-shaped JSON (State, Config, HostConfig, "
-    "Mounts,\nNetworkSettings).\n";
+    "Mounts,\nNetworkSettings).\n"
+    "  -f, --format TEMPLATE   one line per container from a Go-style template,\n"
+    "                          e.g. '{{.State.Pid}}' or '{{json .Config.Env}}'\n";
 const char cmd_logs_usage[] =
     "logs [-f] [--tail N] [--since TIME] [--until TIME] [-t] CONTAINER\n"
     "\n"
@@ -188,6 +191,59 @@ static void status_text(const cJSON *c, char *buf, size_t len)
 	}
 }
 
+/* "a=b,c=d" */
+static char *labels_text(const cJSON *labels)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	const cJSON *l;
+
+	cJSON_ArrayForEach (l, labels)
+		fprintf(f, "%s%s=%s", l == labels->child ? "" : ",", l->string,
+			cJSON_IsString(l) ? l->valuestring : "");
+	fclose(f);
+	return s;
+}
+
+/* A ps row for --format templates: the fields Docker's ps templates name. */
+static cJSON *ps_row(const cJSON *k, const char *const *cells, bool sizes)
+{
+	cJSON *row = cJSON_CreateObject();
+	char at[64];
+	char *labels = labels_text(cJSON_GetObjectItem(k, "Labels"));
+
+	format_created_at(sget(k, "Created"), at, sizeof(at));
+	cJSON_AddStringToObject(row, "ID", cells[0]);
+	cJSON_AddStringToObject(row, "Image", cells[1]);
+	cJSON_AddStringToObject(row, "Command", cells[2]);
+	cJSON_AddStringToObject(row, "CreatedAt", at);
+	cJSON_AddStringToObject(row, "RunningFor", cells[3]);
+	cJSON_AddStringToObject(row, "Status", cells[4]);
+	cJSON_AddStringToObject(row, "Ports", cells[5]);
+	cJSON_AddStringToObject(row, "Names", cells[6] ? cells[6] : "");
+	cJSON_AddStringToObject(row, "Size", sizes ? cells[7] : "");
+	cJSON_AddStringToObject(row, "State", sget(k, "State"));
+	cJSON_AddStringToObject(row, "Labels", labels);
+	free(labels);
+	return row;
+}
+
+/* The column titles of a "table" template. */
+static cJSON *ps_headers(void)
+{
+	cJSON *h = cJSON_CreateObject();
+	static const char *const kv[][2] = {
+	    {"ID", "CONTAINER ID"},	 {"Image", "IMAGE"},	    {"Command", "COMMAND"},
+	    {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Status", "STATUS"},
+	    {"Ports", "PORTS"},		 {"Names", "NAMES"},	    {"Size", "SIZE"},
+	    {"State", "STATE"},		 {"Labels", "LABELS"}};
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
+	return h;
+}
+
 int cmd_ps(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -201,8 +257,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	cleanup_cjson cJSON *all = NULL, *shown = cJSON_CreateArray();
 	static const char *const hdr_s[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					    "STATUS",	    "PORTS", "NAMES",	"SIZE"};
-	cleanup_cjson cJSON *imgs = NULL;
-	enum out_format fmt = FORMAT_TEXT;
+	cleanup_cjson cJSON *imgs = NULL, *rows = cJSON_CreateArray();
+	cleanup_listfmt struct listfmt lf = {0};
 	bool show_all = false, quiet = false, notrunc = false, sizes = false;
 	const char *filters[16];
 	int nfilters = 0, last = -1, c, rc;
@@ -239,7 +295,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			filters[nfilters++] = optarg;
 			break;
 		case 'F':
-			if (format_parse(optarg, &fmt) < 0)
+			if (listfmt_parse(optarg, &lf) < 0)
 				return EXIT_DAEMON;
 			break;
 		case 'H':
@@ -267,7 +323,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	rc = list_sized(ctl, &all, sizes);
 	if (rc)
 		return rc;
-	if (sizes && fmt == FORMAT_TEXT && !quiet)
+	if (sizes && lf.fmt == FORMAT_TEXT && !quiet)
 		imgs = image_sizes(ctl);
 	cJSON_ArrayForEach (k, all) {
 		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running") ||
@@ -281,7 +337,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			break;
 		cJSON_AddItemToArray(shown, cJSON_Duplicate(k, true));
 	}
-	if (fmt == FORMAT_JSON) {
+	if (lf.fmt == FORMAT_JSON) {
 		json_print(stdout, shown);
 		return EXIT_OK;
 	}
@@ -320,7 +376,16 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			snprintf(size, sizeof(size), "%s (virtual %s)", rw, virt);
 			cells[7] = size;
 		}
-		table_add(t, cells);
+		if (lf.t)
+			cJSON_AddItemToArray(rows, ps_row(k, cells, sizes));
+		else
+			table_add(t, cells);
+	}
+	if (lf.t) {
+		cleanup_cjson cJSON *titles = ps_headers();
+
+		table_free(t);
+		return listfmt_print(&lf, rows, titles);
 	}
 	table_print(t, stdout);
 	table_free(t);
@@ -329,13 +394,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 
 int cmd_inspect(struct ctl *ctl, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help")) {
-			ctl_usage(stdout, cmd_inspect_usage);
-			return EXIT_OK;
-		}
-	return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, argc, argv, true,
-			    "container");
+	return ctl_inspect(ctl, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, argc, argv, "container",
+			   cmd_inspect_usage);
 }
 
 /* ---- logs ---- */

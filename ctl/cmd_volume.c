@@ -18,7 +18,7 @@ const char cmd_volume_usage[] =
     "Commands:\n"
     "  create [--label KEY=VALUE]... [NAME]   create a volume (a random name without one)\n"
     "  ls [-q] [--format table|json]          list volumes\n"
-    "  inspect NAME...                        show volumes as JSON\n"
+    "  inspect [-f TEMPLATE] NAME...          show volumes as JSON (or through a template)\n"
     "  rm NAME...                             remove volumes no container uses\n"
     "  prune                                  remove every volume no container uses\n";
 
@@ -155,8 +155,8 @@ int cmd_volume(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return vol_ls(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "inspect"))
-		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_INSPECT, argc - 1, argv + 1,
-				    true, "volume");
+		return ctl_inspect(ctl, DAEMON_CONTAINERD, MSG_VOLUME_INSPECT, argc - 1, argv + 1,
+				   "volume", cmd_volume_usage);
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
 		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, argc - 1, argv + 1,
 				    false, "volume");

@@ -98,6 +98,9 @@ int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **
  * array, or each name that worked; the last failure's exit code. */
 int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
 		 bool print_json, const char *what);
+/* inspect: each reference's JSON in one array, or -f/--format TEMPLATE rendered per object. */
+int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
+		const char *what, const char *usage);
 /* The same for any daemon. */
 int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
 		    cJSON **out, int *fds, unsigned *nfds, int fail_code);

@@ -170,3 +170,9 @@ void format_size(double bytes, char *buf, size_t len)
 			    HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000) < 0)
 		snprintf(buf, len, "%.0fB", bytes);
 }
+
+void format_created_at(const char *rfc3339, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.10s %.8s +0000 UTC", rfc3339,
+		 strlen(rfc3339) > 11 ? rfc3339 + 11 : "");
+}

@@ -13,6 +13,22 @@ enum out_format {
 /* Parse a --format value ("table", "text" or "json"); -1 with a message on stderr otherwise. */
 int format_parse(const char *s, enum out_format *out);
 
+/* A list's --format: table, json, or a Go-style template ("table " first: with a header). */
+struct tmpl;
+struct listfmt {
+	enum out_format fmt;
+	struct tmpl *t; /* NULL: table or json, as fmt says */
+	bool table;
+};
+int listfmt_parse(const char *s, struct listfmt *lf);
+/* The rows (objects) through the template; headers maps each field to its column title. */
+int listfmt_print(const struct listfmt *lf, const cJSON *rows, const cJSON *headers);
+void listfmt_free(struct listfmt *lf);
+#define cleanup_listfmt __attribute__((cleanup(listfmt_free)))
+/* A template parsed (NULL: the error printed), and one object rendered and a newline. */
+struct tmpl *ctl_template(const char *text);
+int ctl_print_template(const struct tmpl *t, const cJSON *item);
+
 struct table;
 struct table *table_new(unsigned ncols, const char *const *headers);
 /* Add a row of ncols strings (copied; NULL prints as empty). */
@@ -35,6 +51,9 @@ long format_age_seconds(const char *rfc3339);
 void format_age(char *buf, size_t len, long seconds);
 /* "5 minutes ago", or "N/A". */
 void format_ago(const char *rfc3339, char *buf, size_t len);
+
+/* "2026-11-28 08:04:46 +0000 UTC" from an RFC 3339 UTC time, as Docker's CreatedAt. */
+void format_created_at(const char *rfc3339, char *buf, size_t len);
 
 /* "2.01MB" (decimal units, as Docker shows sizes). */
 void format_size(double bytes, char *buf, size_t len);
