@@ -62,7 +62,10 @@ struct parser {
 	const char *s, *p;
 	char *err;
 	bool trim_next; /* the last action ended with " -}}" */
+	int depth;	/* blocks and parentheses open */
 };
+
+#define TMPL_MAX_DEPTH 64
 
 static int perr(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -226,7 +229,9 @@ static int parse_operand(struct parser *ps, struct arg *a)
 	if (*c == '(') {
 		ps->p++;
 		a->kind = A_PIPE;
+		ps->depth++;
 		a->sub = parse_pipe(ps, false, true);
+		ps->depth--;
 		if (!a->sub)
 			return -1;
 		if (*ps->p != ')')
@@ -235,7 +240,7 @@ static int parse_operand(struct parser *ps, struct arg *a)
 		read_path(ps, a);
 		return 0;
 	}
-	if (*c == '.') {
+	if (*c == '.' && !isdigit((unsigned char)c[1])) {
 		a->kind = is_ident(c[1]) ? A_FIELD : A_DOT;
 		if (a->kind == A_DOT)
 			ps->p++;
@@ -249,7 +254,8 @@ static int parse_operand(struct parser *ps, struct arg *a)
 		read_path(ps, a);
 		return 0;
 	}
-	if (isdigit((unsigned char)*c) || (*c == '-' && isdigit((unsigned char)c[1]))) {
+	if (isdigit((unsigned char)*c) || (*c == '-' && isdigit((unsigned char)c[1])) ||
+	    (*c == '.' && isdigit((unsigned char)c[1]))) {
 		char *end;
 
 		a->kind = A_NUM;
@@ -274,14 +280,22 @@ static int parse_operand(struct parser *ps, struct arg *a)
 
 static int parse_cmd(struct parser *ps, struct cmd *cmd)
 {
+	const char *start;
+
 	*cmd = (struct cmd){0};
 	for (;;) {
 		skip_ws(ps);
 		if (at_close(ps) || *ps->p == '|' || *ps->p == ')' || *ps->p == '\0')
 			break;
 		cmd->args = xreallocarray(cmd->args, cmd->nargs + 1, sizeof(struct arg));
-		if (parse_operand(ps, &cmd->args[cmd->nargs]) < 0) {
-			free_arg(&cmd->args[cmd->nargs]);
+		start = ps->p;
+		if (parse_operand(ps, &cmd->args[cmd->nargs]) < 0 ||
+		    (ps->p == start && perr(ps, "unexpected \"%.10s\" in an action", start))) {
+			cmd->nargs++; /* the partial one too */
+			for (size_t i = 0; i < cmd->nargs; i++)
+				free_arg(&cmd->args[i]);
+			free(cmd->args);
+			*cmd = (struct cmd){0};
 			return -1;
 		}
 		cmd->nargs++;
@@ -321,8 +335,14 @@ static void parse_decl(struct parser *ps, struct pipe *pp)
 
 static struct pipe *parse_pipe(struct parser *ps, bool decl, bool in_parens)
 {
-	struct pipe *pp = xzalloc(sizeof(*pp));
+	struct pipe *pp;
 	const char *start;
+
+	if (ps->depth >= TMPL_MAX_DEPTH) {
+		perr(ps, "nested more than %d deep", TMPL_MAX_DEPTH);
+		return NULL;
+	}
+	pp = xzalloc(sizeof(*pp));
 
 	skip_ws(ps);
 	start = ps->p;
@@ -331,7 +351,6 @@ static struct pipe *parse_pipe(struct parser *ps, bool decl, bool in_parens)
 	for (;;) {
 		pp->cmds = xreallocarray(pp->cmds, pp->ncmds + 1, sizeof(struct cmd));
 		if (parse_cmd(ps, &pp->cmds[pp->ncmds]) < 0) {
-			free(pp->cmds[pp->ncmds].args);
 			free_pipe(pp);
 			return NULL;
 		}
@@ -375,17 +394,23 @@ static struct node *parse_block(struct parser *ps, enum nkind kind)
 	n->pipe = parse_pipe(ps, kind == N_RANGE, false);
 	if (!n->pipe || expect_close(ps) < 0)
 		goto fail;
+	ps->depth++;
 	n->body = parse_list(ps, &ended);
+	ps->depth--;
 	if (ps->err)
 		goto fail;
 	if (!strcmp(ended, "else if")) {
+		ps->depth++;
 		n->alt = parse_block(ps, N_IF);
+		ps->depth--;
 		if (!n->alt)
 			goto fail;
 		return n;
 	}
 	if (!strcmp(ended, "else")) {
+		ps->depth++;
 		n->alt = parse_list(ps, &ended);
+		ps->depth--;
 		if (ps->err)
 			goto fail;
 	}
@@ -947,6 +972,29 @@ static char *map_chars(const cJSON *j, int (*f)(int), bool words)
  * C format is made of the checked flag characters and one fixed conversion,
  * each given the argument type it expects.
  */
+/* A number within [lo, hi] (0 when it is not one, lo for NaN), safe to cast. */
+static double clamp_num(const cJSON *j, double lo, double hi)
+{
+	double d = cJSON_IsNumber(j) ? j->valuedouble : 0;
+
+	if (!(d >= lo))
+		return lo;
+	return d > hi ? hi : d;
+}
+
+/* A width or precision over 999: refused rather than printing a gigabyte of spaces. */
+static bool wide(const char *spec, size_t len)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		run = isdigit((unsigned char)spec[i]) ? run + 1 : 0;
+		if (run > 3)
+			return true;
+	}
+	return false;
+}
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static char *sprintf_go(const char *fmt, struct val *a, size_t n)
@@ -978,6 +1026,11 @@ static char *sprintf_go(const char *fmt, struct val *a, size_t n)
 			fprintf(f, "%%!%c(MISSING)", conv);
 			continue;
 		}
+		if (wide(spec, sl)) {
+			fprintf(f, "%%!%c(BADWIDTH)", conv);
+			used++;
+			continue;
+		}
 		{
 			const cJSON *j = a[used++].j;
 
@@ -986,8 +1039,7 @@ static char *sprintf_go(const char *fmt, struct val *a, size_t n)
 				spec[sl++] = 'l';
 				spec[sl++] = conv;
 				spec[sl] = '\0';
-				fprintf(f, spec,
-					cJSON_IsNumber(j) ? (long long)j->valuedouble : 0ll);
+				fprintf(f, spec, (long long)clamp_num(j, -9e18, 9e18));
 			} else if (conv == 'f' || conv == 'g' || conv == 'e') {
 				spec[sl++] = conv;
 				spec[sl] = '\0';
@@ -1039,7 +1091,7 @@ static int call(struct exec *x, const char *at, const char *fn, struct val *a, s
 			if (cJSON_IsObject(v) && cJSON_IsString(a[i].j))
 				v = cJSON_GetObjectItemCaseSensitive(v, a[i].j->valuestring);
 			else if (cJSON_IsArray(v) && cJSON_IsNumber(a[i].j))
-				v = cJSON_GetArrayItem(v, (int)a[i].j->valuedouble);
+				v = cJSON_GetArrayItem(v, (int)clamp_num(a[i].j, -1, 1e9));
 			else
 				return xerr(x, at, "can't index a %s with a %s", kind_name(v),
 					    kind_name(a[i].j));
@@ -1125,7 +1177,7 @@ static int call(struct exec *x, const char *at, const char *fn, struct val *a, s
 			return -1;
 		s = to_str(a[0].j);
 		if (cJSON_IsNumber(a[1].j) && a[1].j->valuedouble >= 0 &&
-		    strlen(s) > (size_t)a[1].j->valuedouble)
+		    a[1].j->valuedouble < (double)strlen(s))
 			s[(size_t)a[1].j->valuedouble] = '\0';
 		*out = owned(cJSON_CreateString(s));
 		free(s);
@@ -1138,9 +1190,9 @@ static int call(struct exec *x, const char *at, const char *fn, struct val *a, s
 		if (want_args(x, at, fn, n, 3, 3) < 0)
 			return -1;
 		s = to_str(a[0].j);
-		l = cJSON_IsNumber(a[1].j) ? (int)a[1].j->valuedouble : 0;
-		r = cJSON_IsNumber(a[2].j) ? (int)a[2].j->valuedouble : 0;
-		t = xasprintf("%*s%s%*s", l > 0 ? l : 0, "", s, r > 0 ? r : 0, "");
+		l = (int)clamp_num(a[1].j, 0, 999);
+		r = (int)clamp_num(a[2].j, 0, 999);
+		t = xasprintf("%*s%s%*s", l, "", s, r, "");
 		*out = owned(cJSON_CreateString(t));
 		free(s);
 		free(t);

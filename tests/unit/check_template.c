@@ -112,6 +112,24 @@ START_TEST(test_errors)
 	ck_render_err("{{.Id 3}}", "not a function");
 	ck_render_err("{{len}}", "wrong number of arguments for len");
 	ck_render_err("a\n{{.Id)}}", "line 2");
+	/* found by fuzzing (make run-fuzz): each once hung, leaked or printed without bound */
+	ck_render("{{.5}}", "0.5");
+	ck_render("{{printf \"%5555555555d|%3d\" 1 2}}", "%!d(BADWIDTH)|  2");
+	ck_render("{{len (pad \"x\" 1e300 -5)}}|{{truncate \"abc\" 1e300}}|"
+		  "{{index .Config.Cmd 1e300}}",
+		  "1000|abc|<no value>");
+	ck_render_err("{{e\xe0}}", "unexpected");
+	{
+		char deep[600] = "{{";
+
+		for (int i = 0; i < 100; i++)
+			strcat(deep, "(");
+		strcat(deep, ".Id");
+		for (int i = 0; i < 100; i++)
+			strcat(deep, ")");
+		strcat(deep, "}}");
+		ck_render_err(deep, "nested more than 64 deep");
+	}
 }
 END_TEST
 
