@@ -159,6 +159,111 @@ int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, st
 	return 1;
 }
 
+/* What every container may use: null, zero, full, tty, random, urandom, console, ptmx, pts. */
+static const struct dev_rule default_allowed[] = {
+    {true, 'c', 1, 3, DEV_ACC_ALL},    {true, 'c', 1, 5, DEV_ACC_ALL},
+    {true, 'c', 1, 7, DEV_ACC_ALL},    {true, 'c', 1, 8, DEV_ACC_ALL},
+    {true, 'c', 1, 9, DEV_ACC_ALL},    {true, 'c', 5, 0, DEV_ACC_ALL},
+    {true, 'c', 5, 1, DEV_ACC_ALL},    {true, 'c', 5, 2, DEV_ACC_ALL},
+    {true, 'c', 136, -1, DEV_ACC_ALL},
+};
+
+static int parse_access(const char *a, unsigned *out)
+{
+	*out = 0;
+	for (; *a; a++) {
+		if (*a == 'r')
+			*out |= DEV_ACC_READ;
+		else if (*a == 'w')
+			*out |= DEV_ACC_WRITE;
+		else if (*a == 'm')
+			*out |= DEV_ACC_MKNOD;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int cg_device_rules(const cJSON *devs, const struct spec *s, struct dev_rule **out, size_t *n,
+		    struct err *err)
+{
+	size_t cap = (size_t)cJSON_GetArraySize(devs) +
+		     sizeof(default_allowed) / sizeof(default_allowed[0]) + s->ndevices;
+	struct dev_rule *v = xcalloc(cap ? cap : 1, sizeof(*v));
+	const cJSON *it;
+	size_t i = 0, k = 0;
+
+	cJSON_ArrayForEach (it, devs) {
+		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(it, "allow");
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "type");
+		const cJSON *access = cJSON_GetObjectItemCaseSensitive(it, "access");
+		struct dev_rule *r = &v[k];
+
+		r->major = r->minor = -1;
+		r->type = cJSON_IsString(type) ? type->valuestring[0] : 'a';
+		if (!cJSON_IsBool(allow)) {
+			free(v);
+			return err_set(err, EINVAL,
+				       "linux.resources.devices[%zu].allow is required", i);
+		}
+		if ((r->type != 'a' && r->type != 'b' && r->type != 'c') ||
+		    (cJSON_IsString(type) && type->valuestring[1])) {
+			free(v);
+			return err_set(err, EINVAL,
+				       "linux.resources.devices[%zu].type must be a, b or c", i);
+		}
+		if (parse_access(cJSON_IsString(access) ? access->valuestring : "rwm", &r->access) <
+			0 ||
+		    !r->access) {
+			free(v);
+			return err_set(err, EINVAL,
+				       "linux.resources.devices[%zu].access must be made of r, w "
+				       "and m",
+				       i);
+		}
+		if (res_i64(it, "major", "devices", &r->major, err) < 0 ||
+		    res_i64(it, "minor", "devices", &r->minor, err) < 0) {
+			free(v);
+			return -err->code;
+		}
+		r->allow = cJSON_IsTrue(allow);
+		k++;
+		i++;
+	}
+	for (i = 0; i < sizeof(default_allowed) / sizeof(default_allowed[0]); i++)
+		v[k++] = default_allowed[i];
+	for (i = 0; i < s->ndevices; i++) {
+		const struct spec_device *d = &s->devices[i];
+
+		if (d->type == 'p')
+			continue;
+		v[k++] = (struct dev_rule){true, d->type == 'b' ? 'b' : 'c', d->major, d->minor,
+					   DEV_ACC_ALL};
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void cg_device_rule_text(const struct dev_rule *r, char *buf, size_t len)
+{
+	char maj[24] = "*", min[24] = "*", acc[4];
+	size_t a = 0;
+
+	if (r->major >= 0)
+		snprintf(maj, sizeof(maj), "%lld", (long long)r->major);
+	if (r->minor >= 0)
+		snprintf(min, sizeof(min), "%lld", (long long)r->minor);
+	if (r->access & DEV_ACC_READ)
+		acc[a++] = 'r';
+	if (r->access & DEV_ACC_WRITE)
+		acc[a++] = 'w';
+	if (r->access & DEV_ACC_MKNOD)
+		acc[a++] = 'm';
+	acc[a] = '\0';
+	snprintf(buf, len, "%c %s:%s %s", r->type, maj, min, acc);
+}
+
 /* v1: every cgroup v1 mount in /proc/self/mountinfo, with its controllers. */
 static int find_v1_hierarchies(struct cgroup *cg, struct err *err)
 {

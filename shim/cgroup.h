@@ -73,4 +73,27 @@ int cg_kill_procs(const char *dir, int sig, struct err *err);
 /* Parse "oom_kill N" style lines. */
 uint64_t cg_keyed_value(const char *dir, const char *file, const char *key);
 
+/* One device rule; later rules win over earlier ones, as writes to devices.allow/deny do. */
+struct dev_rule {
+	bool allow;
+	char type;	      /* 'a', 'b' or 'c' */
+	int64_t major, minor; /* -1: any */
+	unsigned access;      /* DEV_ACC_* bits */
+};
+#define DEV_ACC_MKNOD 1u
+#define DEV_ACC_READ 2u
+#define DEV_ACC_WRITE 4u
+#define DEV_ACC_ALL 7u
+
+/*
+ * The device rules of a container: linux.resources.devices in order, then
+ * what every container may use (as runc allows it), then linux.devices.
+ */
+int cg_device_rules(const cJSON *devs, const struct spec *s, struct dev_rule **out, size_t *n,
+		    struct err *err);
+/* "c 1:3 rwm" for devices.allow / devices.deny. */
+void cg_device_rule_text(const struct dev_rule *r, char *buf, size_t len);
+/* cgroup v2: the rules as an eBPF device program attached to the cgroup dir (an open fd). */
+int cg_bpf_devices(int dirfd, const struct dev_rule *rules, size_t n, struct err *err);
+
 #endif

@@ -182,57 +182,22 @@ static int set_blkio(const char *dir, const cJSON *blk, struct err *err)
 	return 0; /* no proportional I/O scheduler here: nothing to weigh */
 }
 
-/* What every container may use, as runc allows it on top of the spec's rules. */
-static const char *const default_allowed[] = {
-    "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",	  "c 1:9 rwm",
-    "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
-};
-
 static int set_devices(const char *dir, const cJSON *devs, const struct spec *s, struct err *err)
 {
-	const cJSON *it;
-	size_t i = 0;
-	int r;
+	struct dev_rule *rules = NULL;
+	size_t n = 0;
+	int r = cg_device_rules(devs, s, &rules, &n, err);
 
-	cJSON_ArrayForEach (it, devs) {
-		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(it, "allow");
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "type");
-		const cJSON *access = cJSON_GetObjectItemCaseSensitive(it, "access");
-		int64_t major = -1, minor = -1;
-		char rule[64], maj[24] = "*", min[24] = "*";
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char text[64];
 
-		if (!cJSON_IsBool(allow))
-			return err_set(err, EINVAL,
-				       "linux.resources.devices[%zu].allow is required", i);
-		if (res_i64(it, "major", "devices", &major, err) < 0 ||
-		    res_i64(it, "minor", "devices", &minor, err) < 0)
-			return -err->code;
-		if (major >= 0)
-			snprintf(maj, sizeof(maj), "%lld", (long long)major);
-		if (minor >= 0)
-			snprintf(min, sizeof(min), "%lld", (long long)minor);
-		snprintf(rule, sizeof(rule), "%s %s:%s %s",
-			 cJSON_IsString(type) ? type->valuestring : "a", maj, min,
-			 cJSON_IsString(access) ? access->valuestring : "rwm");
-		if (cg_write(dir, cJSON_IsTrue(allow) ? "devices.allow" : "devices.deny", rule,
-			     err) < 0)
-			return err_wrap(err, "linux.resources.devices[%zu]", i);
-		i++;
-	}
-	for (i = 0; i < sizeof(default_allowed) / sizeof(default_allowed[0]); i++)
-		if ((r = cg_write(dir, "devices.allow", default_allowed[i], err)) < 0)
-			return r;
-	for (i = 0; i < s->ndevices; i++) {
-		const struct spec_device *d = &s->devices[i];
-
-		if (d->type == 'p')
-			continue;
-		r = cg_writef(dir, "devices.allow", err, "%c %lld:%lld rwm",
-			      d->type == 'b' ? 'b' : 'c', (long long)d->major, (long long)d->minor);
+		cg_device_rule_text(&rules[i], text, sizeof(text));
+		r = cg_write(dir, rules[i].allow ? "devices.allow" : "devices.deny", text, err);
 		if (r < 0)
-			return err_wrap(err, "allow linux.devices[%zu]", i);
+			r = err_wrap(err, "device rule '%s'", text);
 	}
-	return 0;
+	free(rules);
+	return r;
 }
 
 static int v1_create(struct cgroup *cg, const struct spec *s, struct err *err)

@@ -43,6 +43,27 @@ static int enable_controllers(const char *parent, const char *dir, struct err *e
 	return 0;
 }
 
+/* linux.resources.devices (with the defaults and linux.devices) as the cgroup's eBPF filter. */
+static int set_devices(const char *dir, const cJSON *devs, const struct spec *s, struct err *err)
+{
+	struct dev_rule *rules = NULL;
+	cleanup_close int fd = -1;
+	size_t n = 0;
+	int r;
+
+	if (!devs)
+		return 0;
+	if ((r = cg_device_rules(devs, s, &rules, &n, err)) < 0)
+		return r;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		r = err_sys(err, "open %s", dir);
+	else
+		r = cg_bpf_devices(fd, rules, n, err);
+	free(rules);
+	return r < 0 ? err_wrap(err, "linux.resources.devices") : 0;
+}
+
 static int v2_create(struct cgroup *cg, const struct spec *s, struct err *err)
 {
 	const cJSON *res = s ? s->resources : NULL;
@@ -56,6 +77,8 @@ static int v2_create(struct cgroup *cg, const struct spec *s, struct err *err)
 		return r;
 	if (!res)
 		return 0;
+	if ((r = set_devices(dir, cJSON_GetObjectItemCaseSensitive(res, "devices"), s, err)) < 0)
+		return r;
 	mem = cJSON_GetObjectItemCaseSensitive(res, "memory");
 	if ((r = res_i64(mem, "limit", "memory", &limit, err)) < 0)
 		return r;
