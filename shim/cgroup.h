@@ -33,6 +33,8 @@ struct cgroup_ops {
 	bool (*populated)(struct cgroup *cg);
 	/* Freeze or thaw every process, and wait until it is done. */
 	int (*freeze)(struct cgroup *cg, bool frozen, struct err *err);
+	/* v2: an fd of the cgroup for clone3(CLONE_INTO_CGROUP), or -1 (NULL on v1). */
+	int (*clone_fd)(struct cgroup *cg);
 };
 
 struct cgroup_hier {

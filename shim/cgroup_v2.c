@@ -237,6 +237,13 @@ static int v2_freeze(struct cgroup *cg, bool frozen, struct err *err)
 		       frozen ? "freeze" : "thaw");
 }
 
+static int v2_clone_fd(struct cgroup *cg)
+{
+	cleanup_free char *dir = v2_dir(cg);
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
     .name = "v2",
     .create = v2_create,
@@ -247,4 +254,5 @@ const struct cgroup_ops cgroup_v2_ops = {
     .mount = v2_mount,
     .populated = v2_populated,
     .freeze = v2_freeze,
+    .clone_fd = v2_clone_fd,
 };

@@ -174,7 +174,10 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	a.pty_path = c->pty_path;
 	a.preserve_fds = o->preserve_fds;
 	a.stdio = o->has_stdio ? o->stdio : NULL;
+	a.cgroup_fd = c->cg.ops->clone_fd ? c->cg.ops->clone_fd(&c->cg) : -1;
 	c->pid = spawn_init(&a, err);
+	if (a.cgroup_fd >= 0)
+		close(a.cgroup_fd);
 	if (c->pid < 0) {
 		c->pid = 0;
 		return -err->code;
@@ -184,7 +187,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	if (c->spec.ns[NS_USER].present && !c->spec.ns[NS_USER].path &&
 	    (r = write_id_maps(c->pid, &c->spec, err)) < 0)
 		return r;
-	r = c->cg.ops->add(&c->cg, c->pid, err);
+	r = a.placed ? 0 : c->cg.ops->add(&c->cg, c->pid, err);
 	if (r < 0)
 		return r;
 	if (sync_send(c->sync[0], SYNC_GO) < 0)

@@ -24,6 +24,8 @@ struct spawn_args {
 	const char *pty_path;
 	int preserve_fds;
 	const int *stdio; /* NULL: inherit ours */
+	int cgroup_fd;	  /* cgroup v2 directory to clone the init into, or -1 */
+	bool placed;	  /* out: the init was born in that cgroup (clone3) */
 };
 
 /* clone the init process; returns its pid in the parent. */

@@ -392,7 +392,7 @@ rt_v2() {
 	fi
 }
 
-@test "cgroup v2: the device rules are an eBPF filter; a device the container makes stays closed" {
+@test "cgroup v2: device rules as an eBPF filter (a device the container makes stays closed); the init born in its cgroup" {
 	v2=/sys/fs/cgroup
 	[ "$(stat -f -c %T $v2)" = cgroup2fs ] || v2=/sys/fs/cgroup/unified
 	[ "$(stat -f -c %T $v2)" = cgroup2fs ] || skip "no cgroup2 hierarchy on this host"
@@ -413,6 +413,16 @@ rt_v2() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 4 ]
 	[ "${lines[1]}" = made ]
+	# the init is born in its cgroup (clone3 CLONE_INTO_CGROUP); kill --all reaches it there
+	args '["sleep", "100"]'
+	rt_v2 run -d -b "$B" "$ID"
+	pid=$(st "$ID" pid)
+	grep -qx "$pid" "$v2/berth/$ID/cgroup.procs"
+	rt_v2 kill --all "$ID" KILL
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+	! kill -0 "$pid" 2>/dev/null
+	rt_v2 delete --force "$ID"
+	[ ! -e "$v2/berth/$ID" ]
 	# a rule the kernel cannot take is a clear error naming the field
 	edit 'c["linux"]["resources"]["devices"] = [{"allow": False, "access": "rwx"}]'
 	run rt_v2 run -b "$B" "$ID"
