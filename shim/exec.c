@@ -49,6 +49,7 @@ struct exec_args {
 	struct cgroup *cg;
 	int sync;
 	int slave;
+	bool placed; /* born in the container's cgroup (v2, clone3) */
 };
 
 static void __attribute__((noreturn)) exec_child(struct exec_args *a)
@@ -115,7 +116,7 @@ static void __attribute__((noreturn)) join_child(struct exec_args *a)
 			fail(a->sync, &err, 126);
 		}
 	}
-	if (a->cg->ops->add(a->cg, getpid(), &err) < 0)
+	if (!a->placed && a->cg->ops->add(a->cg, getpid(), &err) < 0)
 		fail(a->sync, &err, 126);
 	for (size_t i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
 		enum ns_kind k = join_order[i];
@@ -161,7 +162,7 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 	struct spec spec = {0};
 	struct cgroup cg = {0};
 	struct exec_args a = {0};
-	int sync[2] = {-1, -1}, master = -1;
+	int sync[2] = {-1, -1}, master = -1, cgfd;
 	pid_t child = -1, proc = -1;
 	char tag;
 	int r, status;
@@ -191,7 +192,13 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 	a.p = p;
 	a.cg = &cg;
 	a.sync = sync[1];
-	child = fork();
+	cgfd = cg.ops->clone_fd ? cg.ops->clone_fd(&cg) : -1;
+	child = clone_into_cgroup(SIGCHLD, cgfd);
+	a.placed = child >= 0;
+	if (child < 0)
+		child = fork();
+	if (cgfd >= 0)
+		close(cgfd);
 	if (child < 0) {
 		r = err_sys(err, "fork");
 		goto out;

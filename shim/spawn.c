@@ -241,28 +241,17 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 	child_fail(a->sync, &err, r == ENOENT ? 127 : 126);
 }
 
-/*
- * cgroup v2: clone3(CLONE_INTO_CGROUP) makes the init in its cgroup, so no
- * write to cgroup.procs is needed (that write waits for an RCU grace period
- * under cgroup_threadgroup_rwsem). -1 when the kernel cannot: then the
- * caller clones as usual and moves the init.
- */
-static pid_t clone_into(struct spawn_args *a, unsigned long flags)
+pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd)
 {
 	struct clone_args ca = {
 	    .flags = (flags & ~(unsigned long)CSIGNAL) | CLONE_INTO_CGROUP,
 	    .exit_signal = flags & CSIGNAL,
-	    .cgroup = (uint64_t)a->cgroup_fd,
+	    .cgroup = (uint64_t)cgroup_fd,
 	};
-	pid_t pid;
 
-	a->placed = false;
-	if (a->cgroup_fd < 0)
+	if (cgroup_fd < 0)
 		return -1;
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid > 0)
-		a->placed = true;
-	return pid;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
 pid_t spawn_init(struct spawn_args *a, struct err *err)
@@ -283,7 +272,8 @@ pid_t spawn_init(struct spawn_args *a, struct err *err)
 			flags |= CLONE_NEWPID;
 		}
 	}
-	pid = clone_into(a, flags);
+	pid = clone_into_cgroup(flags, a->cgroup_fd);
+	a->placed = pid >= 0;
 	if (pid < 0)
 		pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid < 0)

@@ -28,6 +28,13 @@ struct spawn_args {
 	bool placed;	  /* out: the init was born in that cgroup (clone3) */
 };
 
+/*
+ * cgroup v2: clone3(CLONE_INTO_CGROUP), so the child is born in its cgroup
+ * and no write to cgroup.procs is needed (that write waits for an RCU grace
+ * period under cgroup_threadgroup_rwsem). -1 when there is no fd or the
+ * kernel cannot: then clone as usual and move the child.
+ */
+pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd);
 /* clone the init process; returns its pid in the parent. */
 pid_t spawn_init(struct spawn_args *a, struct err *err);
 /* Read one sync message: the tag, and for SYNC_ERROR the text into err. */
