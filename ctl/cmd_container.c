@@ -715,33 +715,31 @@ int cmd_exec(struct ctl *ctl, int argc, char **argv)
 	return rc < 0 ? EXIT_DAEMON : code < 0 ? EXIT_DAEMON : code;
 }
 
-int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
-		 bool print_json, const char *what)
+int ctl_ref_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, const char *ref, cJSON **out)
 {
-	cleanup_cjson cJSON *all = cJSON_CreateArray();
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, ref);
+	return ctl_daemon_call(ctl, d, type, &pb, out, NULL, NULL, EXIT_FAIL);
+}
+
+int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
+		 const char *what)
+{
 	int rc = EXIT_OK;
 
 	if (argc < 2)
 		return ctl_fail(EXIT_DAEMON, "%s needs at least one %s", argv[0], what);
 	for (int i = 1; i < argc; i++) {
 		cJSON *out = NULL;
-		struct pbuf pb;
-		int r;
+		int r = ctl_ref_call(ctl, d, type, argv[i], &out);
 
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		if ((r = ctl_daemon_call(ctl, d, type, &pb, &out, NULL, NULL, EXIT_FAIL))) {
+		cJSON_Delete(out);
+		if (r)
 			rc = r;
-			continue;
-		}
-		if (print_json) {
-			cJSON_AddItemToArray(all, out);
-		} else {
+		else
 			printf("%s\n", argv[i]);
-			cJSON_Delete(out);
-		}
 	}
-	if (print_json)
-		json_print(stdout, all);
 	return rc;
 }

@@ -203,7 +203,7 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 		return ctl_inspect(ctl, DAEMON_NETD, MSG_NETWORK_INSPECT, argc - 1, argv + 1,
 				   "network", cmd_network_usage);
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
-		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1, false,
+		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1,
 				    "network");
 	if (!strcmp(argv[1], "prune"))
 		return net_prune(ctl);

@@ -159,7 +159,7 @@ int cmd_volume(struct ctl *ctl, int argc, char **argv)
 				   "volume", cmd_volume_usage);
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
 		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, argc - 1, argv + 1,
-				    false, "volume");
+				    "volume");
 	if (!strcmp(argv[1], "prune"))
 		return vol_prune(ctl, argc - 1, argv + 1);
 	return ctl_fail(EXIT_DAEMON, "unknown volume command '%s' (see 'berth volume --help')",

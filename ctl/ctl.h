@@ -94,10 +94,12 @@ extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_st
  */
 int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out, int *fds,
 		       unsigned *nfds, int fail_code);
-/* One request naming each argument after argv[0] (TAG_REF): the replies as a JSON
- * array, or each name that worked; the last failure's exit code. */
+/* One request naming ref (TAG_REF); *out the reply. The error printed, its exit code. */
+int ctl_ref_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, const char *ref, cJSON **out);
+/* One request for each argument after argv[0]: each name that worked printed; the last
+ * failure's exit code. */
 int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
-		 bool print_json, const char *what);
+		 const char *what);
 /* inspect: each reference's JSON in one array, or -f/--format TEMPLATE rendered per object. */
 int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
 		const char *what, const char *usage);

@@ -13,7 +13,6 @@
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "format.h"
-#include "proto/tags.h"
 #include "template.h"
 
 struct tmpl *ctl_template(const char *text)
@@ -85,12 +84,9 @@ int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, c
 	}
 	for (int i = optind; i < argc; i++) {
 		cJSON *out = NULL;
-		struct pbuf pb;
 		int r;
 
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		if ((r = ctl_daemon_call(ctl, d, type, &pb, &out, NULL, NULL, EXIT_FAIL))) {
+		if ((r = ctl_ref_call(ctl, d, type, argv[i], &out))) {
 			rc = r;
 			continue;
 		}

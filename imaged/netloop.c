@@ -213,30 +213,30 @@ void net_run_once(struct netloop *n)
 	uv_run(&n->loop, UV_RUN_ONCE);
 }
 
-struct sync {
-	bool done;
-	CURLcode rc;
-};
-
-static void sync_done(CURL *c, CURLcode rc, void *data)
+void net_wait_done(CURL *c, CURLcode rc, void *data)
 {
-	struct sync *s = data;
+	struct net_wait *w = data;
 
 	(void)c;
-	s->done = true;
-	s->rc = rc;
+	w->done = true;
+	w->rc = rc;
+}
+
+CURLcode net_wait(struct netloop *n, struct net_wait *w)
+{
+	while (!w->done)
+		net_run_once(n);
+	return w->rc;
 }
 
 CURLcode net_perform(struct netloop *n, CURL *c)
 {
-	struct sync s = {0};
+	struct net_wait w = {0};
 	struct err e = ERR_INIT;
 
-	if (net_start(n, c, sync_done, &s, &e) < 0) {
+	if (net_start(n, c, net_wait_done, &w, &e) < 0) {
 		err_clear(&e);
 		return CURLE_FAILED_INIT;
 	}
-	while (!s.done)
-		net_run_once(n);
-	return s.rc;
+	return net_wait(n, &w);
 }

@@ -9,6 +9,7 @@
 #define BERTH_NETLOOP_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <uv.h>
 
 #include "common/err.h"
@@ -28,6 +29,14 @@ int net_start(struct netloop *n, CURL *c, net_done_cb done, void *data, struct e
 void net_cancel(struct netloop *n, CURL *c);
 /* Run c to its end (other transfers on the loop go on meanwhile). */
 CURLcode net_perform(struct netloop *n, CURL *c);
+/* For a transfer started with net_start(..., net_wait_done, &w): net_wait runs the loop
+ * until it ends and gives its result. */
+struct net_wait {
+	bool done;
+	CURLcode rc;
+};
+void net_wait_done(CURL *c, CURLcode rc, void *data);
+CURLcode net_wait(struct netloop *n, struct net_wait *w);
 /* Run the loop once: wait for any socket, timer or finished work. */
 void net_run_once(struct netloop *n);
 

@@ -522,32 +522,16 @@ static void blob_cancel(struct blob_xfer *x, struct netloop *n)
 	err_clear(&x->err);
 }
 
-struct blob_wait {
-	bool done;
-	CURLcode rc;
-};
-
-static void blob_waited(CURL *c, CURLcode rc, void *data)
-{
-	struct blob_wait *w = data;
-
-	(void)c;
-	w->done = true;
-	w->rc = rc;
-}
-
 /* One blob, waited for (the config). */
 static int get_blob(const struct store *s, const struct reg *g, const char *digest, uint64_t size,
 		    int out, struct err *err)
 {
 	struct blob_xfer x;
-	struct blob_wait w = {0};
-	int r = blob_start(&x, s, g, digest, size, out, blob_waited, &w);
+	struct net_wait w = {0};
+	int r = blob_start(&x, s, g, digest, size, out, net_wait_done, &w);
 
 	if (r == 0) {
-		while (!w.done)
-			net_run_once(g->net);
-		r = blob_check(&x, w.rc);
+		r = blob_check(&x, net_wait(g->net, &w));
 		if (r == 0)
 			r = blob_keep(&x, s, out);
 	}
