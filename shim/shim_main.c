@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
@@ -594,6 +595,23 @@ int h_SHIM_DELETE(struct conn *c, struct frame *f, struct err *err)
 			       s->id);
 	if (s->created && container_delete(s->rt_root, s->id, force != 0, err) < 0)
 		return -err->code;
+	if (s->created && !s->exited && s->pid > 0) {
+		/* killed by the delete: reap it here rather than leave a zombie to pid 1 */
+		int status = 0;
+		pid_t got = 0;
+
+		/* bounded: a process that cannot die (frozen, stuck in D) must not hang the shim */
+		for (int i = 0; i < 200 && (got = waitpid(s->pid, &status, WNOHANG)) == 0; i++) {
+			struct timespec ts = {0, 10000000};
+
+			nanosleep(&ts, NULL);
+		}
+		if (got == s->pid) {
+			s->exited = true;
+			s->es.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+			s->es.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + s->es.signal;
+		}
+	}
 	reply_json(c, f, exit_json(s));
 	quit(s);
 	return 0;

@@ -84,6 +84,11 @@ sentinel_ok() {
 	run b inspect web
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no such container: web"* ]]
+	# rm -f of a running one: its init is gone when rm returns, not a zombie left to pid 1
+	b run -d --name web2 "$IMG" sleep 1000 >/dev/null
+	pid=$(b inspect -f '{{.State.Pid}}' web2)
+	b rm -f web2 >/dev/null
+	[ ! -e /proc/$pid ] || { grep State /proc/$pid/status; false; }
 }
 
 @test "stop sends the stop signal and waits; start runs the container again" {
