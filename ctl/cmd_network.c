@@ -21,7 +21,7 @@ const char cmd_network_usage[] =
     "            a bridge network; without --subnet a free private one is chosen.\n"
     "            Containers on different networks cannot reach each other; an\n"
     "            --internal network has no route out of the host.\n"
-    "  ls [-q] [--format table|json]   list networks\n"
+    "  ls [-q] [--format table|json|TEMPLATE]  list networks\n"
     "  inspect [-f TEMPLATE] NETWORK...  show networks as JSON (or through a template)\n"
     "  rm NETWORK...                   remove networks no container uses\n"
     "  prune                           remove every network no container uses\n"
@@ -105,6 +105,27 @@ static int net_create(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* A network ls row for --format templates: the fields Docker's templates name. */
+static cJSON *net_row(const cJSON *n, const char *const *cells)
+{
+	cJSON *row = cJSON_CreateObject();
+	char at[64], *labels = labels_text(cJSON_GetObjectItem(n, "Labels"));
+
+	format_created_at(sget(n, "Created"), at, sizeof(at));
+	cJSON_AddStringToObject(row, "ID", cells[0]);
+	cJSON_AddStringToObject(row, "Name", cells[1]);
+	cJSON_AddStringToObject(row, "Driver", cells[2]);
+	cJSON_AddStringToObject(row, "Scope", "local");
+	cJSON_AddStringToObject(
+	    row, "Internal", cJSON_IsTrue(cJSON_GetObjectItem(n, "Internal")) ? "true" : "false");
+	cJSON_AddStringToObject(row, "Labels", labels);
+	cJSON_AddStringToObject(row, "Subnet", cells[3]);
+	cJSON_AddStringToObject(row, "Bridge", cells[4]);
+	cJSON_AddStringToObject(row, "CreatedAt", at);
+	free(labels);
+	return row;
+}
+
 static int net_ls(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -112,8 +133,8 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	static const char *const hdr[] = {"NETWORK ID", "NAME", "DRIVER", "SUBNET", "BRIDGE"};
-	cleanup_cjson cJSON *out = NULL;
-	enum out_format fmt = FORMAT_TEXT;
+	cleanup_cjson cJSON *out = NULL, *rows = cJSON_CreateArray();
+	cleanup_listfmt struct listfmt lf = {0};
 	bool quiet = false;
 	const cJSON *n;
 	struct table *t;
@@ -124,7 +145,7 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'F') {
-			if (format_parse(optarg, &fmt) < 0)
+			if (listfmt_parse(optarg, &lf) < 0)
 				return EXIT_DAEMON;
 		} else if (c == 'H') {
 			ctl_usage(stdout, cmd_network_usage);
@@ -135,7 +156,7 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 	pb_init(&pb);
 	if ((rc = netd_call(ctl, MSG_NETWORK_LIST, &pb, &out)))
 		return rc;
-	if (fmt == FORMAT_JSON) {
+	if (lf.fmt == FORMAT_JSON) {
 		json_print(stdout, out);
 		return EXIT_OK;
 	}
@@ -151,8 +172,22 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 		snprintf(id, sizeof(id), "%.12s", sget(n, "Id"));
 		if (quiet)
 			printf("%s\n", id);
+		else if (lf.t)
+			cJSON_AddItemToArray(rows, net_row(n, cells));
 		else
 			table_add(t, cells);
+	}
+	if (lf.t && !quiet) {
+		static const char *const kv[][2] = {
+		    {"ID", "NETWORK ID"}, {"Name", "NAME"},	    {"Driver", "DRIVER"},
+		    {"Scope", "SCOPE"},	  {"Internal", "INTERNAL"}, {"Labels", "LABELS"},
+		    {"Subnet", "SUBNET"}, {"Bridge", "BRIDGE"},	    {"CreatedAt", "CREATED AT"}};
+		cleanup_cjson cJSON *titles = cJSON_CreateObject();
+
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			cJSON_AddStringToObject(titles, kv[i][0], kv[i][1]);
+		table_free(t);
+		return listfmt_print(&lf, rows, titles);
 	}
 	if (!quiet)
 		table_print(t, stdout);

@@ -49,7 +49,7 @@ const char cmd_logs_usage[] =
 const char cmd_top_usage[] = "top CONTAINER [ps OPTIONS]\n"
 			     "\n"
 			     "Show the processes of a container (as ps shows them).\n";
-const char cmd_stats_usage[] = "stats [--no-stream] [--format table|json] [CONTAINER...]\n"
+const char cmd_stats_usage[] = "stats [--no-stream] [--format table|json|TEMPLATE] [CONTAINER...]\n"
 			       "\n"
 			       "CPU, memory and process counts of running containers, from their "
 			       "cgroups.\n";
@@ -189,21 +189,6 @@ static void status_text(const cJSON *c, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "%c%s", state[0] - 32, state + 1);
 	}
-}
-
-/* "a=b,c=d" */
-static char *labels_text(const cJSON *labels)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-	const cJSON *l;
-
-	cJSON_ArrayForEach (l, labels)
-		fprintf(f, "%s%s=%s", l == labels->child ? "" : ",", l->string,
-			cJSON_IsString(l) ? l->valuestring : "");
-	fclose(f);
-	return s;
 }
 
 /* A ps row for --format templates: the fields Docker's ps templates name. */
@@ -699,7 +684,8 @@ int cmd_top(struct ctl *ctl, int argc, char **argv)
 	}
 }
 
-static void stats_row(struct table *t, const cJSON *s, const cJSON *prev, double dt)
+/* One container's figures: a table row, or (rows not NULL) an object for --format templates. */
+static void stats_row(struct table *t, cJSON *rows, const cJSON *s, const cJSON *prev, double dt)
 {
 	char id[13], cpu[16], mem[64], pct[16], pids[16];
 	double usage = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "memory_usage"));
@@ -708,27 +694,65 @@ static void stats_row(struct table *t, const cJSON *s, const cJSON *prev, double
 	const char *cells[6];
 
 	snprintf(id, sizeof(id), "%.12s", sget(s, "id"));
-	if (prev && dt > 0)
+	if (cJSON_IsFalse(cJSON_GetObjectItem(s, "running"))) {
+		/* a stopped container has no cgroup to read: zeros, as Docker shows */
+		snprintf(cpu, sizeof(cpu), "0.00%%");
+		snprintf(mem, sizeof(mem), "0B / 0B");
+		snprintf(pct, sizeof(pct), "0.00%%");
+		snprintf(pids, sizeof(pids), "0");
+	} else if (prev && dt > 0 && cJSON_IsNumber(cJSON_GetObjectItem(prev, "cpu_usage_ns")))
 		snprintf(
 		    cpu, sizeof(cpu), "%.2f%%",
 		    (cpu_ns - cJSON_GetNumberValue(cJSON_GetObjectItem(prev, "cpu_usage_ns"))) /
 			(dt * 1e9) * 100);
 	else
 		snprintf(cpu, sizeof(cpu), "--");
-	if (limit <= 0 || limit > 1e18)
-		snprintf(mem, sizeof(mem), "%.1fMiB / unlimited", usage / 1048576);
-	else
-		snprintf(mem, sizeof(mem), "%.1fMiB / %.1fMiB", usage / 1048576, limit / 1048576);
-	snprintf(pct, sizeof(pct), "%.2f%%", limit > 0 && limit < 1e18 ? usage / limit * 100 : 0);
-	snprintf(pids, sizeof(pids), "%d",
-		 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pids")));
+	if (!cJSON_IsFalse(cJSON_GetObjectItem(s, "running"))) {
+		if (limit <= 0 || limit > 1e18)
+			snprintf(mem, sizeof(mem), "%.1fMiB / unlimited", usage / 1048576);
+		else
+			snprintf(mem, sizeof(mem), "%.1fMiB / %.1fMiB", usage / 1048576,
+				 limit / 1048576);
+		snprintf(pct, sizeof(pct), "%.2f%%",
+			 limit > 0 && limit < 1e18 ? usage / limit * 100 : 0);
+		snprintf(pids, sizeof(pids), "%d",
+			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pids")));
+	}
 	cells[0] = id;
 	cells[1] = sget(s, "name");
 	cells[2] = cpu;
 	cells[3] = mem;
 	cells[4] = pct;
 	cells[5] = pids;
-	table_add(t, cells);
+	if (rows) {
+		static const char *const keys[] = {"Container", "Name",	   "CPUPerc",
+						   "MemUsage",	"MemPerc", "PIDs"};
+		cJSON *row = cJSON_CreateObject();
+
+		for (size_t i = 0; i < 6; i++)
+			cJSON_AddStringToObject(row, keys[i], cells[i]);
+		cJSON_AddStringToObject(row, "ID", sget(s, "id"));
+		cJSON_AddItemToArray(rows, row);
+	} else {
+		table_add(t, cells);
+	}
+}
+
+/* The column titles of a "table" template. */
+static cJSON *stats_headers(void)
+{
+	static const char *const kv[][2] = {{"Container", "CONTAINER"},
+					    {"ID", "CONTAINER ID"},
+					    {"Name", "NAME"},
+					    {"CPUPerc", "CPU %"},
+					    {"MemUsage", "MEM USAGE / LIMIT"},
+					    {"MemPerc", "MEM %"},
+					    {"PIDs", "PIDS"}};
+	cJSON *h = cJSON_CreateObject();
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
+	return h;
 }
 
 static cJSON *stats_sample(struct ctl *ctl, char **refs, int n, int *rc)
@@ -757,7 +781,7 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	static const char *const hdr[] = {"CONTAINER ID",      "NAME",	"CPU %",
 					  "MEM USAGE / LIMIT", "MEM %", "PIDS"};
-	enum out_format fmt = FORMAT_TEXT;
+	cleanup_listfmt struct listfmt lf = {0};
 	bool stream = true;
 	char **refs;
 	int c, n, rc = 0;
@@ -767,7 +791,7 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv)
 		if (c == 'N')
 			stream = false;
 		else if (c == 'F') {
-			if (format_parse(optarg, &fmt) < 0)
+			if (listfmt_parse(optarg, &lf) < 0)
 				return EXIT_DAEMON;
 		} else if (c == 'H') {
 			ctl_usage(stdout, cmd_stats_usage);
@@ -798,7 +822,7 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv)
 			cJSON_Delete(cur);
 			break;
 		}
-		if (!prev && (!stream || fmt == FORMAT_JSON)) {
+		if (!prev && (!stream || lf.fmt == FORMAT_JSON)) {
 			/* one interval for the CPU figure */
 			struct timespec ts = {0, 500000000};
 
@@ -810,22 +834,32 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv)
 				break;
 			}
 		}
-		if (fmt == FORMAT_JSON) {
+		if (lf.fmt == FORMAT_JSON) {
 			json_print(stdout, cur);
 		} else {
+			cleanup_cjson cJSON *rows = lf.t ? cJSON_CreateArray() : NULL;
+
 			if (stream && isatty(STDOUT_FILENO))
 				printf("\033[2J\033[H");
 			t = table_new(6, hdr);
 			for (int i = 0; i < cJSON_GetArraySize(cur); i++)
-				stats_row(t, cJSON_GetArrayItem(cur, i),
+				stats_row(t, rows, cJSON_GetArrayItem(cur, i),
 					  cJSON_GetArrayItem(prev, i), stream && prev ? 1.0 : 0.5);
-			table_print(t, stdout);
+			if (lf.t) {
+				cleanup_cjson cJSON *titles = stats_headers();
+
+				rc = listfmt_print(&lf, rows, titles);
+			} else {
+				table_print(t, stdout);
+			}
 			table_free(t);
 			fflush(stdout);
+			if (rc)
+				break;
 		}
 		cJSON_Delete(prev);
 		prev = cur;
-		if (!stream || fmt == FORMAT_JSON)
+		if (!stream || lf.fmt == FORMAT_JSON)
 			break;
 		sleep(1);
 	}

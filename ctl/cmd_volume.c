@@ -17,7 +17,7 @@ const char cmd_volume_usage[] =
     "\n"
     "Commands:\n"
     "  create [--label KEY=VALUE]... [NAME]   create a volume (a random name without one)\n"
-    "  ls [-q] [--format table|json]          list volumes\n"
+    "  ls [-q] [--format table|json|TEMPLATE] list volumes\n"
     "  inspect [-f TEMPLATE] NAME...          show volumes as JSON (or through a template)\n"
     "  rm NAME...                             remove volumes no container uses\n"
     "  prune                                  remove every volume no container uses\n";
@@ -76,8 +76,8 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	static const char *const hdr[] = {"DRIVER", "VOLUME NAME", "IN USE"};
-	cleanup_cjson cJSON *out = NULL;
-	enum out_format fmt = FORMAT_TEXT;
+	cleanup_cjson cJSON *out = NULL, *rows = cJSON_CreateArray();
+	cleanup_listfmt struct listfmt lf = {0};
 	bool quiet = false;
 	const cJSON *v;
 	struct table *t;
@@ -88,7 +88,7 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 		if (c == 'q')
 			quiet = true;
 		else if (c == 'F') {
-			if (format_parse(optarg, &fmt) < 0)
+			if (listfmt_parse(optarg, &lf) < 0)
 				return EXIT_DAEMON;
 		} else if (c == 'H') {
 			ctl_usage(stdout, cmd_volume_usage);
@@ -100,9 +100,34 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_container_call(ctl, MSG_VOLUME_LIST, &pb, &out, NULL, NULL, EXIT_FAIL);
 	if (rc)
 		return rc;
-	if (fmt == FORMAT_JSON) {
+	if (lf.fmt == FORMAT_JSON) {
 		json_print(stdout, out);
 		return EXIT_OK;
+	}
+	if (lf.t && !quiet) {
+		static const char *const kv[][2] = {
+		    {"Name", "VOLUME NAME"},	  {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+		    {"Mountpoint", "MOUNTPOINT"}, {"Labels", "LABELS"}, {"InUse", "IN USE"}};
+		cleanup_cjson cJSON *titles = cJSON_CreateObject();
+
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			cJSON_AddStringToObject(titles, kv[i][0], kv[i][1]);
+		cJSON_ArrayForEach (v, out) {
+			cJSON *row = cJSON_CreateObject();
+			char *labels = labels_text(cJSON_GetObjectItem(v, "Labels"));
+
+			cJSON_AddStringToObject(row, "Name", sget(v, "Name"));
+			cJSON_AddStringToObject(row, "Driver", sget(v, "Driver"));
+			cJSON_AddStringToObject(row, "Scope", "local");
+			cJSON_AddStringToObject(row, "Mountpoint", sget(v, "Mountpoint"));
+			cJSON_AddStringToObject(row, "Labels", labels);
+			cJSON_AddStringToObject(
+			    row, "InUse",
+			    cJSON_IsTrue(cJSON_GetObjectItem(v, "InUse")) ? "yes" : "no");
+			cJSON_AddItemToArray(rows, row);
+			free(labels);
+		}
+		return listfmt_print(&lf, rows, titles);
 	}
 	if (quiet) {
 		cJSON_ArrayForEach (v, out)

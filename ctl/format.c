@@ -176,3 +176,17 @@ void format_created_at(const char *rfc3339, char *buf, size_t len)
 	snprintf(buf, len, "%.10s %.8s +0000 UTC", rfc3339,
 		 strlen(rfc3339) > 11 ? rfc3339 + 11 : "");
 }
+
+char *labels_text(const cJSON *labels)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	const cJSON *l;
+
+	cJSON_ArrayForEach (l, labels)
+		fprintf(f, "%s%s=%s", l == labels->child ? "" : ",", l->string,
+			cJSON_IsString(l) ? l->valuestring : "");
+	fclose(f);
+	return s;
+}

@@ -55,6 +55,9 @@ void format_ago(const char *rfc3339, char *buf, size_t len);
 /* "2026-11-28 08:04:46 +0000 UTC" from an RFC 3339 UTC time, as Docker's CreatedAt. */
 void format_created_at(const char *rfc3339, char *buf, size_t len);
 
+/* An object of labels as "a=b,c=d" (heap). */
+char *labels_text(const cJSON *labels);
+
 /* "2.01MB" (decimal units, as Docker shows sizes). */
 void format_size(double bytes, char *buf, size_t len);
 

@@ -451,6 +451,15 @@ JSON
 	[ "$(b images --format '{{.Repository}}:{{.Tag}}' "$IMG")" = "$IMG:latest" ]
 	[ "$(b image inspect -f '{{.Id}}' "$IMG")" = "$(b images --no-trunc -q "$IMG")" ]
 	[ "$(b network inspect -f '{{.Name}} {{.Driver}}' bridge)" = "bridge bridge" ]
+	[ "$(b network ls --format '{{.Name}}:{{.Driver}}:{{.Internal}}')" = "bridge:bridge:false" ]
+	b volume create -l k=v tplvol >/dev/null
+	[ "$(b volume ls --format '{{.Name}} {{.Driver}} {{.Labels}} {{.InUse}}')" = "tplvol local k=v no" ]
+	[ "$(b volume inspect -f '{{.Name}}' tplvol)" = tplvol ]
+	run b stats --no-stream --format '{{.Name}} {{.PIDs}} {{.MemUsage}}' tpl
+	[[ "$output" =~ ^tpl\ 1\ [0-9.]+MiB\ / ]]
+	# a stopped container: zeros, as Docker shows, never -nan
+	b run --name tpl-done "$IMG" true
+	[ "$(b stats --no-stream --format '{{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' tpl-done)" = "0.00% 0B / 0B 0" ]
 	# a field the document lacks: exit 1 naming it; a template that does not parse: 125 saying where
 	run b inspect -f '{{.State.Nope}}' tpl
 	[ "$status" -eq 1 ]
