@@ -93,11 +93,11 @@ int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **
 	return ctl_daemon_call(ctl, DAEMON_CONTAINERD, type, pb, out, fds, nfds, fail_code);
 }
 
-int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
-		    cJSON **out, int *fds, unsigned *nfds, int fail_code)
+int ctl_daemon_try(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		   cJSON **out, int *fds, unsigned *nfds, struct err *err)
 {
-	struct err err = ERR_INIT;
 	cleanup_free char *text = NULL;
+	struct err ignore = ERR_INIT;
 	struct client c;
 	struct frame f;
 	int rc = ctl_connect(ctl, d, &c);
@@ -108,14 +108,12 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 		pb_free(pb);
 		return rc;
 	}
-	if (client_call(&c, type, pb, NULL, 0, &f, &err) < 0) {
-		rc = ctl_fail(fail_code ? fail_code : exit_for(err.code), "%s", err_msg(&err));
-		err_clear(&err);
+	if (client_call(&c, type, pb, NULL, 0, &f, err) < 0) {
 		client_close(&c);
-		return rc;
+		return -err->code;
 	}
-	p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
-	err_clear(&err);
+	p_get_str(f.payload, f.len, TAG_JSON, &text, &ignore);
+	err_clear(&ignore);
 	if (fds && nfds)
 		for (unsigned i = 0; i < f.nfds; i++)
 			fds[(*nfds)++] = frame_take_fd(&f, i);
@@ -128,6 +126,19 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 					"berth-containerd sent a reply that is not JSON");
 	}
 	return 0;
+}
+
+int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		    cJSON **out, int *fds, unsigned *nfds, int fail_code)
+{
+	struct err err = ERR_INIT;
+	int rc = ctl_daemon_try(ctl, d, type, pb, out, fds, nfds, &err);
+
+	if (rc < 0) {
+		rc = ctl_fail(fail_code ? fail_code : exit_for(err.code), "%s", err_msg(&err));
+		err_clear(&err);
+	}
+	return rc;
 }
 
 static int ref_call(struct ctl *ctl, uint16_t type, const char *ref, cJSON **out, int fail_code)

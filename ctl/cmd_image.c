@@ -750,7 +750,9 @@ int cmd_history(struct ctl *ctl, int argc, char **argv)
 
 static int image_inspect(struct ctl *ctl, int argc, char **argv)
 {
-	return ctl_inspect(ctl, DAEMON_IMAGED, MSG_IMAGE_INSPECT, argc, argv, "image",
+	static const struct inspect_kind image = {"image", DAEMON_IMAGED, MSG_IMAGE_INSPECT};
+
+	return ctl_inspect(ctl, &image, 1, argc, argv,
 			   "image inspect [-f TEMPLATE] IMAGE [IMAGE...]\n\n"
 			   "Show images as JSON.\n"
 			   "  -f, --format TEMPLATE   one line per image from a Go-style "

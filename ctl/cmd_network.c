@@ -234,9 +234,12 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 		return net_create(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return net_ls(ctl, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "inspect"))
-		return ctl_inspect(ctl, DAEMON_NETD, MSG_NETWORK_INSPECT, argc - 1, argv + 1,
-				   "network", cmd_network_usage);
+	if (!strcmp(argv[1], "inspect")) {
+		static const struct inspect_kind net = {"network", DAEMON_NETD,
+							MSG_NETWORK_INSPECT};
+
+		return ctl_inspect(ctl, &net, 1, argc - 1, argv + 1, cmd_network_usage);
+	}
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
 		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1,
 				    "network");

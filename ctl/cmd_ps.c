@@ -31,10 +31,11 @@ const char cmd_ps_usage[] =
     "      --format     table (default), json, or a template: '{{.ID}} {{.Names}}',\n"
     "                   'table {{.ID}}\\t{{.Status}}' (see berth-inspect(1))\n";
 const char cmd_inspect_usage[] =
-    "inspect [-f TEMPLATE] CONTAINER...\n"
+    "inspect [-f TEMPLATE] [--type container|image|network|volume] NAME|ID...\n"
     "\n"
     "Show containers as Docker-shaped JSON (State, Config, HostConfig, "
-    "Mounts,\nNetworkSettings).\n"
+    "Mounts,\nNetworkSettings); a name no container has is looked up as an image,\n"
+    "a network, then a volume, unless --type says which.\n"
     "  -f, --format TEMPLATE   one line per container from a Go-style template,\n"
     "                          e.g. '{{.State.Pid}}' or '{{json .Config.Env}}'\n";
 const char cmd_logs_usage[] =
@@ -379,7 +380,14 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 
 int cmd_inspect(struct ctl *ctl, int argc, char **argv)
 {
-	return ctl_inspect(ctl, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, argc, argv, "container",
+	static const struct inspect_kind kinds[] = {
+	    {"container", DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT},
+	    {"image", DAEMON_IMAGED, MSG_IMAGE_INSPECT},
+	    {"network", DAEMON_NETD, MSG_NETWORK_INSPECT},
+	    {"volume", DAEMON_CONTAINERD, MSG_VOLUME_INSPECT},
+	};
+
+	return ctl_inspect(ctl, kinds, sizeof(kinds) / sizeof(kinds[0]), argc, argv,
 			   cmd_inspect_usage);
 }
 

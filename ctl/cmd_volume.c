@@ -179,9 +179,12 @@ int cmd_volume(struct ctl *ctl, int argc, char **argv)
 		return vol_create(ctl, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "list"))
 		return vol_ls(ctl, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "inspect"))
-		return ctl_inspect(ctl, DAEMON_CONTAINERD, MSG_VOLUME_INSPECT, argc - 1, argv + 1,
-				   "volume", cmd_volume_usage);
+	if (!strcmp(argv[1], "inspect")) {
+		static const struct inspect_kind vol = {"volume", DAEMON_CONTAINERD,
+							MSG_VOLUME_INSPECT};
+
+		return ctl_inspect(ctl, &vol, 1, argc - 1, argv + 1, cmd_volume_usage);
+	}
 	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "remove"))
 		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, argc - 1, argv + 1,
 				    "volume");

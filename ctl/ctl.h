@@ -100,9 +100,22 @@ int ctl_ref_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, const char
  * failure's exit code. */
 int ctl_each_ref(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
 		 const char *what);
-/* inspect: each reference's JSON in one array, or -f/--format TEMPLATE rendered per object. */
-int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
-		const char *what, const char *usage);
+/* What inspect looks references up as: "container" from containerd's CONTAINER_INSPECT... */
+struct inspect_kind {
+	const char *name;
+	enum berth_daemon d;
+	uint16_t type;
+};
+/*
+ * inspect: each reference's JSON in one array, or -f/--format TEMPLATE rendered per object;
+ * with several kinds, the first that knows the reference (--type picks one).
+ */
+int ctl_inspect(struct ctl *ctl, const struct inspect_kind *kinds, size_t nkinds, int argc,
+		char **argv, const char *usage);
+/* Like ctl_daemon_call, but a daemon's error is not printed: it comes back in err (and the
+ * return value is its negative code); a daemon that cannot be reached is still told. */
+int ctl_daemon_try(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		   cJSON **out, int *fds, unsigned *nfds, struct err *err);
 /* The same for any daemon. */
 int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
 		    cJSON **out, int *fds, unsigned *nfds, int fail_code);

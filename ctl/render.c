@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "format.h"
+#include "proto/tags.h"
 #include "template.h"
 
 struct tmpl *ctl_template(const char *text)
@@ -54,14 +56,46 @@ int ctl_print_template(const struct tmpl *t, const cJSON *item)
 	return EXIT_OK;
 }
 
-int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, char **argv,
-		const char *what, const char *usage)
+/*
+ * One reference as the first kind that knows it (a daemon's "no such" is
+ * ENOENT): printed errors for one kind, "no such object" for several.
+ */
+static int lookup(struct ctl *ctl, const struct inspect_kind *kinds, size_t n, const char *ref,
+		  cJSON **out)
+{
+	if (n == 1)
+		return ctl_ref_call(ctl, kinds[0].d, kinds[0].type, ref, out);
+	for (size_t i = 0; i < n; i++) {
+		struct err err = ERR_INIT;
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, ref);
+		r = ctl_daemon_try(ctl, kinds[i].d, kinds[i].type, &pb, out, NULL, NULL, &err);
+		if (r == -ENOENT) {
+			err_clear(&err);
+			continue;
+		}
+		if (r < 0) {
+			r = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+			err_clear(&err);
+		}
+		return r;
+	}
+	return ctl_fail(EXIT_FAIL, "no such object: %s", ref);
+}
+
+int ctl_inspect(struct ctl *ctl, const struct inspect_kind *kinds, size_t nkinds, int argc,
+		char **argv, const char *usage)
 {
 	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"type", required_argument, NULL, 'T'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	cleanup_cjson cJSON *all = cJSON_CreateArray();
 	struct tmpl *t = NULL;
+	const char *what = nkinds == 1 ? kinds[0].name : "container, image, network or volume";
 	int c, rc = EXIT_OK;
 
 	optind = 0;
@@ -70,6 +104,20 @@ int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, c
 			ctl_usage(stdout, usage);
 			tmpl_free(t);
 			return EXIT_OK;
+		}
+		if (c == 'T') {
+			size_t i = 0;
+
+			while (i < nkinds && strcmp(kinds[i].name, optarg))
+				i++;
+			if (i == nkinds) {
+				tmpl_free(t);
+				return ctl_fail(EXIT_DAEMON, "--type %s: use %s", optarg, what);
+			}
+			kinds += i;
+			nkinds = 1;
+			what = kinds[0].name;
+			continue;
 		}
 		if (c != 'f')
 			goto usage;
@@ -86,7 +134,7 @@ int ctl_inspect(struct ctl *ctl, enum berth_daemon d, uint16_t type, int argc, c
 		cJSON *out = NULL;
 		int r;
 
-		if ((r = ctl_ref_call(ctl, d, type, argv[i], &out))) {
+		if ((r = lookup(ctl, kinds, nkinds, argv[i], &out))) {
 			rc = r;
 			continue;
 		}

@@ -83,7 +83,7 @@ sentinel_ok() {
 	b rm web
 	run b inspect web
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"no such container: web"* ]]
+	[[ "$output" == *"no such object: web"* ]]
 	# rm -f of a running one: its init is gone when rm returns, not a zombie left to pid 1
 	b run -d --name web2 "$IMG" sleep 1000 >/dev/null
 	pid=$(b inspect -f '{{.State.Pid}}' web2)
@@ -450,6 +450,15 @@ JSON
 	[[ "$output" == *"tpl "*"$IMG"* ]]
 	[ "$(b images --format '{{.Repository}}:{{.Tag}}' "$IMG")" = "$IMG:latest" ]
 	[ "$(b image inspect -f '{{.Id}}' "$IMG")" = "$(b images --no-trunc -q "$IMG")" ]
+	# inspect takes any object, as Docker's: a name no container has is an image, a network...
+	[ "$(b inspect -f '{{.Id}}' "$IMG")" = "$(b images --no-trunc -q "$IMG")" ]
+	[ "$(b inspect -f '{{.Name}}' bridge tpl)" = $'bridge\n/tpl' ]
+	run b inspect nothere
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such object: nothere"* ]]
+	run b inspect --type image tpl
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such image: tpl"* ]]
 	[ "$(b network inspect -f '{{.Name}} {{.Driver}}' bridge)" = "bridge bridge" ]
 	[ "$(b network ls --format '{{.Name}}:{{.Driver}}:{{.Internal}}')" = "bridge:bridge:false" ]
 	b volume create -l k=v tplvol >/dev/null
