@@ -97,12 +97,10 @@ int cg_kill_procs(const char *dir, int sig, struct err *err)
 	return 0;
 }
 
-int cg_mkdir_p(const char *base, const char *path,
-	       int (*on_new)(const char *parent, const char *dir, struct err *err), struct err *err)
+static int mkdir_levels(char *full, size_t start,
+			int (*on_new)(const char *parent, const char *dir, struct err *err),
+			struct err *err)
 {
-	cleanup_free char *full = xasprintf("%s/%s", base, path);
-	size_t start = strlen(base) + 1;
-
 	for (size_t i = start;; i++) {
 		char c = full[i];
 
@@ -121,7 +119,10 @@ int cg_mkdir_p(const char *base, const char *path,
 						return r;
 				}
 			} else if (errno != EEXIST) {
-				return err_sys(err, "create cgroup %s", full);
+				int r = err_sys(err, "create cgroup %s", full);
+
+				full[i] = c;
+				return r;
 			}
 			full[i] = c;
 		}
@@ -129,6 +130,22 @@ int cg_mkdir_p(const char *base, const char *path,
 			break;
 	}
 	return 0;
+}
+
+int cg_mkdir_p(const char *base, const char *path,
+	       int (*on_new)(const char *parent, const char *dir, struct err *err), struct err *err)
+{
+	cleanup_free char *full = xasprintf("%s/%s", base, path);
+	int r = 0;
+
+	/* an empty parent (berth/) may be removed by someone else between two levels: again */
+	for (int tries = 0; tries < 5; tries++) {
+		r = mkdir_levels(full, strlen(base) + 1, on_new, err);
+		if (r != -ENOENT)
+			return r;
+		err_clear(err);
+	}
+	return mkdir_levels(full, strlen(base) + 1, on_new, err);
 }
 
 int cg_rmdir(const char *dir, struct err *err)
