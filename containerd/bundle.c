@@ -98,11 +98,89 @@ static char *resolv_conf(void)
 	return text;
 }
 
+char *etc_hosts(struct ctr *k, const char *ip, const char *host)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	const cJSON *e;
+
+	fprintf(f,
+		"127.0.0.1\tlocalhost\n"
+		"::1\tlocalhost ip6-localhost ip6-loopback\n"
+		"fe00::0\tip6-localnet\n"
+		"ff00::0\tip6-mcastprefix\n"
+		"ff02::1\tip6-allnodes\n"
+		"ff02::2\tip6-allrouters\n"
+		"%s\t%s\n",
+		ip, host ? host : k->id);
+	/* --add-host NAME:IP (checked at create: one word, an address) */
+	cJSON_ArrayForEach (e, ctr_cfg(k, "HostConfig", "ExtraHosts")) {
+		const char *s = cJSON_GetStringValue(e), *colon = s ? strchr(s, ':') : NULL;
+
+		if (colon)
+			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+	}
+	fclose(f);
+	return text;
+}
+
+/* A space-separated list of an array of strings, or NULL when it is empty. */
+static char *words(const cJSON *a)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	const cJSON *w;
+
+	if (cJSON_GetArraySize(a) == 0)
+		return NULL;
+	f = open_memstream(&text, &len);
+	cJSON_ArrayForEach (w, a)
+		if (cJSON_GetStringValue(w))
+			fprintf(f, "%s%s", w == a->child ? "" : " ", w->valuestring);
+	fclose(f);
+	return text;
+}
+
+char *etc_resolv(struct ctr *k, const char *base)
+{
+	cleanup_free char *search = words(ctr_cfg(k, "HostConfig", "DnsSearch"));
+	cleanup_free char *options = words(ctr_cfg(k, "HostConfig", "DnsOptions"));
+	const cJSON *dns = ctr_cfg(k, "HostConfig", "Dns"), *d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (cJSON_GetArraySize(dns) > 0) {
+		/* --dns: these servers instead of the host's or the network's */
+		cJSON_ArrayForEach (d, dns)
+			if (cJSON_GetStringValue(d))
+				fprintf(f, "nameserver %s\n", d->valuestring);
+	}
+	for (const char *line = base; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (!((cJSON_GetArraySize(dns) > 0 && !strncmp(line, "nameserver", 10)) ||
+		      (search && !strncmp(line, "search", 6)) ||
+		      (options && !strncmp(line, "options", 7))))
+			fprintf(f, "%.*s\n", (int)n, line);
+		line = nl ? nl + 1 : line + n;
+	}
+	if (search)
+		fprintf(f, "search %s\n", search);
+	if (options)
+		fprintf(f, "options %s\n", options);
+	fclose(f);
+	return text;
+}
+
 static int write_etc_files(struct ctr *k, struct err *err)
 {
 	const char *host = cJSON_GetStringValue(ctr_cfg(k, "Config", "Hostname"));
 	const char *net = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "NetworkMode"));
-	cleanup_free char *hostname = NULL, *hosts = NULL, *resolv = resolv_conf();
+	cleanup_free char *hostname = NULL, *hosts = NULL, *base = resolv_conf(), *resolv = NULL;
 	char hostbuf[256];
 
 	if (net && !strcmp(net, "host")) {
@@ -111,14 +189,8 @@ static int write_etc_files(struct ctr *k, struct err *err)
 			host = hostbuf;
 	}
 	hostname = xasprintf("%s\n", host ? host : k->id);
-	hosts = xasprintf("127.0.0.1\tlocalhost\n"
-			  "::1\tlocalhost ip6-localhost ip6-loopback\n"
-			  "fe00::0\tip6-localnet\n"
-			  "ff00::0\tip6-mcastprefix\n"
-			  "ff02::1\tip6-allnodes\n"
-			  "ff02::2\tip6-allrouters\n"
-			  "127.0.1.1\t%s\n",
-			  host ? host : k->id);
+	hosts = etc_hosts(k, "127.0.1.1", host);
+	resolv = etc_resolv(k, base);
 	if (write_etc(k, "hostname", hostname, err) < 0 || write_etc(k, "hosts", hosts, err) < 0 ||
 	    write_etc(k, "resolv.conf", resolv, err) < 0)
 		return -err->code;

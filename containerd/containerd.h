@@ -122,6 +122,11 @@ int options_check(struct cd *cd, cJSON *req, struct err *err);
 
 /* bundle.c: the runtime bundle (rootfs mount, etc files, config.json). */
 int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err);
+/* The container's /etc/hosts (its address ip and name, then --add-host lines), heap. */
+char *etc_hosts(struct ctr *k, const char *ip, const char *host);
+/* Its /etc/resolv.conf from base (the host's or the network's) and --dns, --dns-search,
+ * --dns-option, heap. */
+char *etc_resolv(struct ctr *k, const char *base);
 void bundle_release(struct ctr *k);
 
 /* shimctl.c: spawning and talking to a container's shim. */

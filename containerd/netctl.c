@@ -193,21 +193,18 @@ int net_attach(struct ctr *k, struct err *err)
 	ip = cJSON_GetStringValue(cJSON_GetObjectItem(out, "IPAddress"));
 	host = cJSON_GetStringValue(ctr_cfg(k, "Config", "Hostname"));
 	if (ip) {
-		char *hosts = xasprintf("127.0.0.1\tlocalhost\n"
-					"::1\tlocalhost ip6-localhost ip6-loopback\n"
-					"fe00::0\tip6-localnet\n"
-					"ff00::0\tip6-mcastprefix\n"
-					"ff02::1\tip6-allnodes\n"
-					"ff02::2\tip6-allrouters\n"
-					"%s\t%s\n",
-					ip, host ? host : k->id);
+		char *hosts = etc_hosts(k, ip, host);
 
 		write_in_place(k, "hosts", hosts);
 		free(hosts);
 	}
-	if (cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf")))
-		write_in_place(k, "resolv.conf",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf")));
+	if (cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf"))) {
+		char *resolv =
+		    etc_resolv(k, cJSON_GetStringValue(cJSON_GetObjectItem(out, "ResolvConf")));
+
+		write_in_place(k, "resolv.conf", resolv);
+		free(resolv);
+	}
 	return 0;
 }
 

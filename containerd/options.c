@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <cap-ng.h>
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -326,6 +328,89 @@ static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 	return 0;
 }
 
+static bool is_ip(const char *v)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return v && (inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1);
+}
+
+/* A word that goes into /etc/hosts or /etc/resolv.conf: nothing that could add a line. */
+static bool is_word(const char *v)
+{
+	if (!v || !*v || strlen(v) > 255)
+		return false;
+	for (; *v; v++)
+		if (isspace((unsigned char)*v) || iscntrl((unsigned char)*v) || *v == '#')
+			return false;
+	return true;
+}
+
+/* --add-host, --dns, --dns-search, --dns-option. */
+static int check_etc(const cJSON *hc, struct err *err)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach (v, item(hc, "ExtraHosts")) {
+		const char *s = cJSON_GetStringValue(v), *colon = s ? strchr(s, ':') : NULL;
+		cleanup_free char *name = colon ? xstrndup(s, (size_t)(colon - s)) : NULL;
+
+		if (!colon || !is_word(name) || !is_ip(colon + 1))
+			return err_set(err, EINVAL, "invalid --add-host '%s': expected NAME:IP",
+				       s ? s : "");
+	}
+	cJSON_ArrayForEach (v, item(hc, "Dns"))
+		if (!is_ip(cJSON_GetStringValue(v)))
+			return err_set(err, EINVAL, "invalid --dns '%s': not an IP address",
+				       cJSON_GetStringValue(v) ?: "");
+	cJSON_ArrayForEach (v, item(hc, "DnsSearch"))
+		if (!is_word(cJSON_GetStringValue(v)))
+			return err_set(err, EINVAL, "invalid --dns-search '%s': one domain",
+				       cJSON_GetStringValue(v) ?: "");
+	cJSON_ArrayForEach (v, item(hc, "DnsOptions"))
+		if (!is_word(cJSON_GetStringValue(v)))
+			return err_set(err, EINVAL, "invalid --dns-option '%s': one option",
+				       cJSON_GetStringValue(v) ?: "");
+	if (num(hc, "ShmSize") < 0 || (num(hc, "ShmSize") > 0 && num(hc, "ShmSize") < 4096))
+		return err_set(err, EINVAL, "invalid --shm-size: at least 4096 bytes");
+	return 0;
+}
+
+/* --device: a host device node, a container path, permissions. */
+static int check_devices(const cJSON *hc, struct err *err)
+{
+	const cJSON *d;
+
+	cJSON_ArrayForEach (d, item(hc, "Devices")) {
+		const char *host = cJSON_GetStringValue(item(d, "PathOnHost"));
+		const char *ctr = cJSON_GetStringValue(item(d, "PathInContainer"));
+		const char *perms = cJSON_GetStringValue(item(d, "CgroupPermissions"));
+		struct stat st;
+
+		if (!host || host[0] != '/')
+			return err_set(err, EINVAL,
+				       "invalid --device: the host path must be absolute");
+		if (stat(host, &st) < 0)
+			return err_set(err, errno == ENOENT ? ENOENT : EINVAL,
+				       "invalid --device %s: %s", host, strerror(errno));
+		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			return err_set(err, EINVAL,
+				       "invalid --device %s: not a character or block device",
+				       host);
+		if (ctr && (ctr[0] != '/' || strstr(ctr, "/../") || !strcmp(ctr, "/") ||
+			    !strncmp(ctr, "/proc", 5) || !strncmp(ctr, "/sys", 4)))
+			return err_set(err, EINVAL,
+				       "invalid --device %s: the container path '%s' must be an "
+				       "absolute path outside /proc and /sys",
+				       host, ctr);
+		if (perms && (!*perms || strspn(perms, "rwm") != strlen(perms)))
+			return err_set(err, EINVAL,
+				       "invalid --device %s: permissions are some of r, w and m",
+				       host);
+	}
+	return 0;
+}
+
 int options_check(struct cd *cd, cJSON *req, struct err *err)
 {
 	const cJSON *cfg = item(req, "Config"), *hc = item(req, "HostConfig");
@@ -353,7 +438,8 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_tmpfs(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
 	    check_caps(hc, "CapAdd", err) < 0 || check_caps(hc, "CapDrop", err) < 0 ||
 	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
-	    check_network(cd, hc, err) < 0 || check_misc(cfg, hc, err) < 0)
+	    check_network(cd, hc, err) < 0 || check_misc(cfg, hc, err) < 0 ||
+	    check_etc(hc, err) < 0 || check_devices(hc, err) < 0)
 		return -err->code;
 	return 0;
 }

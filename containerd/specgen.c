@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
@@ -406,8 +408,15 @@ static void add_default_mounts(cJSON *mounts, const cJSON *hc)
 	add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup",
 		  priv ? "nosuid,noexec,nodev,relatime,rw" : "nosuid,noexec,nodev,relatime,ro");
 	add_mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
-	add_mount(mounts, "/dev/shm", "tmpfs", "shm",
-		  "nosuid,noexec,nodev,mode=1777,size=67108864");
+	{
+		/* --shm-size, 64 MiB by default as with Docker */
+		double shm = cJSON_GetNumberValue(item(hc, "ShmSize"));
+		char *opts = xasprintf("nosuid,noexec,nodev,mode=1777,size=%lld",
+				       shm > 0 ? (long long)shm : 67108864ll);
+
+		add_mount(mounts, "/dev/shm", "tmpfs", "shm", opts);
+		free(opts);
+	}
 }
 
 static void add_etc_mounts(cJSON *mounts, struct ctr *k)
@@ -561,6 +570,50 @@ static cJSON *seccomp_profile(struct cd *cd, const cJSON *hc, struct err *err)
 	return cJSON_Parse(text);
 }
 
+/*
+ * --device: each host device node (looked up now: its type and numbers) made
+ * in the container by the runtime, and allowed with its permissions.
+ */
+static int add_devices(cJSON *lx, const cJSON *hc, struct err *err)
+{
+	const cJSON *d;
+	cJSON *nodes = NULL,
+	      *rules = cJSON_GetObjectItem(cJSON_GetObjectItem(lx, "resources"), "devices");
+
+	cJSON_ArrayForEach (d, item(hc, "Devices")) {
+		const char *host = cJSON_GetStringValue(item(d, "PathOnHost"));
+		const char *ctr = cJSON_GetStringValue(item(d, "PathInContainer"));
+		const char *perms = cJSON_GetStringValue(item(d, "CgroupPermissions"));
+		char type[2] = "c";
+		cJSON *n, *r;
+		struct stat st;
+
+		if (!host || stat(host, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			return err_set(err, ENODEV, "--device %s: not a device on this host",
+				       host ? host : "");
+		type[0] = S_ISBLK(st.st_mode) ? 'b' : 'c';
+		if (!nodes)
+			nodes = cJSON_AddArrayToObject(lx, "devices");
+		n = cJSON_CreateObject();
+		cJSON_AddStringToObject(n, "path", ctr ? ctr : host);
+		cJSON_AddStringToObject(n, "type", type);
+		cJSON_AddNumberToObject(n, "major", major(st.st_rdev));
+		cJSON_AddNumberToObject(n, "minor", minor(st.st_rdev));
+		cJSON_AddNumberToObject(n, "fileMode", st.st_mode & 07777);
+		cJSON_AddNumberToObject(n, "uid", st.st_uid);
+		cJSON_AddNumberToObject(n, "gid", st.st_gid);
+		cJSON_AddItemToArray(nodes, n);
+		r = cJSON_CreateObject();
+		cJSON_AddBoolToObject(r, "allow", true);
+		cJSON_AddStringToObject(r, "type", type);
+		cJSON_AddNumberToObject(r, "major", major(st.st_rdev));
+		cJSON_AddNumberToObject(r, "minor", minor(st.st_rdev));
+		cJSON_AddStringToObject(r, "access", perms && *perms ? perms : "rwm");
+		cJSON_AddItemToArray(rules, r);
+	}
+	return 0;
+}
+
 static int add_linux(cJSON *spec, struct ctr *k, struct err *err)
 {
 	const cJSON *hc = ctr_cfg(k, "HostConfig", NULL), *s;
@@ -572,6 +625,8 @@ static int add_linux(cJSON *spec, struct ctr *k, struct err *err)
 	free(cg);
 	add_namespaces(lx, hc, k->cd);
 	add_resources(lx, hc);
+	if (add_devices(lx, hc, err) < 0)
+		return -err->code;
 	if (item(hc, "Sysctls") && cJSON_GetArraySize(item(hc, "Sysctls")) > 0) {
 		cJSON *sc = cJSON_AddObjectToObject(lx, "sysctl");
 

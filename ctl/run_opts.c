@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,12 @@ enum {
 	O_HELP,
 	O_PUBLISH_ALL,
 	O_NETWORK_ALIAS,
+	O_ADD_HOST,
+	O_DNS,
+	O_DNS_SEARCH,
+	O_DNS_OPTION,
+	O_SHM_SIZE,
+	O_DEVICE,
 };
 
 static const struct option run_options[] = {
@@ -94,6 +102,12 @@ static const struct option run_options[] = {
     {"publish-all", no_argument, NULL, 'P'},
     {"detach-keys", required_argument, NULL, O_DETACH_KEYS},
     {"log-opt", required_argument, NULL, O_LOG_OPT},
+    {"add-host", required_argument, NULL, O_ADD_HOST},
+    {"dns", required_argument, NULL, O_DNS},
+    {"dns-search", required_argument, NULL, O_DNS_SEARCH},
+    {"dns-option", required_argument, NULL, O_DNS_OPTION},
+    {"shm-size", required_argument, NULL, O_SHM_SIZE},
+    {"device", required_argument, NULL, O_DEVICE},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -137,7 +151,13 @@ const char run_options_help[] =
     "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
     "      --network-alias NAME  another name the network's DNS answers for\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
-    "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n";
+    "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n"
+    "      --add-host NAME:IP    add a line to the container's /etc/hosts\n"
+    "      --dns IP              a resolver for the container's /etc/resolv.conf\n"
+    "      --dns-search DOMAIN, --dns-option OPT  its search domains and options\n"
+    "      --shm-size SIZE       size of /dev/shm (default 64m)\n"
+    "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
+    "                            (PERMS: some of r, w, m; default rwm)\n";
 
 static cJSON *obj(cJSON *parent, const char *key)
 {
@@ -548,6 +568,61 @@ static int num_opt(cJSON *o, const char *key, const char *opt, const char *v)
 	return 0;
 }
 
+static bool is_ip(const char *v)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1;
+}
+
+/* NAME:IP (the IP may be IPv6, so the name ends at the first colon). */
+static int add_host(cJSON *hc, const char *v)
+{
+	const char *colon = strchr(v, ':');
+
+	if (!colon || colon == v)
+		return bad("--add-host", v, "expected NAME:IP");
+	if (!is_ip(colon + 1))
+		return bad("--add-host", v, "the address is not an IPv4 or IPv6 address");
+	push(hc, "ExtraHosts", v);
+	return 0;
+}
+
+/* HOST[:CONTAINER][:PERMS], as Docker's HostConfig.Devices. */
+static int device(cJSON *hc, const char *v)
+{
+	cleanup_free char *copy = xstrdup(v);
+	char *host = copy, *ctr = NULL, *perms = NULL, *c1 = strchr(copy, ':');
+	cJSON *d;
+
+	if (c1) {
+		*c1++ = '\0';
+		char *c2 = strchr(c1, ':');
+
+		if (c2) {
+			*c2++ = '\0';
+			ctr = c1;
+			perms = c2;
+		} else if (*c1 == '/') {
+			ctr = c1;
+		} else {
+			perms = c1;
+		}
+	}
+	if (host[0] != '/')
+		return bad("--device", v, "the host device must be an absolute path");
+	if (ctr && ctr[0] != '/')
+		return bad("--device", v, "the path in the container must be absolute");
+	if (perms && (!*perms || strspn(perms, "rwm") != strlen(perms)))
+		return bad("--device", v, "permissions are some of r, w and m");
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "PathOnHost", host);
+	cJSON_AddStringToObject(d, "PathInContainer", ctr ? ctr : host);
+	cJSON_AddStringToObject(d, "CgroupPermissions", perms ? perms : "rwm");
+	cJSON_AddItemToArray(arr(hc, "Devices"), d);
+	return 0;
+}
+
 static int one_option(struct run_opts *ro, int c, const char *v)
 {
 	cJSON *cfg = ro->cfg, *hc = ro->hc;
@@ -683,6 +758,23 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		return 0;
 	case O_LOG_OPT:
 		return log_opt(hc, v);
+	case O_ADD_HOST:
+		return add_host(hc, v);
+	case O_DNS:
+		if (!is_ip(v))
+			return bad("--dns", v, "not an IPv4 or IPv6 address");
+		push(hc, "Dns", v);
+		return 0;
+	case O_DNS_SEARCH:
+		push(hc, "DnsSearch", v);
+		return 0;
+	case O_DNS_OPTION:
+		push(hc, "DnsOptions", v);
+		return 0;
+	case O_SHM_SIZE:
+		return size_opt(hc, "ShmSize", "--shm-size", v);
+	case O_DEVICE:
+		return device(hc, v);
 	default:
 		return EXIT_DAEMON;
 	}

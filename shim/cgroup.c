@@ -208,7 +208,7 @@ int cg_device_rules(const cJSON *devs, const struct spec *s, struct dev_rule **o
 		     sizeof(default_allowed) / sizeof(default_allowed[0]) + s->ndevices;
 	struct dev_rule *v = xcalloc(cap ? cap : 1, sizeof(*v));
 	const cJSON *it;
-	size_t i = 0, k = 0;
+	size_t i = 0, k = 0, nspec;
 
 	cJSON_ArrayForEach (it, devs) {
 		const cJSON *allow = cJSON_GetObjectItemCaseSensitive(it, "allow");
@@ -247,15 +247,25 @@ int cg_device_rules(const cJSON *devs, const struct spec *s, struct dev_rule **o
 		k++;
 		i++;
 	}
+	nspec = k;
 	for (i = 0; i < sizeof(default_allowed) / sizeof(default_allowed[0]); i++)
 		v[k++] = default_allowed[i];
 	for (i = 0; i < s->ndevices; i++) {
 		const struct spec_device *d = &s->devices[i];
+		char type = d->type == 'b' ? 'b' : 'c';
+		bool named = false;
 
 		if (d->type == 'p')
 			continue;
-		v[k++] = (struct dev_rule){true, d->type == 'b' ? 'b' : 'c', d->major, d->minor,
-					   DEV_ACC_ALL};
+		/*
+		 * A device the spec's rules name keeps the access they give it (--device
+		 * PERMS), plus mknod, so the runtime can make its node; else all access.
+		 */
+		for (size_t j = 0; j < nspec && !named; j++)
+			named =
+			    v[j].type == type && v[j].major == d->major && v[j].minor == d->minor;
+		v[k++] = (struct dev_rule){true, type, d->major, d->minor,
+					   named ? DEV_ACC_MKNOD : DEV_ACC_ALL};
 	}
 	*out = v;
 	*n = k;

@@ -221,6 +221,26 @@ JSON
 	[ "$(field lab 'd["Config"]["Labels"]["tier"]')" = web ]
 	[ "$(field lab 'd["Name"]')" = /lab ]
 	[ "$(field lab 'd["HostConfig"]["RestartPolicy"]["Name"]')" = on-failure ]
+	# --add-host, --dns*, --shm-size; on the default bridge too, where netd rewrites the files
+	for net in none bridge; do
+		run b run --rm --network $net --add-host db:10.1.2.3 --add-host v6:fe80::1 \
+			--dns 192.0.2.53 --dns-search example.org --dns-option ndots:2 --shm-size 16m \
+			"$IMG" sh -c 'cat /etc/hosts /etc/resolv.conf; df -k /dev/shm'
+		[ "$status" -eq 0 ]
+		[[ "$output" == *$'10.1.2.3\tdb'* ]] && [[ "$output" == *$'fe80::1\tv6'* ]]
+		[[ "$output" == *"nameserver 192.0.2.53"* ]]
+		[ "$(grep -c '^nameserver' <<<"$output")" = 1 ]
+		[[ "$output" == *"search example.org"* ]] && [[ "$output" == *"options ndots:2"* ]]
+		[[ "$output" =~ shm\ +16384\  ]]
+	done
+	# --device with its permissions: 10:259 is in no default rule
+	run b run --rm --network none --device /dev/cpu_dma_latency:/dev/lat:r "$IMG" \
+		sh -c 'head -c 4 /dev/lat | wc -c; printf "\0\0\0\0" >/dev/lat || echo denied'
+	[ "${lines[0]}" = 4 ]
+	[[ "$output" == *denied* ]]
+	run b run --rm --network none --device /dev/cpu_dma_latency "$IMG" \
+		sh -c 'printf "\0\0\0\0" >/dev/cpu_dma_latency && echo written'
+	[ "$output" = written ]
 }
 
 @test "memory, pids and cpu limits are real" {
@@ -356,6 +376,17 @@ JSON
 	run b rm nosuchcontainer
 	[ "$status" -eq 1 ]
 	[ "$output" = "berth: no such container: nosuchcontainer" ]
+	run b run --rm --device /nonexistent "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$output" = "berth: invalid --device /nonexistent: No such file or directory" ]
+	run b run --rm --device /etc/passwd "$IMG" true
+	[ "$output" = "berth: invalid --device /etc/passwd: not a character or block device" ]
+	run b run --rm --add-host justaname "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--add-host"*"justaname"* ]]
+	run b run --rm --dns 999.1.1.1 "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--dns"*"999.1.1.1"* ]]
 	run b run --name sentinel "$IMG" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"/sentinel" is already in use'* ]]
