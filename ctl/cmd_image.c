@@ -760,7 +760,7 @@ static int image_inspect(struct ctl *ctl, int argc, char **argv)
 			   "                          e.g. '{{.Id}}' or '{{json .Config.Cmd}}'\n");
 }
 
-static int image_prune(struct ctl *ctl, int argc, char **argv)
+int ctl_image_prune(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
 					     {"force", no_argument, NULL, 'f'},
@@ -798,10 +798,16 @@ int cmd_image(struct ctl *ctl, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct ctl *, int, char **);
 	} subs[] = {
-	    {"ls", cmd_images},	    {"list", cmd_images},     {"load", cmd_load},
-	    {"save", cmd_save},	    {"import", cmd_import},   {"tag", cmd_tag},
-	    {"rm", cmd_rmi},	    {"history", cmd_history}, {"inspect", image_inspect},
-	    {"prune", image_prune},
+	    {"ls", cmd_images},
+	    {"list", cmd_images},
+	    {"load", cmd_load},
+	    {"save", cmd_save},
+	    {"import", cmd_import},
+	    {"tag", cmd_tag},
+	    {"rm", cmd_rmi},
+	    {"history", cmd_history},
+	    {"inspect", image_inspect},
+	    {"prune", ctl_image_prune},
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

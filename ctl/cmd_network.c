@@ -195,7 +195,7 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int net_prune(struct ctl *ctl)
+int ctl_network_prune(struct ctl *ctl)
 {
 	cleanup_cjson cJSON *out = NULL;
 	const cJSON *n;
@@ -244,7 +244,7 @@ int cmd_network(struct ctl *ctl, int argc, char **argv)
 		return ctl_each_ref(ctl, DAEMON_NETD, MSG_NETWORK_REMOVE, argc - 1, argv + 1,
 				    "network");
 	if (!strcmp(argv[1], "prune"))
-		return net_prune(ctl);
+		return ctl_network_prune(ctl);
 	if (!strcmp(argv[1], "connect"))
 		return net_connect(ctl, argc - 1, argv + 1, MSG_CONTAINER_CONNECT);
 	if (!strcmp(argv[1], "disconnect"))

@@ -875,7 +875,7 @@ int cmd_stats(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-static int container_prune(struct ctl *ctl, int argc, char **argv)
+int ctl_container_prune(struct ctl *ctl, int argc, char **argv)
 {
 	cleanup_cjson cJSON *all = NULL;
 	const cJSON *k;
@@ -927,7 +927,7 @@ int cmd_container(struct ctl *ctl, int argc, char **argv)
 	    {"logs", cmd_logs},
 	    {"top", cmd_top},
 	    {"stats", cmd_stats},
-	    {"prune", container_prune},
+	    {"prune", ctl_container_prune},
 	    {"pause", cmd_pause},
 	    {"unpause", cmd_unpause},
 	};

@@ -38,6 +38,10 @@ const char cmd_system_usage[] =
     "            show which daemons answer; exits 3 when any is not running.\n"
     "  df [--format table|json]\n"
     "            disk used by images, containers' writable layers and volumes.\n"
+    "  prune [-a] [--volumes] [-f]\n"
+    "            remove stopped containers, networks no container uses and dangling\n"
+    "            images (-a: every image no container uses; --volumes: unused volumes\n"
+    "            too); asks first unless -f.\n"
     "\n"
     "The daemons are looked up in $BERTH_DAEMON_DIR, then beside the berth binary,\n"
     "then in " SBINDIR ".\n";
@@ -455,13 +459,68 @@ static int system_status(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Stopped containers, networks no container uses, dangling images (every
+ * unused one with -a) and, with --volumes, unused volumes; after a yes on
+ * stdin unless -f.
+ */
+static int system_prune(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+					     {"force", no_argument, NULL, 'f'},
+					     {"volumes", no_argument, NULL, 'V'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	char *image_args[] = {"prune", "-a", NULL}, *none[] = {"prune", NULL};
+	bool all = false, force = false, volumes = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else if (c == 'V')
+			volumes = true;
+		else if (c == 'h') {
+			ctl_usage(stdout, cmd_system_usage);
+			return EXIT_OK;
+		} else
+			return EXIT_DAEMON;
+	}
+	if (!force) {
+		char answer[16] = "";
+
+		fprintf(stderr,
+			"WARNING! This will remove:\n  - all stopped containers\n"
+			"  - all networks not used by at least one container\n%s%s"
+			"Are you sure you want to continue? [y/N] ",
+			volumes ? "  - all volumes not used by at least one container\n" : "",
+			all ? "  - all images without at least one container associated to them\n"
+			    : "  - all dangling images\n");
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return EXIT_OK;
+	}
+	optind = 0;
+	if ((rc = ctl_container_prune(ctl, 1, none)))
+		return rc;
+	if ((rc = ctl_network_prune(ctl)))
+		return rc;
+	if (volumes) {
+		optind = 0;
+		if ((rc = ctl_volume_prune(ctl, 1, none)))
+			return rc;
+	}
+	optind = 0;
+	return ctl_image_prune(ctl, all ? 2 : 1, all ? image_args : none);
+}
+
 int cmd_system(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct ctl_cmd subs[] = {
-	    {"start", system_start, NULL, NULL},
-	    {"stop", system_stop, NULL, NULL},
-	    {"status", system_status, NULL, NULL},
-	    {"df", system_df, NULL, NULL},
+	    {"start", system_start, NULL, NULL},   {"stop", system_stop, NULL, NULL},
+	    {"status", system_status, NULL, NULL}, {"df", system_df, NULL, NULL},
+	    {"prune", system_prune, NULL, NULL},
 	};
 
 	if (argc < 2) {
@@ -477,6 +536,6 @@ int cmd_system(struct ctl *ctl, int argc, char **argv)
 			optind = 0;
 			return subs[i].fn(ctl, argc - 1, argv + 1);
 		}
-	return ctl_fail(EXIT_DAEMON, "unknown command 'system %s' (start, stop, status or df)",
-			argv[1]);
+	return ctl_fail(EXIT_DAEMON,
+			"unknown command 'system %s' (start, stop, status, df or prune)", argv[1]);
 }

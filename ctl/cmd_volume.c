@@ -147,7 +147,7 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int vol_prune(struct ctl *ctl, int argc, char **argv)
+int ctl_volume_prune(struct ctl *ctl, int argc, char **argv)
 {
 	cleanup_cjson cJSON *out = NULL;
 	const cJSON *v;
@@ -189,7 +189,7 @@ int cmd_volume(struct ctl *ctl, int argc, char **argv)
 		return ctl_each_ref(ctl, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, argc - 1, argv + 1,
 				    "volume");
 	if (!strcmp(argv[1], "prune"))
-		return vol_prune(ctl, argc - 1, argv + 1);
+		return ctl_volume_prune(ctl, argc - 1, argv + 1);
 	return ctl_fail(EXIT_DAEMON, "unknown volume command '%s' (see 'berth volume --help')",
 			argv[1]);
 }

@@ -133,6 +133,11 @@ int cmd_cp(struct ctl *ctl, int argc, char **argv);
 int cmd_export(struct ctl *ctl, int argc, char **argv);
 extern const char cmd_build_usage[], cmd_commit_usage[], cmd_diff_usage[], cmd_cp_usage[],
     cmd_export_usage[];
+/* The prunes `berth system prune` runs one after the other. */
+int ctl_container_prune(struct ctl *ctl, int argc, char **argv);
+int ctl_network_prune(struct ctl *ctl);
+int ctl_image_prune(struct ctl *ctl, int argc, char **argv);
+int ctl_volume_prune(struct ctl *ctl, int argc, char **argv);
 /* berth system df (cmd_ps.c). */
 int system_df(struct ctl *ctl, int argc, char **argv);
 

@@ -514,6 +514,31 @@ JSON
 	[ "$(b inspect -f '{{.State.Status}}' tpl)" = running ]
 }
 
+@test "system prune: stopped containers, unused networks, dangling images; volumes only when asked" {
+	sentinel
+	b run --name gone1 "$IMG" true
+	b network create pnet >/dev/null
+	b volume create pvol >/dev/null
+	# no: nothing goes
+	echo n | b system prune >/dev/null 2>&1
+	b inspect gone1 >/dev/null
+	b network inspect pnet >/dev/null
+	run b system prune -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted Containers:"* ]]
+	run b inspect --type container gone1
+	[ "$status" -eq 1 ]
+	run b network inspect pnet
+	[ "$status" -eq 1 ]
+	b volume inspect pvol >/dev/null
+	b image inspect "$IMG" >/dev/null
+	sentinel_ok
+	b system prune -f --volumes >/dev/null
+	run b volume inspect pvol
+	[ "$status" -eq 1 ]
+	sentinel_ok
+}
+
 @test "two hundred concurrent run -d from parallel clients" {
 	for i in $(seq 200); do
 		b run -d "$IMG" true >"$BERTH_TMP/id.$i" 2>&1 &
