@@ -40,11 +40,11 @@ static int prepare_snapshot(struct cd *cd, const char *image, const char *key, c
 	client_close(&c);
 	if (r < 0) {
 		if (err->code == ENOENT)
-			return err_set(err, ENOENT,
-				       "no such image: %s is not present locally (load it with "
-				       "'berth load' or 'berth import'; pulling from a registry is "
-				       "not available yet)",
-				       image);
+			return err_set(
+			    err, ENOENT,
+			    "no such image: %s is not present locally (pull it with "
+			    "'berth pull', or load it with 'berth load' or 'berth import')",
+			    image);
 		return r;
 	}
 	p_get_str(f.payload, f.len, TAG_JSON, &text, err);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -182,14 +183,24 @@ static int create(struct ctl *ctl, struct run_opts *ro, char id[65])
 	struct pbuf pb;
 	int rc;
 
-	/* a missing image is pulled first, with its progress, as Docker does */
+	/* Docker refuses to reuse an id file: a container may still be running from it */
+	if (ro->cidfile && access(ro->cidfile, F_OK) == 0) {
+		free(text);
+		return ctl_fail(EXIT_DAEMON,
+				"container ID file found, make sure the other container isn't "
+				"running or delete %s",
+				ro->cidfile);
+	}
+	/* a missing image is pulled first (--pull always: every time), with its progress */
 	{
 		const char *image = cJSON_GetStringValue(cJSON_GetObjectItem(ro->cfg, "Image"));
+		bool always = !strcmp(ro->pull, "always");
 
-		if (image && !image_present(ctl, image)) {
+		if (image && strcmp(ro->pull, "never") && (always || !image_present(ctl, image))) {
 			char *pull_argv[] = {"pull", (char *)image, NULL};
 
-			fprintf(stderr, "Unable to find image '%s' locally\n", image);
+			if (!always)
+				fprintf(stderr, "Unable to find image '%s' locally\n", image);
 			optind = 0;
 			if (cmd_pull(ctl, 2, pull_argv) != 0) {
 				free(text);
@@ -207,6 +218,20 @@ static int create(struct ctl *ctl, struct run_opts *ro, char id[65])
 	if (!got)
 		return ctl_fail(EXIT_DAEMON, "berth-containerd gave no container id");
 	snprintf(id, 65, "%s", got);
+	if (ro->cidfile) {
+		struct err err = ERR_INIT;
+		int fd = open(ro->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (fd < 0 || write(fd, id, strlen(id)) != (ssize_t)strlen(id)) {
+			err_sys(&err, "write the container id to %s", ro->cidfile);
+			if (fd >= 0)
+				close(fd);
+			rc = ctl_fail(EXIT_DAEMON, "%s", err_msg(&err));
+			err_clear(&err);
+			return rc;
+		}
+		close(fd);
+	}
 	return 0;
 }
 

@@ -60,6 +60,8 @@ enum {
 	O_DNS_OPTION,
 	O_SHM_SIZE,
 	O_DEVICE,
+	O_PULL,
+	O_CIDFILE,
 };
 
 static const struct option run_options[] = {
@@ -108,6 +110,8 @@ static const struct option run_options[] = {
     {"dns-option", required_argument, NULL, O_DNS_OPTION},
     {"shm-size", required_argument, NULL, O_SHM_SIZE},
     {"device", required_argument, NULL, O_DEVICE},
+    {"pull", required_argument, NULL, O_PULL},
+    {"cidfile", required_argument, NULL, O_CIDFILE},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -157,7 +161,9 @@ const char run_options_help[] =
     "      --dns-search DOMAIN, --dns-option OPT  its search domains and options\n"
     "      --shm-size SIZE       size of /dev/shm (default 64m)\n"
     "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
-    "                            (PERMS: some of r, w, m; default rwm)\n";
+    "                            (PERMS: some of r, w, m; default rwm)\n"
+    "      --pull POLICY         pull the image: missing (default), always or never\n"
+    "      --cidfile FILE        write the container id to FILE (which must not exist)\n";
 
 static cJSON *obj(cJSON *parent, const char *key)
 {
@@ -775,6 +781,14 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		return size_opt(hc, "ShmSize", "--shm-size", v);
 	case O_DEVICE:
 		return device(hc, v);
+	case O_PULL:
+		if (strcmp(v, "always") && strcmp(v, "missing") && strcmp(v, "never"))
+			return bad("--pull", v, "expected always, missing or never");
+		ro->pull = v;
+		return 0;
+	case O_CIDFILE:
+		ro->cidfile = v;
+		return 0;
 	default:
 		return EXIT_DAEMON;
 	}
@@ -789,6 +803,7 @@ int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage
 	ro->cfg = cJSON_AddObjectToObject(ro->req, "Config");
 	ro->hc = cJSON_AddObjectToObject(ro->req, "HostConfig");
 	ro->detach_keys = "ctrl-p,ctrl-q";
+	ro->pull = "missing";
 	while ((c = getopt_long(argc, argv, "+dite:w:u:h:l:v:m:p:P", run_options, NULL)) != -1) {
 		int rc;
 

@@ -10,6 +10,8 @@ struct run_opts {
 	cJSON *cfg, *hc; /* inside req */
 	bool detach, interactive, tty, rm;
 	const char *detach_keys;
+	const char *pull;    /* always, missing (default) or never */
+	const char *cidfile; /* --cidfile: where the id is written, or NULL */
 };
 
 extern const char run_options_help[];

@@ -387,6 +387,21 @@ JSON
 	run b run --rm --dns 999.1.1.1 "$IMG" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--dns"*"999.1.1.1"* ]]
+	# --pull never: a missing image is an error, nothing is fetched
+	run b run --rm --pull never nosuch/image true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such image: nosuch/image is not present locally"* ]]
+	[[ "$output" != *"Unable to find image"* ]]
+	run b run --rm --pull sometimes "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--pull"*"always, missing or never"* ]]
+	# --cidfile: the id written; a file already there refuses the run
+	b run -d --cidfile "$BERTH_TMP/cid" --name cidc "$IMG" sleep 100 >/dev/null
+	[ "$(cat "$BERTH_TMP/cid")" = "$(b inspect -f '{{.Id}}' cidc)" ]
+	run b run --rm --cidfile "$BERTH_TMP/cid" "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"container ID file found"* ]]
+	b rm -f cidc >/dev/null
 	run b run --name sentinel "$IMG" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"/sentinel" is already in use'* ]]

@@ -74,6 +74,15 @@ teardown() {
 	[[ "$output" == *"Unable to find image '$REG/test/busybox:1' locally"* ]]
 	[[ "$output" == *"Download complete"* ]]
 	[[ "$output" == *hello ]]
+	# present now: no pull; --pull always asks the registry again
+	run "$BERTH" run --rm "$REG/test/busybox:1" echo again
+	[ "$output" = again ]
+	run "$BERTH" run --rm --pull always "$REG/test/busybox:1" echo again
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Pulling from test/busybox"* ]]
+	[[ "$output" == *"Already exists"* ]]
+	[[ "$output" != *"Unable to find image"* ]]
+	[[ "$output" == *again ]]
 }
 
 @test "bad pulls: an unknown tag or digest, a registry that is not there; the store as it was" {
