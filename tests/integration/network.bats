@@ -268,7 +268,11 @@ import socket, sys
 s = socket.socket(); s.bind(("0.0.0.0", 80)); s.listen()
 c, peer = s.accept(); print(peer[0], flush=True)' >"$BERTH_TMP/peer" &
 	track_pid $!
-	sleep 0.5
+	# the listener is up before the container connects (python can be slow under load)
+	for i in $(seq 100); do
+		ip netns exec "$ns" ss -ltn | grep -q ':80 ' && break
+		sleep 0.05
+	done
 	b run --rm "$IMG" busybox nc -w 2 "$out_ip" 80 </dev/null || true
 	sleep 0.3
 	peer=$(cat "$BERTH_TMP/peer")
