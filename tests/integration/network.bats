@@ -36,9 +36,18 @@ ip_of() {
 serve() {
 	b run -d --name "$1" "${@:2}" "$IMG" sh -c "while true; do echo hello-from-$1 | busybox nc -l -p 80; done" >/dev/null
 }
-# connect from the host, with a timeout
+# connect from the host, with a timeout; again while the server is not listening yet (its
+# nc loop restarts between connections, and a container can be slow to start under load)
 fetch() {
-	timeout 3 "$BB" nc "$1" "$2" </dev/null
+	local out i
+	for i in $(seq 30); do
+		out=$(timeout 3 "$BB" nc "$1" "$2" </dev/null 2>/dev/null) && [ -n "$out" ] && {
+			echo "$out"
+			return 0
+		}
+		sleep 0.1
+	done
+	return 1
 }
 
 @test "the default bridge: an address from its subnet, a route out, hosts and resolv.conf" {
