@@ -55,6 +55,7 @@ struct ctr {
 	int handles; /* handles still to close before free */
 	bool dead;   /* unlinked, freed once the handles close */
 	LIST_HEAD(, ctr_waiter) waiters;
+	struct health *health; /* its health checks while it runs (health.c), or NULL */
 };
 
 TAILQ_HEAD(ctr_list, ctr);
@@ -116,6 +117,13 @@ int name_check(const char *name, struct err *err);
 cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err);
 /* The exec process for CONTAINER_EXEC, from the container's spec and the request. */
 cJSON *spec_exec_process(struct ctr *k, const cJSON *req, struct err *err);
+
+/* Health checks (health.c): started when the container runs, stopped when it ends. */
+void health_start(struct ctr *k);
+void health_stop(struct ctr *k);
+/* State.Health for inspect (NULL without checks); "starting", "healthy" or "unhealthy". */
+cJSON *health_json(const struct ctr *k);
+const char *health_status(const struct ctr *k);
 
 /* options.c: check a create request and turn it into a record. */
 int options_check(struct cd *cd, cJSON *req, struct err *err);

@@ -146,6 +146,19 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 	take_if_missing(cfg, img, "User");
 	take_if_missing(cfg, img, "StopSignal");
 	take_if_missing(cfg, img, "ExposedPorts");
+	/* --health-* fill in over the image's HEALTHCHECK field by field, as with Docker */
+	if (item(img, "Healthcheck")) {
+		const cJSON *f;
+		cJSON *hc = (cJSON *)item(cfg, "Healthcheck");
+
+		if (!cJSON_IsObject(hc)) {
+			cJSON_DeleteItemFromObject(cfg, "Healthcheck");
+			hc = cJSON_AddObjectToObject(cfg, "Healthcheck");
+		}
+		cJSON_ArrayForEach (f, item(img, "Healthcheck"))
+			if (f->string && !item(hc, f->string))
+				cJSON_AddItemToObject(hc, f->string, cJSON_Duplicate(f, true));
+	}
 	/* the image's VOLUMEs join the user's -v /path ones */
 	{
 		const cJSON *v;

@@ -175,6 +175,7 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	set_str(&k->error, NULL);
 	set_str(&k->started_at, rfc3339_now(now));
 	save_state(k);
+	health_start(k);
 	if (attach_fd)
 		*attach_fd = fd;
 	log_info("started container %.12s (%s), init pid %d", k->id, k->name, (int)k->pid);
@@ -310,6 +311,7 @@ void ctr_exited(struct ctr *k)
 	char now[RFC3339_LEN];
 
 	exit_unwatch(k);
+	health_stop(k);
 	set_str(&k->finished_at, rfc3339_now(now));
 	read_exit(k);
 	k->status = CS_EXITED;
@@ -440,10 +442,12 @@ static void restore_one(struct ctr *k)
 		if (exit_watch(k, &err) < 0)
 			log_warnx("container %.12s: %s", k->id, err_msg(&err));
 		err_clear(&err);
-		if (access(exitf, F_OK) == 0)
+		if (access(exitf, F_OK) == 0) {
 			ctr_exited(k);
-		else
+		} else {
 			log_info("reconnected to container %.12s (%s)", k->id, k->name);
+			health_start(k);
+		}
 		return;
 	}
 	if (was_running || k->status == CS_RESTARTING) {

@@ -33,6 +33,12 @@ static cJSON *state_obj(const struct ctr *k)
 	cJSON_AddStringToObject(s, "Error", k->error ? k->error : "");
 	cJSON_AddStringToObject(s, "StartedAt", str(k->started_at));
 	cJSON_AddStringToObject(s, "FinishedAt", str(k->finished_at));
+	{
+		cJSON *h = health_json(k);
+
+		if (h)
+			cJSON_AddItemToObject(s, "Health", h);
+	}
 	return s;
 }
 
@@ -211,6 +217,8 @@ cJSON *ctr_summary(struct ctr *k)
 	cJSON_AddStringToObject(o, "Created",
 				cJSON_GetStringValue(ctr_cfg(k, "Created", NULL)) ?: "");
 	cJSON_AddStringToObject(o, "State", ctr_status_name(k->status));
+	if (health_status(k))
+		cJSON_AddStringToObject(o, "Health", health_status(k));
 	cJSON_AddNumberToObject(o, "ExitCode", k->exit_code);
 	cJSON_AddStringToObject(o, "StartedAt", str(k->started_at));
 	cJSON_AddStringToObject(o, "FinishedAt", str(k->finished_at));

@@ -247,6 +247,7 @@ void ctr_destroy(struct ctr *k)
 	if (k->dead)
 		return;
 	k->dead = true;
+	health_stop(k);
 	TAILQ_REMOVE(&k->cd->ctrs, k, link);
 	k->cd->nctrs--;
 	while ((w = LIST_FIRST(&k->waiters))) {

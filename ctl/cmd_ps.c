@@ -177,8 +177,16 @@ static void status_text(const cJSON *c, char *buf, size_t len)
 	char age[64];
 
 	if (!strcmp(state, "running") || !strcmp(state, "paused")) {
+		const char *health = cJSON_GetStringValue(cJSON_GetObjectItem(c, "Health"));
+		char h[32] = "";
+
+		/* as Docker: (health: starting), (healthy), (unhealthy) */
+		if (health)
+			snprintf(h, sizeof(h),
+				 !strcmp(health, "starting") ? " (health: %s)" : " (%s)", health);
 		format_age(age, sizeof(age), format_age_seconds(sget(c, "StartedAt")));
-		snprintf(buf, len, "Up %s%s", age, !strcmp(state, "paused") ? " (Paused)" : "");
+		snprintf(buf, len, "Up %s%s%s", age, !strcmp(state, "paused") ? " (Paused)" : "",
+			 h);
 	} else if (!strcmp(state, "exited") || !strcmp(state, "restarting")) {
 		long s = format_age_seconds(sget(c, "FinishedAt"));
 

@@ -62,6 +62,12 @@ enum {
 	O_DEVICE,
 	O_PULL,
 	O_CIDFILE,
+	O_HEALTH_CMD,
+	O_HEALTH_INTERVAL,
+	O_HEALTH_TIMEOUT,
+	O_HEALTH_START_PERIOD,
+	O_HEALTH_RETRIES,
+	O_NO_HEALTHCHECK,
 };
 
 static const struct option run_options[] = {
@@ -112,6 +118,12 @@ static const struct option run_options[] = {
     {"device", required_argument, NULL, O_DEVICE},
     {"pull", required_argument, NULL, O_PULL},
     {"cidfile", required_argument, NULL, O_CIDFILE},
+    {"health-cmd", required_argument, NULL, O_HEALTH_CMD},
+    {"health-interval", required_argument, NULL, O_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT},
+    {"health-start-period", required_argument, NULL, O_HEALTH_START_PERIOD},
+    {"health-retries", required_argument, NULL, O_HEALTH_RETRIES},
+    {"no-healthcheck", no_argument, NULL, O_NO_HEALTHCHECK},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -163,7 +175,12 @@ const char run_options_help[] =
     "      --device HOST[:CONTAINER][:PERMS]  give the container a host device\n"
     "                            (PERMS: some of r, w, m; default rwm)\n"
     "      --pull POLICY         pull the image: missing (default), always or never\n"
-    "      --cidfile FILE        write the container id to FILE (which must not exist)\n";
+    "      --cidfile FILE        write the container id to FILE (which must not exist)\n"
+    "      --health-cmd CMD      a health check run in the container (through /bin/sh -c)\n"
+    "      --health-interval D, --health-timeout D, --health-start-period D\n"
+    "                            its timing (30s, 1m30s, 500ms; default 30s, 30s, 0s)\n"
+    "      --health-retries N    failures in a row before unhealthy (default 3)\n"
+    "      --no-healthcheck      do not run the image's HEALTHCHECK\n";
 
 static cJSON *obj(cJSON *parent, const char *key)
 {
@@ -629,6 +646,79 @@ static int device(cJSON *hc, const char *v)
 	return 0;
 }
 
+/* A Go duration ("1m30s", "500ms", "2h", "1.5s") into nanoseconds; -1 when malformed. */
+static double go_duration(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+	double total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		size_t best = 0, i, blen = 0;
+
+		if (end == s || v < 0)
+			return -1;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+
+			if (!strncmp(end, units[i].unit, l) && l > blen) {
+				best = i;
+				blen = l;
+			}
+		}
+		if (!blen)
+			return -1;
+		total += v * units[best].ns;
+		s = end + blen;
+	}
+	return total;
+}
+
+static int health_opt(cJSON *cfg, int c, const char *v)
+{
+	static const char *const keys[] = {"Interval", "Timeout", "StartPeriod"};
+	static const char *const names[] = {"--health-interval", "--health-timeout",
+					    "--health-start-period"};
+	cJSON *hc = obj(cfg, "Healthcheck");
+
+	if (c == O_HEALTH_CMD || c == O_NO_HEALTHCHECK) {
+		cJSON *test = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(test,
+				     cJSON_CreateString(c == O_HEALTH_CMD ? "CMD-SHELL" : "NONE"));
+		if (c == O_HEALTH_CMD)
+			cJSON_AddItemToArray(test, cJSON_CreateString(v));
+		cJSON_DeleteItemFromObject(hc, "Test");
+		cJSON_AddItemToObject(hc, "Test", test);
+		return 0;
+	}
+	if (c == O_HEALTH_RETRIES) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (end == v || *end || n < 1)
+			return bad("--health-retries", v, "expected a number of at least 1");
+		set_num(hc, "Retries", (double)n);
+		return 0;
+	}
+	{
+		int i = c - O_HEALTH_INTERVAL;
+		double ns = go_duration(v);
+
+		/* Docker's floor: a check every millisecond at most */
+		if (ns < 0 || (ns > 0 && ns < 1e6))
+			return bad(names[i], v, "expected a duration such as 30s, 1m30s or 500ms");
+		set_num(hc, keys[i], ns);
+	}
+	return 0;
+}
+
 static int one_option(struct run_opts *ro, int c, const char *v)
 {
 	cJSON *cfg = ro->cfg, *hc = ro->hc;
@@ -789,6 +879,13 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 	case O_CIDFILE:
 		ro->cidfile = v;
 		return 0;
+	case O_HEALTH_CMD:
+	case O_HEALTH_INTERVAL:
+	case O_HEALTH_TIMEOUT:
+	case O_HEALTH_START_PERIOD:
+	case O_HEALTH_RETRIES:
+	case O_NO_HEALTHCHECK:
+		return health_opt(cfg, c, v);
 	default:
 		return EXIT_DAEMON;
 	}

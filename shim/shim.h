@@ -38,6 +38,7 @@ struct exec_proc {
 	bool open[2];
 	uv_poll_t poll[2];
 	bool exited;
+	bool kill_on_close; /* TAG_KILL_ON_CLOSE: health checks that time out */
 	int code;
 	int code_refs; /* poll handles still to close */
 	struct exec_proc *next;

@@ -288,11 +288,14 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	struct spec_process proc;
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct exec_proc *e;
+	uint32_t kill_on_close = 0;
 	pid_t pid;
 	int r;
 
 	if (!s->started || s->exited)
 		return err_set(err, ESRCH, "container %s is not running", s->id);
+	p_get_u32(f->payload, f->len, TAG_KILL_ON_CLOSE, &kill_on_close, err);
+	err_clear(err);
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(doc = cJSON_Parse(text)))
 		return err_set(err, EINVAL, "shim.exec needs the process as JSON");
 	r = spec_parse_process(&proc, doc, err);
@@ -314,6 +317,9 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 		int code = 126;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* a group of its own, so the relay and the process go with it when asked */
+		if (kill_on_close)
+			setpgid(0, 0);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(errp[1], 2);
@@ -334,6 +340,9 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	e->stdin_fd = in[1];
 	e->shim = s;
 	e->pid = pid;
+	e->kill_on_close = kill_on_close != 0;
+	if (kill_on_close)
+		setpgid(pid, pid); /* as the child does: whichever runs first */
 	e->c = c;
 	e->type = f->type;
 	e->id = f->id;
@@ -716,8 +725,12 @@ static void conn_closed(struct conn *c)
 	struct shim *s = shim_of(c);
 
 	for (struct exec_proc *e = s->execs; e; e = e->next)
-		if (e->c == c)
+		if (e->c == c) {
 			e->c = NULL;
+			/* the exec runs in a process group of its own: all of it goes */
+			if (e->kill_on_close && !e->exited)
+				kill(-e->pid, SIGKILL);
+		}
 
 	/* a detaching client never stops the container */
 	drop_conn(&s->attached, c);

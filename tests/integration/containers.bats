@@ -554,6 +554,52 @@ JSON
 	sentinel_ok
 }
 
+# wait (up to 5 s) until a container's health is $2
+health_is() {
+	local i
+	for i in $(seq 100); do
+		[ "$(b inspect -f '{{.State.Health.Status}}' "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	b inspect -f '{{json .State.Health}}' "$1"
+	return 1
+}
+
+@test "health checks: starting, unhealthy after the retries, healthy again; timeouts killed; the image's HEALTHCHECK" {
+	b run -d --name hc --health-cmd 'test -e /tmp/ok' --health-interval 200ms \
+		--health-retries 2 "$IMG" sleep 100 >/dev/null
+	[[ "$(b ps --filter name=hc --format '{{.Status}}')" == *"(health: starting)" ]]
+	health_is hc unhealthy
+	[ "$(b inspect -f '{{.State.Health.FailingStreak}}' hc)" -ge 2 ]
+	[ "$(b inspect -f '{{(index .State.Health.Log 0).ExitCode}}' hc)" = 1 ]
+	b exec hc sh -c '>/tmp/ok'
+	health_is hc healthy
+	[[ "$(b ps --filter name=hc --format '{{.Status}}')" == *"(healthy)" ]]
+	[ "$(b inspect -f '{{.State.Health.FailingStreak}}' hc)" = 0 ]
+	run b events --since 1m --until 0s --filter container=hc
+	[[ "$output" == *"health_status: unhealthy"*"health_status: healthy"* ]]
+	# a check over its timeout fails and is killed: no pile of sleeping checks
+	b run -d --name slow --health-cmd 'sleep 30' --health-interval 300ms \
+		--health-timeout 100ms --health-retries 1 "$IMG" sleep 100 >/dev/null
+	health_is slow unhealthy
+	[[ "$(b inspect -f '{{(index .State.Health.Log 0).Output}}' slow)" == *"exceeded timeout"* ]]
+	sleep 1.5
+	[ "$(b top slow | grep -c 'sleep 30')" -le 1 ]
+	# the image's HEALTHCHECK, and --no-healthcheck turning it off
+	mkdir "$BERTH_TMP/hctx"
+	printf 'FROM %s\nHEALTHCHECK --interval=200ms CMD true\n' "$IMG" >"$BERTH_TMP/hctx/Dockerfile"
+	b build -q -t hcimg "$BERTH_TMP/hctx" >/dev/null
+	b run -d --name fromimg hcimg sleep 100 >/dev/null
+	health_is fromimg healthy
+	b run -d --name off --no-healthcheck hcimg sleep 100 >/dev/null
+	sleep 0.5
+	[ "$(b inspect -f '{{.State.Health}}' off)" = "<no value>" ] ||
+		! b inspect -f '{{.State.Health}}' off
+	run b run --rm --health-interval 5x "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--health-interval"* ]]
+}
+
 @test "two hundred concurrent run -d from parallel clients" {
 	for i in $(seq 200); do
 		b run -d "$IMG" true >"$BERTH_TMP/id.$i" 2>&1 &
