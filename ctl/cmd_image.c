@@ -484,11 +484,7 @@ static cJSON *image_headers(void)
 					    {"CreatedSince", "CREATED"},
 					    {"CreatedAt", "CREATED AT"},
 					    {"Size", "SIZE"}};
-	cJSON *h = cJSON_CreateObject();
-
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
-	return h;
+	return listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 int cmd_images(struct ctl *ctl, int argc, char **argv)

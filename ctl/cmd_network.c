@@ -182,10 +182,7 @@ static int net_ls(struct ctl *ctl, int argc, char **argv)
 		    {"ID", "NETWORK ID"}, {"Name", "NAME"},	    {"Driver", "DRIVER"},
 		    {"Scope", "SCOPE"},	  {"Internal", "INTERNAL"}, {"Labels", "LABELS"},
 		    {"Subnet", "SUBNET"}, {"Bridge", "BRIDGE"},	    {"CreatedAt", "CREATED AT"}};
-		cleanup_cjson cJSON *titles = cJSON_CreateObject();
-
-		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-			cJSON_AddStringToObject(titles, kv[i][0], kv[i][1]);
+		cleanup_cjson cJSON *titles = listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 		table_free(t);
 		return listfmt_print(&lf, rows, titles);
 	}

@@ -226,16 +226,13 @@ static cJSON *ps_row(const cJSON *k, const char *const *cells, bool sizes)
 /* The column titles of a "table" template. */
 static cJSON *ps_headers(void)
 {
-	cJSON *h = cJSON_CreateObject();
 	static const char *const kv[][2] = {
 	    {"ID", "CONTAINER ID"},	 {"Image", "IMAGE"},	    {"Command", "COMMAND"},
 	    {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Status", "STATUS"},
 	    {"Ports", "PORTS"},		 {"Names", "NAMES"},	    {"Size", "SIZE"},
 	    {"State", "STATE"},		 {"Labels", "LABELS"}};
 
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
-	return h;
+	return listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 int cmd_ps(struct ctl *ctl, int argc, char **argv)
@@ -764,11 +761,7 @@ static cJSON *stats_headers(void)
 					    {"MemUsage", "MEM USAGE / LIMIT"},
 					    {"MemPerc", "MEM %"},
 					    {"PIDs", "PIDS"}};
-	cJSON *h = cJSON_CreateObject();
-
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
-	return h;
+	return listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 static cJSON *stats_sample(struct ctl *ctl, char **refs, int n, int *rc)

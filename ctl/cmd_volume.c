@@ -108,10 +108,7 @@ static int vol_ls(struct ctl *ctl, int argc, char **argv)
 		static const char *const kv[][2] = {
 		    {"Name", "VOLUME NAME"},	  {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
 		    {"Mountpoint", "MOUNTPOINT"}, {"Labels", "LABELS"}, {"InUse", "IN USE"}};
-		cleanup_cjson cJSON *titles = cJSON_CreateObject();
-
-		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-			cJSON_AddStringToObject(titles, kv[i][0], kv[i][1]);
+		cleanup_cjson cJSON *titles = listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 		cJSON_ArrayForEach (v, out) {
 			cJSON *row = cJSON_CreateObject();
 			char *labels = labels_text(cJSON_GetObjectItem(v, "Labels"));

@@ -24,6 +24,8 @@ int listfmt_parse(const char *s, struct listfmt *lf);
 /* The rows (objects) through the template; headers maps each field to its column title. */
 int listfmt_print(const struct listfmt *lf, const cJSON *rows, const cJSON *headers);
 void listfmt_free(struct listfmt *lf);
+/* The titles of a "table" template from {field, column title} pairs. */
+cJSON *listfmt_titles(const char *const (*kv)[2], size_t n);
 #define cleanup_listfmt __attribute__((cleanup(listfmt_free)))
 /* A template parsed (NULL: the error printed), and one object rendered and a newline. */
 struct tmpl *ctl_template(const char *text);

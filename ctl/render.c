@@ -266,3 +266,12 @@ int listfmt_print(const struct listfmt *lf, const cJSON *rows, const cJSON *head
 	free(head);
 	return rc;
 }
+
+cJSON *listfmt_titles(const char *const (*kv)[2], size_t n)
+{
+	cJSON *h = cJSON_CreateObject();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddStringToObject(h, kv[i][0], kv[i][1]);
+	return h;
+}
