@@ -78,3 +78,16 @@ daemon_pid() {
 rawframe() {
 	python3 "$SRC/tests/integration/rawframe.py" "$@"
 }
+
+# A TCP port nothing listens on now (tests start their servers on random ports; two of them,
+# or another test's server, must not meet on one).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		ss -ltnH "sport = :$p" | grep -q . || {
+			echo "$p"
+			return 0
+		}
+	done
+}

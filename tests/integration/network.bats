@@ -188,7 +188,7 @@ fetch() {
 
 @test "DNS on user networks: names and short ids of its own containers, PTR, the rest forwarded" {
 	# a resolver standing in for the host's, on 127.0.0.1
-	port=$((20000 + RANDOM % 20000))
+	port=$(free_port)
 	python3 "$SRC/tests/fixtures/fakedns.py" "$port" &
 	track_pid $!
 	b system stop >/dev/null

@@ -13,7 +13,7 @@ setup() {
 	export BERTH_CONF_DIR="$BERTH_TMP/conf"
 	mkdir -p "$BERTH_CONF_DIR"
 	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
-	PORT=$((20000 + RANDOM % 20000))
+	PORT=$(free_port)
 	REG="127.0.0.1:$PORT"
 	mkdir -p "$BERTH_TMP/registry"
 	cat >"$BERTH_TMP/registry.yml" <<YML
@@ -104,7 +104,7 @@ teardown() {
 }
 
 @test "the Bearer token flow: the token is fetched for the repository and used for every request" {
-	tport=$((20000 + RANDOM % 20000))
+	tport=$(free_port)
 	python3 "$SRC/tests/fixtures/tokenproxy.py" "$tport" "$REG" >"$BERTH_TMP/scopes" &
 	track_pid $!
 	for i in $(seq 50); do
@@ -124,7 +124,7 @@ teardown() {
 
 @test "login: credentials checked, kept in a 0600 config, sent with pulls; logout forgets them" {
 	export BERTH_CONFIG="$BERTH_TMP/home/config.json"
-	aport=$((20000 + RANDOM % 20000))
+	aport=$(free_port)
 	AREG="127.0.0.1:$aport"
 	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
 	mkdir -p "$BERTH_TMP/aregistry"
@@ -201,12 +201,21 @@ YML
 
 # a misbehaving front (tests/fixtures/badregistry.py MODE) on its own port
 bad_front() {
-	BPORT=$((20000 + RANDOM % 20000))
-	python3 "$SRC/tests/fixtures/badregistry.py" "$BPORT" "$REG" "$1" >"$BERTH_TMP/bad-$1.out" 2>/dev/null &
-	track_pid $!
-	for i in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$BPORT/v2/" && break
+	local pid try i
+	# a random port may be taken (another test's server): then the front dies at once and
+	# another port is tried; it is ours only while our process is alive and answering
+	for try in $(seq 10); do
+		BPORT=$(free_port)
+		python3 "$SRC/tests/fixtures/badregistry.py" "$BPORT" "$REG" "$1" >"$BERTH_TMP/bad-$1.out" 2>/dev/null &
+		pid=$!
+		track_pid $pid
+		for i in $(seq 50); do
+			kill -0 $pid 2>/dev/null || break
+			curl -s -o /dev/null "http://127.0.0.1:$BPORT/v2/" && break
+			sleep 0.1
+		done
 		sleep 0.1
+		kill -0 $pid 2>/dev/null && break
 	done
 	BREG="127.0.0.1:$BPORT"
 }
@@ -303,7 +312,7 @@ make_certs() {
 @test "TLS per registry from certs.d: its CA, a client certificate; a wrong CA is a clear error" {
 	command -v openssl >/dev/null || skip "openssl is not installed"
 	make_certs "$BERTH_TMP/pki"
-	tport=$((20000 + RANDOM % 20000))
+	tport=$(free_port)
 	TREG="127.0.0.1:$tport"
 	mkdir -p "$BERTH_TMP/tregistry"
 	cat >"$BERTH_TMP/tregistry.yml" <<YML
