@@ -17,13 +17,7 @@ setup() {
 }
 
 teardown() {
-	if [ -S "$BERTH_RUN/containerd.sock" ]; then
-		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-	fi
-	for f in "$BERTH_RUN"/containers/*/shim.pid; do
-		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-	done
-	berth_teardown
+	engine_teardown
 }
 
 b() { "$BERTH" "$@"; }

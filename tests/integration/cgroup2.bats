@@ -17,10 +17,7 @@ setup() {
 }
 
 teardown() {
-	for f in "$BERTH_RUN"/containers/*/shim.pid; do
-		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-	done
-	berth_teardown
+	engine_teardown
 	rmdir "$V2"/berth 2>/dev/null || true
 }
 

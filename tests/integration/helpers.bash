@@ -91,3 +91,15 @@ free_port() {
 		}
 	done
 }
+
+# Containers first (their shims are ours: a shim outlives containerd), then the daemons.
+engine_teardown() {
+	local f
+	if [ -S "$BERTH_RUN/containerd.sock" ]; then
+		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	fi
+	for f in "$BERTH_RUN"/containers/*/shim.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	berth_teardown
+}

@@ -38,10 +38,7 @@ YML
 }
 
 teardown() {
-	if [ -S "$BERTH_RUN/containerd.sock" ]; then
-		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-	fi
-	berth_teardown
+	engine_teardown
 }
 
 @test "pull: layers verified and stored, the image runs; a second pull reuses them" {
