@@ -199,26 +199,15 @@ static cJSON *new_config(struct commit *cm, bool layer, const char *created)
 
 static cJSON *new_manifest(struct commit *cm, const char *cfgd, size_t cfglen, bool layer)
 {
-	cJSON *m = cJSON_CreateObject(), *desc, *layers;
+	cJSON *layers, *m = oci_manifest_new(cfgd, cfglen, &layers);
 	const cJSON *d;
 
-	cJSON_AddNumberToObject(m, "schemaVersion", 2);
-	cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
-	desc = cJSON_AddObjectToObject(m, "config");
-	cJSON_AddStringToObject(desc, "mediaType", MT_OCI_CONFIG);
-	cJSON_AddStringToObject(desc, "digest", cfgd);
-	cJSON_AddNumberToObject(desc, "size", (double)cfglen);
-	layers = cJSON_AddArrayToObject(m, "layers");
 	if (cm->has_parent)
 		cJSON_ArrayForEach (d, cJSON_GetObjectItem(cm->parent.manifest, "layers"))
 			cJSON_AddItemToArray(layers, layer_desc(d));
-	if (layer) {
-		desc = cJSON_CreateObject();
-		cJSON_AddStringToObject(desc, "mediaType", MT_OCI_LAYER_GZ);
-		cJSON_AddStringToObject(desc, "digest", cm->layer);
-		cJSON_AddNumberToObject(desc, "size", (double)cm->layer_size);
-		cJSON_AddItemToArray(layers, desc);
-	}
+	if (layer)
+		cJSON_AddItemToArray(
+		    layers, oci_descriptor(MT_OCI_LAYER_GZ, cm->layer, (double)cm->layer_size));
 	return m;
 }
 

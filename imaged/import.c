@@ -192,14 +192,14 @@ void import_run(const struct store *s, int fd, int out, void *arg)
 	struct blob_writer w;
 	char layer[DIGEST_STR_LEN + 1], diff[DIGEST_STR_LEN + 1], cfgd[DIGEST_STR_LEN + 1];
 	char mand[DIGEST_STR_LEN + 1];
-	cleanup_cjson cJSON *config = cJSON_CreateObject(), *manifest = cJSON_CreateObject();
+	cleanup_cjson cJSON *config = cJSON_CreateObject(), *manifest = NULL;
 	cleanup_cjson cJSON *result = cJSON_CreateObject();
 	char stamp[RFC3339_LEN];
 	const char *created = rfc3339_now(stamp);
 	cleanup_free char *tmp = NULL, *fs = NULL, *blob = NULL;
 	cleanup_free char *cfgtext = NULL, *mantext = NULL, *snap = NULL;
 	const char *names[1] = {ia->name[0] ? ia->name : NULL};
-	cJSON *cc, *h, *desc, *arr;
+	cJSON *cc, *h, *arr, *layers;
 	char buf[65536];
 	uint64_t size = 0;
 	bool fresh = false;
@@ -283,29 +283,9 @@ void import_run(const struct store *s, int fd, int out, void *arg)
 	cfgtext = cJSON_PrintUnformatted(config);
 	if (blob_put(s, cfgtext, strlen(cfgtext), cfgd, &err) < 0)
 		goto fail;
-	cJSON_AddNumberToObject(manifest, "schemaVersion", 2);
-	cJSON_AddStringToObject(manifest, "mediaType", MT_OCI_MANIFEST);
-	desc = cJSON_AddObjectToObject(manifest, "config");
-	cJSON_AddStringToObject(desc, "mediaType", MT_OCI_CONFIG);
-	cJSON_AddStringToObject(desc, "digest", cfgd);
-	cJSON_AddNumberToObject(desc, "size", (double)strlen(cfgtext));
-	desc = cJSON_CreateObject();
-	{
-		unsigned char magic[2] = {0};
-		FILE *f = fopen(blob, "re");
-
-		if (f) {
-			if (fread(magic, 1, 2, f) != 2)
-				magic[0] = 0;
-			fclose(f);
-		}
-		cJSON_AddStringToObject(desc, "mediaType",
-					magic[0] == 0x1f && magic[1] == 0x8b ? MT_OCI_LAYER_GZ
-									     : MT_OCI_LAYER);
-	}
-	cJSON_AddStringToObject(desc, "digest", layer);
-	cJSON_AddNumberToObject(desc, "size", (double)w.size);
-	cJSON_AddItemToArray(cJSON_AddArrayToObject(manifest, "layers"), desc);
+	manifest = oci_manifest_new(cfgd, strlen(cfgtext), &layers);
+	cJSON_AddItemToArray(layers,
+			     oci_descriptor(blob_layer_type(s, layer), layer, (double)w.size));
 	mantext = cJSON_PrintUnformatted(manifest);
 	if (blob_put(s, mantext, strlen(mantext), mand, &err) < 0 ||
 	    store_add_image(s, mand, names, names[0] ? 1 : 0, NULL, &err) < 0)

@@ -202,23 +202,6 @@ out:
 }
 
 /* A layer blob's media type, from its first bytes. */
-static const char *layer_type(const struct store *s, const char *digest)
-{
-	cleanup_free char *p = blob_path(s, digest);
-	unsigned char magic[4] = {0};
-	FILE *f = fopen(p, "re");
-
-	if (f) {
-		if (fread(magic, 1, 4, f) < 4)
-			memset(magic, 0, sizeof(magic));
-		fclose(f);
-	}
-	if (magic[0] == 0x1f && magic[1] == 0x8b)
-		return MT_OCI_LAYER_GZ;
-	if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-		return MT_OCI_LAYER_ZSTD;
-	return MT_OCI_LAYER;
-}
 
 /* Make an OCI manifest for a docker-archive image and store it. */
 static int docker_manifest(const struct store *s, struct archive_index *ix,
@@ -226,30 +209,18 @@ static int docker_manifest(const struct store *s, struct archive_index *ix,
 			   char (*layers)[DIGEST_STR_LEN + 1], size_t n,
 			   char out[DIGEST_STR_LEN + 1], struct err *err)
 {
-	cleanup_cjson cJSON *m = cJSON_CreateObject();
+	cJSON *arr;
+	cleanup_cjson cJSON *m = oci_manifest_new(config_digest, config_len, &arr);
 	cleanup_free char *text = NULL;
-	cJSON *cfg, *arr;
 
-	cJSON_AddNumberToObject(m, "schemaVersion", 2);
-	cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
-	cfg = cJSON_AddObjectToObject(m, "config");
-	cJSON_AddStringToObject(cfg, "mediaType", MT_OCI_CONFIG);
-	cJSON_AddStringToObject(cfg, "digest", config_digest);
-	cJSON_AddNumberToObject(cfg, "size", (double)config_len);
-	arr = cJSON_AddArrayToObject(m, "layers");
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *p = blob_path(s, layers[i]);
-		cJSON *l = cJSON_CreateObject();
 		struct stat st;
 
-		if (stat(p, &st) < 0) {
-			cJSON_Delete(l);
+		if (stat(p, &st) < 0)
 			return err_sys(err, "layer %s", layers[i]);
-		}
-		cJSON_AddStringToObject(l, "mediaType", layer_type(s, layers[i]));
-		cJSON_AddStringToObject(l, "digest", layers[i]);
-		cJSON_AddNumberToObject(l, "size", (double)st.st_size);
-		cJSON_AddItemToArray(arr, l);
+		cJSON_AddItemToArray(arr, oci_descriptor(blob_layer_type(s, layers[i]), layers[i],
+							 (double)st.st_size));
 	}
 	text = cJSON_PrintUnformatted(m);
 	return put_tracked(s, ix, text, strlen(text), out, err);

@@ -164,3 +164,25 @@ int oci_index_pick(const cJSON *index, const char **digest, struct err *err)
 {
 	return oci_index_pick_platform(index, NULL, digest, err);
 }
+
+cJSON *oci_descriptor(const char *media_type, const char *digest, double size)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "mediaType", media_type);
+	cJSON_AddStringToObject(d, "digest", digest);
+	cJSON_AddNumberToObject(d, "size", size);
+	return d;
+}
+
+cJSON *oci_manifest_new(const char *config_digest, size_t config_len, cJSON **layers)
+{
+	cJSON *m = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(m, "schemaVersion", 2);
+	cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
+	cJSON_AddItemToObject(m, "config",
+			      oci_descriptor(MT_OCI_CONFIG, config_digest, (double)config_len));
+	*layers = cJSON_AddArrayToObject(m, "layers");
+	return m;
+}

@@ -38,5 +38,9 @@ int oci_index_pick_platform(const cJSON *index, const char *platform, const char
 			    struct err *err);
 /* "amd64" for x86_64, as image configs spell it. */
 const char *oci_host_arch(void);
+/* A descriptor {mediaType, digest, size}. */
+cJSON *oci_descriptor(const char *media_type, const char *digest, double size);
+/* An OCI image manifest of that config; *layers is its empty layers array, to fill. */
+cJSON *oci_manifest_new(const char *config_digest, size_t config_len, cJSON **layers);
 
 #endif

@@ -378,3 +378,22 @@ int image_resolve(const struct store *s, const cJSON *refs, const char *ref,
 	snprintf(out, DIGEST_STR_LEN + 1, "%s", hit->valuestring);
 	return 0;
 }
+
+/* A layer blob's media type from its first bytes: gzip, zstd or a plain tar. */
+const char *blob_layer_type(const struct store *s, const char *digest)
+{
+	cleanup_free char *p = blob_path(s, digest);
+	unsigned char magic[4] = {0};
+	FILE *f = fopen(p, "re");
+
+	if (f) {
+		if (fread(magic, 1, 4, f) < 4)
+			memset(magic, 0, sizeof(magic));
+		fclose(f);
+	}
+	if (magic[0] == 0x1f && magic[1] == 0x8b)
+		return MT_OCI_LAYER_GZ;
+	if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
+		return MT_OCI_LAYER_ZSTD;
+	return MT_OCI_LAYER;
+}

@@ -18,6 +18,8 @@ struct store {
 };
 
 char *blob_path(const struct store *s, const char *digest);
+/* A stored layer's OCI media type, from its first bytes (gzip, zstd, or a plain tar). */
+const char *blob_layer_type(const struct store *s, const char *digest);
 bool blob_exists(const struct store *s, const char *digest);
 /* Read a blob (at most max bytes) and check that its content has that digest. */
 int blob_read(const struct store *s, const char *digest, size_t max, char **out, size_t *len,

@@ -14,14 +14,10 @@
 # Needs hyperfine and buildah; nothing is downloaded.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 runs=${RUNS:-10}
-for tool in hyperfine buildah python3; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is not installed (apt-get install hyperfine buildah)" >&2
-		exit 1
-	}
-done
+need "hyperfine buildah python3" hyperfine buildah python3
 tmp=$(mktemp -d /var/tmp/berth-bench-build.XXXXXX)
 run=$(mktemp -d /run/berth-bench-build.XXXXXX)
 export top build runs tmp run

@@ -20,15 +20,11 @@
 # Needs hyperfine, crun, containerd (ctr) and podman; nothing is downloaded.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 runs=${RUNS:-50}
 n=${CONTAINERS:-100}
-for tool in hyperfine crun ctr containerd podman python3; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is not installed (apt-get install hyperfine crun containerd podman)" >&2
-		exit 1
-	}
-done
+need "hyperfine crun containerd podman python3" hyperfine crun ctr containerd podman python3
 tmp=$(mktemp -d /var/tmp/berth-bench-cd.XXXXXX)
 run=$(mktemp -d /run/berth-bench-cd.XXXXXX)
 layout=${CGROUP_LAYOUT:-v1}

@@ -8,12 +8,11 @@
 # into a busybox image made on the spot).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 secs=${SECS:-5}
 n=${CONTAINERS:-100}
-for tool in iperf3 python3; do
-	command -v $tool >/dev/null || { echo "bench: $tool is not installed (apt-get install $tool)" >&2; exit 1; }
-done
+need "iperf3 python3" iperf3 python3
 tmp=$(mktemp -d /var/tmp/berth-bench-net.XXXXXX)
 run=$(mktemp -d /run/berth-bench-net.XXXXXX)
 export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build

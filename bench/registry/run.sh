@@ -11,14 +11,10 @@
 # Needs hyperfine, docker-registry, skopeo, umoci, podman, curl.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 runs=${RUNS:-5}
-for tool in hyperfine docker-registry skopeo umoci podman curl python3; do
-	command -v $tool >/dev/null || {
-		echo "bench: $tool is not installed (apt-get install hyperfine docker-registry skopeo umoci podman curl)" >&2
-		exit 1
-	}
-done
+need "hyperfine docker-registry skopeo umoci podman curl python3" hyperfine docker-registry skopeo umoci podman curl python3
 tmp=$(mktemp -d /var/tmp/berth-bench-reg.XXXXXX)
 run=$(mktemp -d /run/berth-bench-reg.XXXXXX)
 export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build

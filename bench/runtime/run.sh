@@ -8,6 +8,7 @@
 # conditions for all three.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 runs=${RUNS:-200}
 tmp=$(mktemp -d /tmp/berth-bench-rt.XXXXXX)
@@ -15,9 +16,7 @@ tmp=$(mktemp -d /tmp/berth-bench-rt.XXXXXX)
 state=$(mktemp -d /run/berth-bench-rt.XXXXXX)
 trap 'rm -rf "$tmp" "$state"' EXIT INT TERM
 "$top/tests/fixtures/make-bundle.sh" "$tmp/bundle" true
-for tool in hyperfine crun runc /usr/bin/time; do
-	command -v $tool >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
-done
+need "hyperfine crun runc time" hyperfine crun runc /usr/bin/time
 export build tmp state runs
 unshare -m sh -eu <<'SH'
 umount /sys/fs/cgroup/unified 2>/dev/null || true
