@@ -16,6 +16,8 @@ void pb_init(struct pbuf *pb)
 
 void pb_free(struct pbuf *pb)
 {
+	if (!pb)
+		return;
 	free(pb->data);
 	pb_init(pb);
 }

@@ -26,6 +26,7 @@ struct pbuf {
 };
 
 void pb_init(struct pbuf *pb);
+/* Like free(): NULL is nothing to do. */
 void pb_free(struct pbuf *pb);
 void pb_put_u32(struct pbuf *pb, uint16_t tag, uint32_t v);
 void pb_put_u64(struct pbuf *pb, uint16_t tag, uint64_t v);
