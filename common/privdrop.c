@@ -231,7 +231,26 @@ static int apply_caps(const struct priv_spec *spec, struct err *err)
 	return 0;
 }
 
-static int apply_seccomp(const char *const *syscalls, struct err *err)
+static int allow_args(scmp_filter_ctx ctx, const struct priv_arg_rule *rules, struct err *err)
+{
+	for (const struct priv_arg_rule *a = rules; a && a->syscall; a++) {
+		int nr = seccomp_syscall_resolve_name(a->syscall), r;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		for (const long *v = a->arg0; *v >= 0; v++) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)*v));
+			if (r < 0)
+				return err_set(err, -r, "seccomp: cannot allow %s(%ld): %s",
+					       a->syscall, *v, strerror(-r));
+		}
+	}
+	return 0;
+}
+
+static int apply_seccomp(const char *const *syscalls, const struct priv_arg_rule *arg_rules,
+			 struct err *err)
 {
 	scmp_filter_ctx ctx;
 	int r;
@@ -253,6 +272,10 @@ static int apply_seccomp(const char *const *syscalls, struct err *err)
 			return err_set(err, -r, "seccomp: cannot allow %s: %s", *s, strerror(-r));
 		}
 	}
+	if (allow_args(ctx, arg_rules, err) < 0) {
+		seccomp_release(ctx);
+		return -err->code;
+	}
 	/* io_uring is a large kernel surface; libuv falls back without it. */
 	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0);
 	r = seccomp_load(ctx);
@@ -270,7 +293,7 @@ int priv_drop(const struct priv_spec *spec, struct err *err)
 		return r;
 	if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "prctl(PR_SET_NO_NEW_PRIVS)");
-	return apply_seccomp(spec->syscalls, err);
+	return apply_seccomp(spec->syscalls, spec->arg_rules, err);
 }
 
 /* True when every capability this kernel knows is effective. */

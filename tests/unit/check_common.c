@@ -7,14 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/bpf.h"
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/err.h"
 #include "common/id.h"
 #include "common/paths.h"
+#include "common/privdrop.h"
 #include "common/safepath.h"
 #include "common/sysinfo.h"
 #include "common/xalloc.h"
@@ -252,6 +255,61 @@ START_TEST(test_cgroup_mode)
 }
 END_TEST
 
+START_TEST(test_bpf_load)
+{
+	const struct bpf_insn ok[] = {BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()};
+	const struct bpf_insn bad[] = {BPF_MOV64_IMM(BPF_REG_0, 0)};
+	struct err err = ERR_INIT;
+	int fd;
+
+	if (geteuid() != 0)
+		return; /* loading needs CAP_BPF here */
+	fd = bpf_prog_new(BPF_PROG_TYPE_SOCKET_FILTER, 0, ok, 2, "a test program", &err);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* refused: the error names the program and carries the verifier's verdict */
+	ck_assert_int_lt(bpf_prog_new(BPF_PROG_TYPE_SOCKET_FILTER, 0, bad, 1, "a bad one", &err),
+			 0);
+	ck_assert_msg(strstr(err_msg(&err), "load a bad one (eBPF, 1 instructions): ") != NULL,
+		      "%s", err_msg(&err));
+	err_clear(&err);
+}
+END_TEST
+
+/* In a child: bpf() allowed for one map command only; what the seccomp filter answers. */
+static int bpf_after_drop(int cmd)
+{
+	static const long cmds[] = {BPF_MAP_GET_NEXT_KEY, -1};
+	static const struct priv_arg_rule rules[] = {{"bpf", cmds}, {NULL, NULL}};
+	struct priv_spec spec = {.no_new_privs = true, .arg_rules = rules};
+	struct err err = ERR_INIT;
+	union bpf_attr attr;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		spec.syscalls = priv_allowlist(NULL);
+		if (priv_drop(&spec, &err) < 0)
+			_exit(100);
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (uint32_t)-1;
+		_exit(bpf_sys(cmd, &attr) < 0 ? errno : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_priv_arg_rules)
+{
+	/* the allowed command reaches the kernel (a bad fd), the others stop at the filter */
+	ck_assert_int_eq(bpf_after_drop(BPF_MAP_GET_NEXT_KEY), EBADF);
+	ck_assert_int_eq(bpf_after_drop(BPF_PROG_LOAD), EPERM);
+	ck_assert_int_eq(bpf_after_drop(BPF_MAP_CREATE), EPERM);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -265,6 +323,8 @@ int main(void)
 	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_cgroup_mode);
+	tcase_add_test(tc, test_bpf_load);
+	tcase_add_test(tc, test_priv_arg_rules);
 	suite_add_tcase(s, tc);
 	return run_suite_tap(s);
 }
