@@ -83,6 +83,13 @@ static void print_text(const cJSON *doc)
 	kv_print(stdout, 0, 20, "Containers", "%.0f", num(c, "containers"));
 	kv_print(stdout, 0, 20, "Images", "%.0f", num(i, "images"));
 	kv_print(stdout, 0, 20, "Networks", "%.0f", num(n, "networks"));
+	kv_print(stdout, 0, 20, "Published ports", "DNAT in nftables table inet %s",
+		 str(n, "nftables_table"));
+	if (cJSON_GetObjectItem(n, "connect_hook"))
+		printf("%20s%s %s\n", "", "the host's own to 127.0.0.0/8: connect hook on",
+		       str(n, "connect_hook"));
+	else if (cJSON_GetObjectItem(n, "connect_hook_off"))
+		printf("%20s%s %s\n", "", "connect hook off:", str(n, "connect_hook_off"));
 	printf("Daemons:\n");
 	cJSON_ArrayForEach (d, ds) {
 		printf(" %s (pid %.0f, %s)\n", str(d, "name"), num(d, "pid"), str(d, "socket"));

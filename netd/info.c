@@ -20,5 +20,6 @@ int netd_info(struct daemon *d, cJSON *out, struct err *err)
 	cJSON_AddNumberToObject(out, "networks", nets);
 	cJSON_AddNumberToObject(out, "endpoints", endpoints);
 	cJSON_AddStringToObject(out, "nftables_table", n->nft_table);
+	connhook_info(n, out);
 	return 0;
 }

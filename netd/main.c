@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -24,9 +25,20 @@ static const int netd_caps[] = {
 
 static const char *const netd_syscalls[] = {"setns", "unshare", NULL};
 
+/* the connect hook's maps: programs are loaded and attached before the drop */
+static const long netd_bpf_cmds[] = {
+    BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, -1,
+};
+
+static const struct priv_arg_rule netd_arg_rules[] = {
+    {"bpf", netd_bpf_cmds},
+    {NULL, NULL},
+};
+
 static struct priv_spec netd_priv = {
     .caps = netd_caps,
     .no_new_privs = true,
+    .arg_rules = netd_arg_rules,
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -87,6 +99,8 @@ static int netd_init(struct daemon *d, struct err *err)
 	n->default_subnet = getenv("BERTH_SUBNET") ? xstrdup(getenv("BERTH_SUBNET")) : NULL;
 	if (nets_load(n, err) < 0 || default_network(n, err) < 0)
 		return -err->code;
+	/* loaded and attached now: after the drop netd may only change its maps */
+	connhook_start(n);
 	/* after a reboot the bridges are gone; after a crash the leases may be stale */
 	LIST_FOREACH (net, &n->nets, link)
 		if (bridge_ensure(n, net, err) < 0 || dns_start(n, net, err) < 0)
@@ -117,6 +131,8 @@ static void netd_fini(struct daemon *d)
 		uv_close((uv_handle_t *)&n->sweep, NULL);
 	}
 	uv_run(&d->loop, UV_RUN_NOWAIT);
+	connhook_stop(n); /* the rules alone carry published ports until netd is back */
+	free(n->hook_off);
 	free(n->state_file);
 	free(n->nft_table);
 	free(n->default_bridge);

@@ -53,6 +53,10 @@ struct netd {
 	LIST_HEAD(, network) nets;
 	uv_timer_t sweep; /* releases the leases of containers that are gone */
 	bool sweep_ready;
+	/* connhook.c: the maps and links of the connect hook, -1 when off */
+	int hook_ports, hook_peers, hook_links[2];
+	char *hook_where; /* the cgroup2 root it hangs on */
+	char *hook_off;	  /* why it is off */
 };
 
 static inline struct netd *netd_of(struct conn *c)
@@ -89,6 +93,18 @@ void bridge_remove(struct network *net);
 /* nft.c: our nftables table, made anew from the model on every change. */
 int nft_sync(struct netd *n, struct err *err);
 void nft_drop(struct netd *n);
+
+/*
+ * connhook.c: the host's own TCP connections to published ports on
+ * 127.0.0.0/8 turned to the container's address at connect() (eBPF on the
+ * cgroup2 root); made before the privileges are dropped, off (DNAT only)
+ * where the kernel cannot.
+ */
+void connhook_start(struct netd *n);
+void connhook_stop(struct netd *n);
+/* The ports map made the same as the model's published TCP ports. */
+int connhook_sync(struct netd *n, struct err *err);
+void connhook_info(const struct netd *n, cJSON *out);
 
 /* dns.c: the embedded DNS server of a user network (on its gateway, port 53). */
 struct dns_server;

@@ -124,7 +124,8 @@ int nft_sync(struct netd *n, struct err *err)
 	if (r < 0)
 		log_warnx("nftables ruleset refused:\n%s", text);
 	free(text);
-	return r;
+	/* the connect hook carries what the output DNAT does, for 127.0.0.1 */
+	return r < 0 ? r : connhook_sync(n, err);
 }
 
 void nft_drop(struct netd *n)

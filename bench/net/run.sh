@@ -11,6 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/bench/lib.sh"
 build=${BERTH_BUILDDIR:-$top}
 secs=${SECS:-5}
+GB=${GB:-4}
 n=${CONTAINERS:-100}
 need "iperf3 python3" iperf3 python3
 tmp=$(mktemp -d /var/tmp/berth-bench-net.XXXXXX)
@@ -39,6 +40,7 @@ $B run -d --name srv -p 15201:5201 $libs berth-test/busybox /usr/bin/iperf3 -s >
 # shellcheck disable=SC2086
 $B run -d --name srvhost --network host $libs berth-test/busybox /usr/bin/iperf3 -s -p 15202 >/dev/null
 sleep 1
+$B info | grep -A1 '^Published ports'
 ip=$($B inspect srv | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
 # client and server pinned to different CPUs when there are two: where the
 # scheduler puts them moves a run by more than the path under test does
@@ -48,14 +50,33 @@ tput() {
 	# shellcheck disable=SC2086
 	iperf3 $pin -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
-# connections per second: connect, close, as fast as one client can
+# connections per second: connect, close, as fast as one client can; closed with
+# a reset so the client leaves no TIME_WAIT behind (a path's rate would otherwise
+# depend on how many ports the paths measured before it still hold)
 rate() {
 	python3 - "$1" "$2" <<'PY'
-import socket, sys, time
+import socket, struct, sys, time
 host, port, n, t0 = sys.argv[1], int(sys.argv[2]), 0, time.time()
-while time.time() - t0 < 3:
-    s = socket.create_connection((host, port)); s.close(); n += 1
+while time.time() - t0 < 2:
+    s = socket.create_connection((host, port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close(); n += 1
 print("%.0f" % (n / (time.time() - t0)))
+PY
+}
+# CPU seconds (every CPU, softirq included) to move GB gigabytes over one path
+cpu_per_gb() {
+	# shellcheck disable=SC2086
+	python3 - "$1" "$2" "$GB" "$pin" <<'PY'
+import subprocess, sys
+def busy():
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f[:3]) + sum(f[5:7])  # user nice system, irq softirq (not steal)
+host, port, gb, pin = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
+b = busy()
+subprocess.run(["iperf3", *pin, "-c", host, "-p", port, "-n", f"{gb}G"], check=True,
+               stdout=subprocess.DEVNULL)
+print("%.3f" % ((busy() - b) / 100 / gb))
 PY
 }
 hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${ip%.*}\." | head -1)
@@ -98,6 +119,27 @@ row("published port via 127.0.0.1", "local")
 row(f"published port via {sys.argv[2]}", "external")
 row("host networking", "host")
 PY
+# the cost of a byte, steadier on a VM than the rate: CPU time for the same transfer
+: >"$tmp/c"
+for r in 1 2 3; do
+	for k in direct local; do
+		case $k in
+		direct) v=$(cpu_per_gb "$ip" 5201) ;;
+		local) v=$(cpu_per_gb 127.0.0.1 15201) ;;
+		esac
+		echo "$k $v" >>"$tmp/c"
+	done
+done
+python3 - "$tmp/c" "$GB" <<'PY'
+import statistics, sys
+v = {}
+for line in open(sys.argv[1]):
+    k, x = line.split()
+    v.setdefault(k, []).append(float(x))
+d, l = statistics.median(v["direct"]), statistics.median(v["local"])
+print(f"CPU seconds per GB ({sys.argv[2]} GB x 3, all CPUs): direct {d:.3f}, "
+      f"published via 127.0.0.1 {l:.3f} ({d / l * 100:.0f}% of direct's bytes per CPU second)")
+PY
 $B rm -f srv srvhost >/dev/null
 # a plain TCP server for the connection rate
 $B run -d --name acc -p 15203:80 $libs berth-test/busybox /usr/bin/python3 -c '
@@ -108,9 +150,16 @@ while True:
     c, _ = s.accept(); c.close()' >/dev/null 2>&1 || true
 sleep 1
 ip=$($B inspect acc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
-d=$(rate "$ip" 80)
-p=$(rate 127.0.0.1 15203)
-echo "connections per second (one client): direct $d, published $p ($(python3 -c "print('%.0f' % ($p / $d * 100))")% of direct)"
+p1=$(rate 127.0.0.1 15203)
+d1=$(rate "$ip" 80)
+d2=$(rate "$ip" 80)
+p2=$(rate 127.0.0.1 15203)
+python3 - "$d1" "$d2" "$p1" "$p2" <<'PY'
+import sys
+d1, d2, p1, p2 = map(float, sys.argv[1:])
+print(f"connections per second (one client, 2 s each, order P D D P): direct {d1:.0f} {d2:.0f}, "
+      f"published via 127.0.0.1 {p1:.0f} {p2:.0f} ({(p1 + p2) / (d1 + d2) * 100:.0f}% of direct)")
+PY
 $B rm -f acc >/dev/null
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$(cat "$BERTH_RUN/berth-netd.pid")/status"; }
 echo "berth-netd RSS idle: $(rss) KiB"

@@ -86,6 +86,56 @@ fetch() {
 	[ "$(fetch 127.0.0.1 "$hp")" = hello-from-rnd ]
 }
 
+# connect from the host: "local-address peer-address:port first-line", the peer as getpeername says
+conn() {
+	local out i
+	for i in $(seq 30); do
+		out=$(python3 - "$1" "$2" 2>/dev/null <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)
+line = s.makefile().readline().strip()
+print(s.getsockname()[0], "%s:%d" % s.getpeername(), line)
+PY
+		) && [ "${out##* }" != "" ] && [ "${out% *}" != "$out" ] && {
+			echo "$out"
+			return 0
+		}
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "the host's own connections to published ports on 127.0.0.1 are turned at connect(), not NATed" {
+	hook=$(b info --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemons"]["netd"].get("connect_hook", ""))')
+	[ -n "$hook" ] # this host has a cgroup2 hierarchy: the hook must be on
+	gw=${BERTH_SUBNET%.0/24}.1
+	serve web -p 18060:80
+	serve lo1 -p 127.0.0.1:18061:80
+	# straight to the container from the gateway's address; the application still sees 127.0.0.1
+	[ "$(conn 127.0.0.1 18060)" = "$gw 127.0.0.1:18060 hello-from-web" ]
+	[ "$(conn 127.0.0.2 18060)" = "$gw 127.0.0.2:18060 hello-from-web" ]
+	[ "$(conn 127.0.0.1 18061)" = "$gw 127.0.0.1:18061 hello-from-lo1" ]
+	# published on 127.0.0.1 only: not on another loopback address
+	run ! python3 -c 'import socket; socket.create_connection(("127.0.0.2", 18061), 2)'
+	# a container's own 127.0.0.1 is its own, published port or not
+	run b run --rm "$IMG" sh -c '(echo own-listener | busybox nc -l -p 18060 &); sleep 0.3; busybox nc 127.0.0.1 18060 </dev/null'
+	[ "$output" = own-listener ]
+	# host networking shares the host's loopback: it reaches the published port
+	[ "$(b run --rm --network host "$IMG" busybox nc 127.0.0.1 18060 </dev/null)" = hello-from-web ]
+	# netd gone: the hook goes with it and the DNAT rules carry the port; back: the hook again
+	kill -9 "$(daemon_pid netd)"
+	[ "$(conn 127.0.0.1 18060)" = "127.0.0.1 127.0.0.1:18060 hello-from-web" ]
+	b system start >/dev/null
+	[ "$(conn 127.0.0.1 18060)" = "$gw 127.0.0.1:18060 hello-from-web" ]
+	# removed: a container that gets its address next is not reached through the old port
+	ip=$(ip_of web)
+	b rm -f web >/dev/null
+	serve next
+	[ "$(ip_of next)" = "$ip" ]
+	run ! python3 -c 'import socket; socket.create_connection(("127.0.0.1", 18060), 2)'
+	[ "$(fetch "$ip" 80)" = hello-from-next ]
+}
+
 @test "user networks: isolated from each other, internal ones have no way out" {
 	b network create --subnet 10.251.$((RANDOM % 250)).0/24 --label team=a neta >/dev/null
 	b network create --internal netb >/dev/null
