@@ -73,7 +73,7 @@ const char cmd_exec_usage[] = "exec [-i] [-t] [-d] [-e KEY=VALUE] [-u USER] [-w 
 			      "Run a command in a running container; exits with its code.\n"
 			      "  -i, --interactive  forward stdin\n"
 			      "  -t, --tty          give the command a terminal\n"
-			      "  -d, --detach       run it in the background\n"
+			      "  -d, --detach       run it in the background: back once it runs\n"
 			      "  -e, --env          set an environment variable\n"
 			      "  -u, --user         user[:group] to run as\n"
 			      "  -w, --workdir      working directory\n";
@@ -738,13 +738,12 @@ int cmd_exec(struct ctl *ctl, int argc, char **argv)
 		    .detach_keys = NULL,
 		};
 
-		if (!interactive)
+		if (!interactive || detach)
 			session_close_stdin(&s);
-		if (detach) {
-			/* the exec goes on without us; its output is not kept */
-			close(fds[0]);
-			return EXIT_OK;
-		}
+		/* -d: back once the process runs, or with its error when it cannot start;
+		 * its output is not kept */
+		s.until_started = detach;
+		s.stdin = s.stdin && !detach;
 		rc = session_run(&s, &code);
 		close(fds[0]);
 	}

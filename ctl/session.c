@@ -108,7 +108,8 @@ static int end_code(const struct frame *f)
 	return cJSON_IsNumber(c) ? c->valueint : -1;
 }
 
-/* 1: the stream ended (*code set); 0: go on; -1: error printed. */
+/* 1: the stream ended (*code set); 2: the exec runs (until_started); 0: go on; -1: error printed.
+ */
 static int handle_frame(const struct session *s, struct frame *f, int *code)
 {
 	struct err err = ERR_INIT;
@@ -130,9 +131,17 @@ static int handle_frame(const struct session *s, struct frame *f, int *code)
 		size_t n;
 		uint32_t stream = 1;
 
+		uint32_t pid = 0;
+
 		p_get_u32(f->payload, f->len, TAG_STREAM, &stream, &err);
-		if (p_get_bytes(f->payload, f->len, TAG_DATA, &data, &n, &err) > 0)
-			write_all(stream == 2 ? STDERR_FILENO : STDOUT_FILENO, data, n);
+		if (p_get_bytes(f->payload, f->len, TAG_DATA, &data, &n, &err) > 0) {
+			if (stream == 2 || !s->until_started)
+				write_all(stream == 2 ? STDERR_FILENO : STDOUT_FILENO, data, n);
+		} else if (s->until_started &&
+			   p_get_u32(f->payload, f->len, TAG_PID, &pid, &err) > 0) {
+			err_clear(&err);
+			return 2; /* the shim's word that the process runs */
+		}
 		err_clear(&err);
 	}
 	return 0;
@@ -250,7 +259,7 @@ int session_run(const struct session *s, int *exit_code)
 
 			frame_release(&f);
 			if (h != 0) {
-				r = h < 0 ? -1 : 1;
+				r = h;
 				break;
 			}
 		}
@@ -267,8 +276,8 @@ int session_run(const struct session *s, int *exit_code)
 		*exit_code = 0;
 		return 0;
 	}
-	if (r == 1) {
-		*exit_code = code;
+	if (r == 1 || r == 2) {
+		*exit_code = r == 1 ? code : 0;
 		return 0;
 	}
 	return -1;

@@ -13,12 +13,16 @@ struct session {
 	bool tty;	  /* the container has a terminal: raw mode, resize, detach keys */
 	bool stdin;	  /* forward our stdin */
 	const char *detach_keys;
+	bool until_started; /* exec -d: end once the process runs (stdout dropped) */
 };
 
 /* Set from a signal handler: the session ends at once (berth build's Ctrl-C). */
 extern volatile sig_atomic_t session_cancel;
 
-/* Run until the stream ends (*exit_code: the container's) or the user detaches (0). */
+/*
+ * Run until the stream ends (*exit_code: the container's) or the user
+ * detaches, or with until_started the exec's process runs (0).
+ */
 int session_run(const struct session *s, int *exit_code);
 void session_close_stdin(const struct session *s);
 /* "ctrl-p,ctrl-q" into bytes (static buffer); NULL when malformed. */

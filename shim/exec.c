@@ -83,6 +83,9 @@ static void __attribute__((noreturn)) exec_child(struct exec_args *a)
 		r = err_sys(&err, "close_range");
 	if (r < 0)
 		fail(a->sync, &err, 126);
+	/* what run says of a command that is not there or cannot run, and its code */
+	if (exec_check(a->p, &err) < 0)
+		fail(a->sync, &err, err.code == ERR_NOCMD ? 127 : 126);
 	path = exec_path(a->p);
 	execve(path, a->p->argv, a->p->env);
 	r = errno;
@@ -156,7 +159,7 @@ static void __attribute__((noreturn)) join_child(struct exec_args *a)
 }
 
 int container_exec(const char *root, const char *id, struct spec_process *p, bool detach,
-		   const char *pid_file, int *exit_code, struct err *err)
+		   const char *pid_file, int ready_fd, int *exit_code, struct err *err)
 {
 	struct container_state st = {0};
 	struct spec spec = {0};
@@ -235,6 +238,8 @@ int container_exec(const char *root, const char *id, struct spec_process *p, boo
 
 		r = atomic_write_file(pid_file, buf, (size_t)n, 0644, err);
 	}
+	if (r == 0 && ready_fd >= 0 && proc > 0)
+		dprintf(ready_fd, "P%d", (int)proc);
 	if (detach && r == 0) {
 		/* the relay exits when the process does; nobody waits for it but init */
 		*exit_code = 0;

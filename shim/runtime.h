@@ -95,8 +95,13 @@ int container_wait(const char *root, const char *id, pid_t pid, struct exit_stat
 		   struct err *err);
 /* runtime-spec state JSON (heap string). */
 int container_state_json(const char *root, const char *id, char **out, struct err *err);
+/*
+ * Run p in the container; detach: return once it runs, else wait for it.
+ * Once it runs, its pid goes to pid_file and as "P<pid>" to ready_fd (each
+ * unless NULL or -1).
+ */
 int container_exec(const char *root, const char *id, struct spec_process *p, bool detach,
-		   const char *pid_file, int *exit_code, struct err *err);
+		   const char *pid_file, int ready_fd, int *exit_code, struct err *err);
 
 /* Open the cgroup a container was created in (from its state). */
 int container_cgroup(const char *root, const char *id, struct cgroup *cg, struct err *err);

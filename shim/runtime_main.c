@@ -398,7 +398,7 @@ static int cmd_exec(struct rt *rt, int argc, char **argv)
 		memcpy(p.env + n, extra_env, nenv * sizeof(char *));
 		p.env[n + nenv] = NULL;
 	}
-	if (container_exec(rt->root, argv[optind], &p, detach, pid_file, &code, &err) < 0) {
+	if (container_exec(rt->root, argv[optind], &p, detach, pid_file, -1, &code, &err) < 0) {
 		fail(&err, "exec");
 		code = code ? code : 1;
 	}

@@ -41,6 +41,9 @@ struct exec_proc {
 	bool kill_on_close; /* TAG_KILL_ON_CLOSE: health checks that time out */
 	int code;
 	int code_refs; /* poll handles still to close */
+	int ready_fd;  /* the helper says "P<pid>" here once the process runs */
+	uv_poll_t ready_poll;
+	bool ready_open;
 	struct exec_proc *next;
 };
 

@@ -218,10 +218,43 @@ static void exec_free(uv_handle_t *h)
 {
 	struct exec_proc *e = h->data;
 
-	/* both poll handles share the struct: free it after the second closes */
+	/* the poll handles share the struct: free it after the last closes */
 	if (--e->code_refs > 0)
 		return;
 	free(e);
+}
+
+/*
+ * The process runs once the helper writes "P<pid>": a stream frame with the
+ * pid and no data tells the client (exec -d returns on it). Read when the
+ * pipe says so, and at the end in case the process was quicker.
+ */
+static void exec_ready_close(struct exec_proc *e)
+{
+	char buf[32];
+	ssize_t n;
+
+	if (!e->ready_open)
+		return;
+	e->ready_open = false;
+	n = read(e->ready_fd, buf, sizeof(buf) - 1);
+	if (n > 1 && buf[0] == 'P' && e->c) {
+		struct frame req = {.type = e->type, .id = e->id};
+		struct pbuf pb;
+
+		buf[n] = '\0';
+		pb_init(&pb);
+		pb_put_u32(&pb, TAG_PID, (uint32_t)atoi(buf + 1));
+		conn_stream(e->c, &req, &pb, false);
+	}
+	uv_poll_stop(&e->ready_poll);
+	close(e->ready_fd);
+	uv_close((uv_handle_t *)&e->ready_poll, exec_free);
+}
+
+static void on_exec_ready(uv_poll_t *p, int status, int events)
+{
+	exec_ready_close(p->data);
 }
 
 static void exec_done(struct exec_proc *e)
@@ -231,6 +264,7 @@ static void exec_done(struct exec_proc *e)
 
 	if (!e->exited || e->open[0] || e->open[1])
 		return;
+	exec_ready_close(e);
 	if (e->c) {
 		struct frame req = {.type = e->type, .id = e->id};
 		struct pbuf pb;
@@ -280,13 +314,21 @@ static void on_exec_output(uv_poll_t *p, int status, int events)
 	}
 }
 
+static void close_pipes(int *const *pipes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++)
+			if (pipes[i][k] >= 0)
+				close(pipes[i][k]);
+}
+
 int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 {
 	struct shim *s = shim_of(c);
 	cleanup_free char *text = NULL;
 	cleanup_cjson cJSON *doc = NULL;
 	struct spec_process proc;
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, ready[2] = {-1, -1};
 	struct exec_proc *e;
 	uint32_t kill_on_close = 0;
 	pid_t pid;
@@ -302,14 +344,15 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	if (r < 0)
 		return err_wrap(err, "exec process");
 	/* with a terminal the helper runs the pty and copies it to these pipes */
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		spec_process_free(&proc);
-		return err_sys(err, "pipe");
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(ready, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = err_sys(err, "pipe");
+		goto fail;
 	}
 	pid = fork();
 	if (pid < 0) {
-		spec_process_free(&proc);
-		return err_sys(err, "fork");
+		r = err_sys(err, "fork");
+		goto fail;
 	}
 	if (pid == 0) {
 		/* the helper: the exec's stdio, then the runtime core does the rest */
@@ -326,9 +369,13 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 		/* libuv's handlers write to the loop's pipe: not ours any more */
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* fd 3 says when the process runs; the process itself does not get it */
+		dup2(ready[1], 3);
+		fcntl(3, F_SETFD, FD_CLOEXEC);
+		fcntl(3, F_SETFL, 0);
 		/* nothing else of the shim: no write end may keep a stdin from its EOF */
-		syscall(SYS_close_range, 3, ~0U, 0);
-		if (container_exec(s->rt_root, s->id, &proc, false, NULL, &code, &e2) < 0)
+		syscall(SYS_close_range, 4, ~0U, 0);
+		if (container_exec(s->rt_root, s->id, &proc, false, NULL, 3, &code, &e2) < 0)
 			dprintf(2, "berth-shim: exec: %s\n", err_msg(&e2));
 		_exit(code);
 	}
@@ -336,6 +383,7 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
+	close(ready[1]);
 	e = xzalloc(sizeof(*e));
 	e->stdin_fd = in[1];
 	e->shim = s;
@@ -348,7 +396,12 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	e->id = f->id;
 	e->fds[0] = out[0];
 	e->fds[1] = errp[0];
-	e->code_refs = 2;
+	e->code_refs = 3;
+	e->ready_fd = ready[0];
+	e->ready_open = true;
+	uv_poll_init(&s->loop, &e->ready_poll, e->ready_fd);
+	e->ready_poll.data = e;
+	uv_poll_start(&e->ready_poll, UV_READABLE | UV_DISCONNECT, on_exec_ready);
 	for (int i = 0; i < 2; i++) {
 		e->open[i] = true;
 		fcntl(e->fds[i], F_SETFL, fcntl(e->fds[i], F_GETFL) | O_NONBLOCK);
@@ -359,6 +412,10 @@ int h_SHIM_EXEC(struct conn *c, struct frame *f, struct err *err)
 	e->next = s->execs;
 	s->execs = e;
 	return 0;
+fail:
+	close_pipes((int *[]){in, out, errp, ready}, 4);
+	spec_process_free(&proc);
+	return r;
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)

@@ -64,6 +64,11 @@ sentinel_ok() {
 	[[ "$output" == sh*"while true"* ]]
 	run b exec -e X=42 -w /tmp web sh -c 'echo $X $(pwd)'
 	[ "$output" = "42 /tmp" ]
+	# exec -d answers once its process runs (it is there at once), or with why it cannot
+	[ -z "$(b exec -d web sleep 1234)" ]
+	[ "$(b exec web sh -c 'ps -o args | grep -c "^[s]leep 1234"')" = 1 ]
+	run -127 b exec -d web nosuchcommand
+	[[ "$output" == *"nosuchcommand: executable file not found"* ]]
 	# sh as pid 1 ignores TERM: stop kills after the timeout
 	start=$(date +%s%N)
 	b stop -t 1 web

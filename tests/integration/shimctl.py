@@ -127,6 +127,8 @@ def main():
             check(flags, f)
             if flags & F_END:
                 sys.exit(json.loads(f[8])["exit_code"])
+            if 9 not in f:
+                continue  # the word that the process runs (its pid), no data
             out = sys.stdout if struct.unpack('<I', f[17])[0] == 1 else sys.stderr
             out.buffer.write(f.get(9, b''))
             out.flush()
