@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/net/run.sh: throughput and connection rate to a container through a
-# published port, to the container's address directly, and with host
-# networking (iperf3, rounds in rotating order), then berth-netd's RSS idle and with 100
+# published port (from the host, via 127.0.0.1 and its own address, and from a
+# network namespace standing in for another host), to the container's address
+# directly, and with host networking (iperf3, rounds in rotating order); CPU
+# time per GB; connection rate; then berth-netd's RSS idle and with 100
 # containers attached. As root from a built tree; traffic stays on this host.
 #
 # The container runs the host's own iperf3 (the host's /usr bound read-only
@@ -19,12 +21,17 @@ run=$(mktemp -d /run/berth-bench-net.XXXXXX)
 export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build
 export BERTH_BRIDGE=bbench$$ BERTH_NFT_TABLE=berth_bench_$$
 B="$build/berth"
+# a namespace stands in for another host, on a veth from 198.18.0.0/15 (RFC 2544)
+ons=bnout$$
+o=198.18.$(($$ % 250)).
 cleanup() {
 	set +e
 	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
 	$B system stop >/dev/null 2>&1
 	ip link del "$BERTH_BRIDGE" 2>/dev/null
 	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	ip link del "${ons}h" 2>/dev/null
+	ip netns del "$ons" 2>/dev/null
 	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
 		sort -r | xargs -r umount -l
 	rm -rf "$tmp" "$run"
@@ -48,7 +55,7 @@ pin=
 [ "$(nproc)" -ge 2 ] && pin="-A 0,1"
 tput() {
 	# shellcheck disable=SC2086
-	iperf3 $pin -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+	${3:+ip netns exec "$3"} iperf3 $pin -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
 # connections per second: connect, close, as fast as one client can; closed with
 # a reset so the client leaves no TIME_WAIT behind (a path's rate would otherwise
@@ -80,18 +87,33 @@ print("%.3f" % ((busy() - b) / 100 / gb))
 PY
 }
 hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${ip%.*}\." | head -1)
+ip netns add "$ons"
+ip link add "${ons}h" type veth peer name "${ons}n"
+ip link set "${ons}n" netns "$ons"
+ip addr add "${o}1/30" dev "${ons}h"
+ip link set "${ons}h" up
+ip -n "$ons" addr add "${o}2/30" dev "${ons}n"
+ip -n "$ons" link set "${ons}n" up
+ip -n "$ons" link set lo up
+ip -n "$ons" route add default via "${o}1"
 # rounds interleaved, medians reported: this kind of VM varies by 20% run to run
 rounds=${ROUNDS:-7}
 : >"$tmp/t"
-# each round measures the four paths back to back, in an order that rotates
-# from round to round; a path is compared with direct within its own round
+# each round measures the paths back to back, a published one next to its
+# direct one, the pairs in the order A B, then B A in the next round (this VM
+# drifts by more than the paths differ); a path is compared with its direct one
+# within its own round
 for r in $(seq "$rounds"); do
-	for k in $(echo "direct local external host direct local external" | cut -d' ' -f$((r % 4 + 1))-$((r % 4 + 4))); do
+	paths="direct local external host odirect opub"
+	[ $((r % 2)) -eq 0 ] && paths="external direct local host opub odirect"
+	for k in $paths; do
 		case $k in
 		direct) v=$(tput "$ip" 5201) ;;
 		local) v=$(tput 127.0.0.1 15201) ;;
 		external) v=$(tput "$hostip" 15201) ;;
 		host) v=$(tput 127.0.0.1 15202) ;;
+		odirect) v=$(tput "$ip" 5201 "$ons") ;;
+		opub) v=$(tput "${o}1" 15201 "$ons") ;;
 		esac
 		echo "$r $k $v" >>"$tmp/t"
 	done
@@ -104,13 +126,14 @@ for line in open(sys.argv[1]):
     v.setdefault(k, []).append(float(x))
     by_round.setdefault(r, {})[k] = float(x)
 m = {k: statistics.median(x) for k, x in v.items()}
-ratio = {k: sorted(b[k] / b["direct"] for b in by_round.values()) for k in ("local", "external")}
-print(f"iperf3 TCP, {sys.argv[3]}s x {sys.argv[4]} rounds (rotating order, pinned), Gbit/s:")
+base = {"local": "direct", "external": "direct", "opub": "odirect"}
+ratio = {k: sorted(b[k] / b[d] for b in by_round.values()) for k, d in base.items()}
+print(f"iperf3 TCP, {sys.argv[3]}s x {sys.argv[4]} rounds (published next to direct, ABBA, pinned), Gbit/s:")
 def row(label, k):
     rel = ""
     if k in ratio:
         q = ratio[k]
-        rel = (f"  {statistics.median(q) * 100:.0f}% of direct in its round "
+        rel = (f"  {statistics.median(q) * 100:.0f}% of {base[k]} in its round "
                f"(rounds {q[0] * 100:.0f}..{q[-1] * 100:.0f}%)")
     print(f"  {label:<34} median {m[k]:6.2f}{rel}")
     print(f"  {'':<34} runs   {' '.join('%.1f' % x for x in v[k])}")
@@ -118,6 +141,8 @@ row("container address directly", "direct")
 row("published port via 127.0.0.1", "local")
 row(f"published port via {sys.argv[2]}", "external")
 row("host networking", "host")
+row("another host: to the container's address", "odirect")
+row("another host: published port", "opub")
 PY
 # the cost of a byte, steadier on a VM than the rate: CPU time for the same transfer
 : >"$tmp/c"
