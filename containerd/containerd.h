@@ -119,7 +119,8 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err);
 cJSON *spec_exec_process(struct ctr *k, const cJSON *req, struct err *err);
 
 /* Health checks (health.c): started when the container runs, stopped when it ends. */
-void health_start(struct ctr *k);
+/* resume: containerd came back to a running container; go on from health.json. */
+void health_start(struct ctr *k, bool resume);
 void health_stop(struct ctr *k);
 /* State.Health for inspect (NULL without checks); "starting", "healthy" or "unhealthy". */
 cJSON *health_json(const struct ctr *k);

@@ -10,14 +10,22 @@
  * The exec itself is a blocking conversation with the shim, so it runs in
  * the loop's thread pool on copies (the socket path, the process as JSON);
  * only the loop thread touches the container.
+ *
+ * After each check the state is written to the container's health.json
+ * (atomically), so a containerd restart with the container still running
+ * goes on from it instead of "starting" again; a start of the container
+ * begins anew.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/atomicfile.h"
 #include "common/clock.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -190,6 +198,60 @@ static void set_status(struct health *h, const char *status)
 	}
 }
 
+static char *health_path(const struct ctr *k)
+{
+	cleanup_free char *dir = ctr_dir(k);
+
+	return xasprintf("%s/health.json", dir);
+}
+
+static void health_save(const struct health *h)
+{
+	cleanup_free char *path = health_path(h->k), *text = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	struct err err = ERR_INIT;
+
+	cJSON_AddStringToObject(o, "Status", h->status);
+	cJSON_AddNumberToObject(o, "FailingStreak", h->streak);
+	cJSON_AddBoolToObject(o, "WasHealthy", h->was_healthy);
+	cJSON_AddBoolToObject(o, "StartPeriodOver", now_ms() - h->started_ms >= h->start_period_ms);
+	cJSON_AddItemToObject(o, "Log", cJSON_Duplicate(h->log, true));
+	text = cJSON_PrintUnformatted(o);
+	if (atomic_write_file(path, text, strlen(text), 0600, &err) < 0)
+		log_warnx("health of %.12s: %s", h->k->id, err_msg(&err));
+	err_clear(&err);
+}
+
+/* A containerd restart: what the checks had found, if they found anything yet. */
+static void health_resume(struct health *h)
+{
+	static const char *const statuses[] = {"starting", "healthy", "unhealthy"};
+	cleanup_free char *path = health_path(h->k), *text = NULL;
+	cleanup_cjson cJSON *o = NULL;
+	struct err err = ERR_INIT;
+	const char *st;
+
+	if (read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL, &err) < 0 ||
+	    !(o = cJSON_Parse(text))) {
+		err_clear(&err);
+		return;
+	}
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Status"));
+	for (size_t i = 0; st && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (!strcmp(st, statuses[i]))
+			h->status = statuses[i];
+	h->streak = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "FailingStreak"));
+	if (h->streak < 0)
+		h->streak = 0;
+	h->was_healthy = cJSON_IsTrue(cJSON_GetObjectItem(o, "WasHealthy"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(o, "StartPeriodOver")))
+		h->started_ms -= h->start_period_ms;
+	if (cJSON_IsArray(cJSON_GetObjectItem(o, "Log"))) {
+		cJSON_Delete(h->log);
+		h->log = cJSON_DetachItemFromObject(o, "Log");
+	}
+}
+
 /* Back on the loop: the result counted, logged, told. */
 static void check_done(uv_work_t *w, int status)
 {
@@ -225,6 +287,7 @@ static void check_done(uv_work_t *w, int status)
 	free(h->proc);
 	h->output = h->error = h->proc = NULL;
 	h->outlen = 0;
+	health_save(h);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -253,7 +316,7 @@ static void on_tick(uv_timer_t *t)
 		h->checking = true;
 }
 
-void health_start(struct ctr *k)
+void health_start(struct ctr *k, bool resume)
 {
 	const cJSON *hc = ctr_cfg(k, "Config", "Healthcheck");
 	const cJSON *test = cJSON_GetObjectItem(hc, "Test");
@@ -274,6 +337,13 @@ void health_start(struct ctr *k)
 	h->started_ms = now_ms();
 	h->status = "starting";
 	h->log = cJSON_CreateArray();
+	if (resume) {
+		health_resume(h);
+	} else {
+		cleanup_free char *path = health_path(k);
+
+		unlink(path);
+	}
 	{
 		cleanup_free char *run = ctr_run_dir(k);
 

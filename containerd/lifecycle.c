@@ -175,7 +175,7 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	set_str(&k->error, NULL);
 	set_str(&k->started_at, rfc3339_now(now));
 	save_state(k);
-	health_start(k);
+	health_start(k, false);
 	if (attach_fd)
 		*attach_fd = fd;
 	log_info("started container %.12s (%s), init pid %d", k->id, k->name, (int)k->pid);
@@ -446,7 +446,7 @@ static void restore_one(struct ctr *k)
 			ctr_exited(k);
 		} else {
 			log_info("reconnected to container %.12s (%s)", k->id, k->name);
-			health_start(k);
+			health_start(k, true);
 		}
 		return;
 	}

@@ -576,6 +576,16 @@ health_is() {
 	[ "$(b inspect -f '{{.State.Health.FailingStreak}}' hc)" = 0 ]
 	run b events --since 1m --until 0s --filter container=hc
 	[[ "$output" == *"health_status: unhealthy"*"health_status: healthy"* ]]
+	# containerd killed and back: the health goes on from where it was, not "starting"
+	n=$(b inspect -f '{{len .State.Health.Log}}' hc)
+	kill -9 "$(daemon_pid containerd)"
+	b system start >/dev/null
+	[ "$(b inspect -f '{{.State.Health.Status}}' hc)" = healthy ]
+	[ "$(b inspect -f '{{len .State.Health.Log}}' hc)" -ge "$n" ]
+	# a new start begins anew (its first check comes 200 ms after the start)
+	[ "$n" -ge 3 ]
+	b restart -t 0 hc >/dev/null
+	[ "$(b inspect -f '{{len .State.Health.Log}}' hc)" -lt 3 ]
 	# a check over its timeout fails and is killed: no pile of sleeping checks
 	b run -d --name slow --health-cmd 'sleep 30' --health-interval 300ms \
 		--health-timeout 100ms --health-retries 1 "$IMG" sleep 100 >/dev/null
