@@ -86,7 +86,7 @@ static void print_text(const cJSON *doc)
 	kv_print(stdout, 0, 20, "Published ports", "DNAT in nftables table inet %s",
 		 str(n, "nftables_table"));
 	if (cJSON_GetObjectItem(n, "connect_hook"))
-		printf("%20s%s %s\n", "", "the host's own to 127.0.0.0/8: connect hook on",
+		printf("%20s%s %s\n", "", "the host's own connections: connect hook on",
 		       str(n, "connect_hook"));
 	else if (cJSON_GetObjectItem(n, "connect_hook_off"))
 		printf("%20s%s %s\n", "", "connect hook off:", str(n, "connect_hook_off"));

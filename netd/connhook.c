@@ -1,32 +1,39 @@
 /*
  * Published ports for the host's own connections, at connect time.
  *
- * A connection made on the host to 127.0.0.1:hostPort would go through
- * nftables' output DNAT: every packet is translated, routed again after the
- * translation (loopback to the bridge) and, coming from 127.0.0.1,
- * masqueraded. Instead an eBPF program on the cgroup2 root
- * (BPF_CGROUP_INET4_CONNECT) turns connect(127.x.y.z:hostPort) into
- * connect(containerIP:containerPort) before the socket leaves the stack: the
+ * A connection made on the host to 127.0.0.1:hostPort (or to one of the
+ * host's own addresses) would go through nftables' output DNAT: every
+ * packet is translated, routed again after the translation (loopback to the
+ * bridge) and, coming from 127.0.0.1, masqueraded. Instead an eBPF program
+ * on the cgroup2 root (BPF_CGROUP_INET4_CONNECT) turns
+ * connect(127.x.y.z:hostPort) into connect(containerIP:containerPort)
+ * before the socket leaves the stack: the
  * connection is then the same as one made to the container's address, with
  * no translation at all. A second program (BPF_CGROUP_INET4_GETPEERNAME)
  * gives the application back the address it asked for, remembered by the
  * socket's cookie.
  *
- * Only TCP, only loopback destinations and only sockets of the host's own
- * network namespace (a container's 127.0.0.1 is its own): everything else,
+ * Only TCP, only local destinations (127.0.0.0/8, and the host's other
+ * addresses, kept in a map that follows netlink's address events) and only
+ * sockets of the host's own network namespace (a container's 127.0.0.1 is
+ * its own): everything else,
  * and everything when the hook cannot be had (no cgroup2 mount, an old
  * kernel), takes the DNAT rules, which stay in place for all ports. The
  * programs hang on bpf links held by netd: if netd dies they go, and the
  * rules carry on alone.
  *
- * Ports map: {ip (0: any loopback address), port, IPPROTO_TCP} ->
+ * Ports map: {ip (0: any local address), port, IPPROTO_TCP} ->
  * {container ip, port}, ip and ports in network order as in a sockaddr.
+ * Local map: the host's addresses but 127.0.0.0/8, each -> 1.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -58,18 +65,19 @@ struct hook_addr {
 
 #define PORTS_MAX 4096
 #define PEERS_MAX 65536
+#define LOCAL_MAX 1024
 
 /* A program being assembled: jumps name labels, resolved at the end. */
-enum { L_ALLOW, L_FOUND, L_COUNT };
+enum { L_ALLOW, L_FOUND, L_LOCAL, L_COUNT };
 
 struct prog {
-	struct bpf_insn insn[64];
+	struct bpf_insn insn[96];
 	size_t n;
 	long label[L_COUNT];
 	struct {
 		size_t at;
 		int label;
-	} fix[8];
+	} fix[12];
 	size_t nfix;
 };
 
@@ -106,7 +114,7 @@ static void resolve(struct prog *p)
  * r6 ctx, r7 the address asked for, r8 its port; the key at fp-8, the
  * address asked for at fp-24 and the socket's cookie at fp-16.
  */
-static void connect_prog(struct prog *p, int ports, int peers, uint64_t netns)
+static void connect_prog(struct prog *p, int ports, int peers, int local, uint64_t netns)
 {
 	put(p, BPF_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_6, CTX(protocol)));
@@ -114,7 +122,15 @@ static void connect_prog(struct prog *p, int ports, int peers, uint64_t netns)
 	put(p, BPF_LDX_W(BPF_REG_7, BPF_REG_6, CTX(user_ip4)));
 	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_7));
 	put(p, BPF_ALU64_IMM(BPF_AND, BPF_REG_2, 0xff)); /* the first octet */
-	put_jump(p, BPF_JNE_IMM(BPF_REG_2, 127, 0), L_ALLOW);
+	put_jump(p, BPF_JEQ_IMM(BPF_REG_2, 127, 0), L_LOCAL);
+	/* not loopback: one of the host's own addresses, or not ours to turn */
+	put(p, BPF_STX_W(BPF_REG_10, BPF_REG_7, -8));
+	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)local);
+	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
+	put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	put_jump(p, BPF_JEQ_IMM(BPF_REG_0, 0, 0), L_ALLOW);
+	p->label[L_LOCAL] = (long)p->n;
 	put(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
 	put(p, BPF_CALL_HELPER(BPF_FUNC_get_netns_cookie));
 	put_imm64(p, BPF_REG_1, 0, netns);
@@ -123,7 +139,7 @@ static void connect_prog(struct prog *p, int ports, int peers, uint64_t netns)
 	put(p, BPF_STX_W(BPF_REG_10, BPF_REG_7, -8));
 	put(p, BPF_STX_H(BPF_REG_10, BPF_REG_8, -4));
 	put(p, BPF_ST_H(BPF_REG_10, -2, IPPROTO_TCP));
-	/* this address and port, else the port on every loopback address */
+	/* this address and port, else the port on every local address */
 	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)ports);
 	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
 	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
@@ -229,6 +245,75 @@ static int link_prog(int cgroup, struct prog *p, enum bpf_attach_type type, cons
 	return link;
 }
 
+/* The local map made the same as the host's addresses (loopback ones need none). */
+static void local_sync(struct netd *n)
+{
+	struct ifaddrs *ifs, *i;
+	uint32_t key, next, *stale = NULL;
+	size_t nstale = 0;
+	const uint8_t one = 1;
+
+	if (getifaddrs(&ifs) < 0) {
+		log_warn("connect hook: the host's addresses");
+		return;
+	}
+	for (int k = bpf_map_next(n->hook_local, NULL, &next); k == 0;
+	     k = bpf_map_next(n->hook_local, &key, &next)) {
+		bool have = false;
+
+		key = next;
+		for (i = ifs; i && !have; i = i->ifa_next)
+			have = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+			       ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == key;
+		if (!have) {
+			stale = xreallocarray(stale, nstale + 1, sizeof(*stale));
+			stale[nstale++] = key;
+		}
+	}
+	for (size_t k = 0; k < nstale; k++)
+		bpf_map_del(n->hook_local, &stale[k]);
+	free(stale);
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		key = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+		if ((ntohl(key) >> 24) != 127 && bpf_map_put(n->hook_local, &key, &one) < 0)
+			log_warn("connect hook: a host address left to DNAT");
+	}
+	freeifaddrs(ifs);
+}
+
+/* An address came or went (or events were lost): the map again. */
+static void on_addr_event(uv_poll_t *p, int status, int events)
+{
+	struct netd *n = p->data;
+	char buf[8192];
+
+	while (recv(n->hook_nl, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS)
+		;
+	local_sync(n);
+}
+
+static int local_watch(struct netd *n, struct err *err)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR};
+
+	n->hook_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (n->hook_nl < 0)
+		return err_sys(err, "netlink socket for address events");
+	if (bind(n->hook_nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = err_sys(err, "netlink: listen to address events");
+
+		close(n->hook_nl);
+		n->hook_nl = -1;
+		return r;
+	}
+	uv_poll_init(&n->d->loop, &n->hook_nl_poll, n->hook_nl);
+	n->hook_nl_poll.data = n;
+	uv_poll_start(&n->hook_nl_poll, UV_READABLE, on_addr_event);
+	return 0;
+}
+
 static int hook_load(struct netd *n, struct err *err)
 {
 	struct prog connect4 = {0}, peer4 = {0};
@@ -249,7 +334,12 @@ static int hook_load(struct netd *n, struct err *err)
 				    sizeof(struct hook_addr), PEERS_MAX, "berth_peers", err);
 	if (n->hook_peers < 0)
 		goto fail;
-	connect_prog(&connect4, n->hook_ports, n->hook_peers, netns);
+	n->hook_local = bpf_map_new(BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(uint8_t), LOCAL_MAX,
+				    "berth_local", err);
+	if (n->hook_local < 0 || local_watch(n, err) < 0)
+		goto fail;
+	local_sync(n);
+	connect_prog(&connect4, n->hook_ports, n->hook_peers, n->hook_local, netns);
 	getpeername_prog(&peer4, n->hook_peers);
 	n->hook_links[0] =
 	    link_prog(cg, &connect4, BPF_CGROUP_INET4_CONNECT, "the connect hook", err);
@@ -274,7 +364,8 @@ void connhook_start(struct netd *n)
 
 	const char *want = getenv("BERTH_CONNECT_HOOK");
 
-	n->hook_ports = n->hook_peers = n->hook_links[0] = n->hook_links[1] = -1;
+	n->hook_ports = n->hook_peers = n->hook_local = n->hook_links[0] = n->hook_links[1] = -1;
+	n->hook_nl = -1;
 	if (want && strcmp(want, "off") == 0) {
 		n->hook_off = xstrdup("BERTH_CONNECT_HOOK=off");
 		log_info(
@@ -294,8 +385,15 @@ void connhook_start(struct netd *n)
 
 void connhook_stop(struct netd *n)
 {
-	int *fds[] = {&n->hook_links[0], &n->hook_links[1], &n->hook_ports, &n->hook_peers};
+	int *fds[] = {&n->hook_links[0], &n->hook_links[1], &n->hook_ports, &n->hook_peers,
+		      &n->hook_local};
 
+	if (n->hook_nl >= 0) {
+		uv_poll_stop(&n->hook_nl_poll);
+		uv_close((uv_handle_t *)&n->hook_nl_poll, NULL);
+		close(n->hook_nl);
+		n->hook_nl = -1;
+	}
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -303,11 +401,6 @@ void connhook_stop(struct netd *n)
 		}
 	free(n->hook_where);
 	n->hook_where = NULL;
-}
-
-static bool loopback(struct in_addr a)
-{
-	return (ntohl(a.s_addr) >> 24) == 127;
 }
 
 static bool wanted(const struct netd *n, const struct hook_key *k)
@@ -356,7 +449,7 @@ int connhook_sync(struct netd *n, struct err *err)
 				const struct port_map *p = &l->ports[i];
 				struct hook_addr to = {l->ip.s_addr, htons(p->ctr_port)};
 
-				if (p->udp || (p->host_ip.s_addr && !loopback(p->host_ip)))
+				if (p->udp)
 					continue;
 				key = (struct hook_key){p->host_ip.s_addr, htons(p->host_port),
 							IPPROTO_TCP};

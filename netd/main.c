@@ -130,8 +130,8 @@ static void netd_fini(struct daemon *d)
 		uv_timer_stop(&n->sweep);
 		uv_close((uv_handle_t *)&n->sweep, NULL);
 	}
-	uv_run(&d->loop, UV_RUN_NOWAIT);
 	connhook_stop(n); /* the rules alone carry published ports until netd is back */
+	uv_run(&d->loop, UV_RUN_NOWAIT);
 	free(n->hook_off);
 	free(n->state_file);
 	free(n->nft_table);

@@ -54,7 +54,9 @@ struct netd {
 	uv_timer_t sweep; /* releases the leases of containers that are gone */
 	bool sweep_ready;
 	/* connhook.c: the maps and links of the connect hook, -1 when off */
-	int hook_ports, hook_peers, hook_links[2];
+	int hook_ports, hook_peers, hook_local, hook_links[2];
+	int hook_nl; /* netlink: the host's addresses come and go */
+	uv_poll_t hook_nl_poll;
 	char *hook_where; /* the cgroup2 root it hangs on */
 	char *hook_off;	  /* why it is off */
 };
@@ -95,8 +97,8 @@ int nft_sync(struct netd *n, struct err *err);
 void nft_drop(struct netd *n);
 
 /*
- * connhook.c: the host's own TCP connections to published ports on
- * 127.0.0.0/8 turned to the container's address at connect() (eBPF on the
+ * connhook.c: the host's own TCP connections to published ports on its own
+ * addresses turned to the container's address at connect() (eBPF on the
  * cgroup2 root); made before the privileges are dropped, off (DNAT only)
  * where the kernel cannot.
  */

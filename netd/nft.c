@@ -124,7 +124,7 @@ int nft_sync(struct netd *n, struct err *err)
 	if (r < 0)
 		log_warnx("nftables ruleset refused:\n%s", text);
 	free(text);
-	/* the connect hook carries what the output DNAT does, for 127.0.0.1 */
+	/* the connect hook does what the output DNAT does, for TCP, at connect() */
 	return r < 0 ? r : connhook_sync(n, err);
 }
 

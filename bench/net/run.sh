@@ -57,18 +57,30 @@ tput() {
 	# shellcheck disable=SC2086
 	${3:+ip netns exec "$3"} iperf3 $pin -c "$1" -p "$2" -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
 }
-# connections per second: connect, close, as fast as one client can; closed with
-# a reset so the client leaves no TIME_WAIT behind (a path's rate would otherwise
-# depend on how many ports the paths measured before it still hold)
+# connections per second, published (via 127.0.0.1) against direct: eight pairs
+# of one-second runs, the order flipped each pair, the ratio taken per pair;
+# one client connects and closes as fast as it can, with a reset so no
+# TIME_WAIT is left to slow the next run
 rate() {
-	python3 - "$1" "$2" <<'PY'
-import socket, struct, sys, time
-host, port, n, t0 = sys.argv[1], int(sys.argv[2]), 0, time.time()
-while time.time() - t0 < 2:
-    s = socket.create_connection((host, port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close(); n += 1
-print("%.0f" % (n / (time.time() - t0)))
+	python3 - "$1" "$2" "$3" <<'PY'
+import socket, statistics, struct, sys, time
+ip, direct, published = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def rate(host, port):
+    n, t0 = 0, time.time()
+    while time.time() - t0 < 1:
+        s = socket.create_connection((host, port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close(); n += 1
+    return n / (time.time() - t0)
+d, p = [], []
+for i in range(8):
+    for k in ((0, 1) if i % 2 == 0 else (1, 0)):
+        if k == 0: d.append(rate(ip, direct))
+        else: p.append(rate("127.0.0.1", published))
+r = [a / b for a, b in zip(p, d)]
+print(f"connections per second (one client, 8 pairs of 1 s): direct {statistics.median(d):.0f}, "
+      f"published via 127.0.0.1 {statistics.median(p):.0f}; per pair {statistics.median(r) * 100:.0f}% "
+      f"of direct (pairs {min(r) * 100:.0f}..{max(r) * 100:.0f}%)")
 PY
 }
 # CPU seconds (every CPU, softirq included) to move GB gigabytes over one path
@@ -175,16 +187,7 @@ while True:
     c, _ = s.accept(); c.close()' >/dev/null 2>&1 || true
 sleep 1
 ip=$($B inspect acc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])')
-p1=$(rate 127.0.0.1 15203)
-d1=$(rate "$ip" 80)
-d2=$(rate "$ip" 80)
-p2=$(rate 127.0.0.1 15203)
-python3 - "$d1" "$d2" "$p1" "$p2" <<'PY'
-import sys
-d1, d2, p1, p2 = map(float, sys.argv[1:])
-print(f"connections per second (one client, 2 s each, order P D D P): direct {d1:.0f} {d2:.0f}, "
-      f"published via 127.0.0.1 {p1:.0f} {p2:.0f} ({(p1 + p2) / (d1 + d2) * 100:.0f}% of direct)")
-PY
+rate "$ip" 80 15203
 $B rm -f acc >/dev/null
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$(cat "$BERTH_RUN/berth-netd.pid")/status"; }
 echo "berth-netd RSS idle: $(rss) KiB"

@@ -20,6 +20,9 @@ teardown() {
 	if [ -S "$BERTH_RUN/containerd.sock" ]; then
 		"$BERTH" rm -f $("$BERTH" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	fi
+	if [ -n "${VETH:-}" ]; then
+		ip link del "${VETH}a" 2>/dev/null || true
+	fi
 	# the stand-in for an outside host (its veth goes with it)
 	if [ -n "${OUTSIDE_NS:-}" ]; then
 		ip link del "${OUTSIDE_NS}h" 2>/dev/null || true
@@ -105,7 +108,7 @@ PY
 	return 1
 }
 
-@test "the host's own connections to published ports on 127.0.0.1 are turned at connect(), not NATed" {
+@test "the host's own connections to published ports are turned at connect(), not NATed" {
 	hook=$(b info --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["daemons"]["netd"].get("connect_hook", ""))')
 	[ -n "$hook" ] # this host has a cgroup2 hierarchy: the hook must be on
 	gw=${BERTH_SUBNET%.0/24}.1
@@ -115,8 +118,19 @@ PY
 	[ "$(conn 127.0.0.1 18060)" = "$gw 127.0.0.1:18060 hello-from-web" ]
 	[ "$(conn 127.0.0.2 18060)" = "$gw 127.0.0.2:18060 hello-from-web" ]
 	[ "$(conn 127.0.0.1 18061)" = "$gw 127.0.0.1:18061 hello-from-lo1" ]
-	# published on 127.0.0.1 only: not on another loopback address
+	# the host's other addresses too, and one added while netd runs
+	hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v "^${BERTH_SUBNET%.0/24}" | head -1)
+	[ "$(conn "$hostip" 18060)" = "$gw $hostip:18060 hello-from-web" ]
+	[ "$(conn "$gw" 18060)" = "$gw $gw:18060 hello-from-web" ]
+	VETH=bvt$$
+	ip link add "${VETH}a" type veth peer name "${VETH}b"
+	ip link set "${VETH}a" up
+	ip addr add 198.18.251.1/32 dev "${VETH}a"
+	[ "$(conn 198.18.251.1 18060)" = "$gw 198.18.251.1:18060 hello-from-web" ]
+	ip link del "${VETH}a"
+	# published on 127.0.0.1 only: not on another loopback address, nor the host's address
 	run ! python3 -c 'import socket; socket.create_connection(("127.0.0.2", 18061), 2)'
+	run ! python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], 18061), 2)' "$hostip"
 	# a container's own 127.0.0.1 is its own, published port or not
 	run b run --rm "$IMG" sh -c '(echo own-listener | busybox nc -l -p 18060 &); sleep 0.3; busybox nc 127.0.0.1 18060 </dev/null'
 	[ "$output" = own-listener ]
