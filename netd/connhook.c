@@ -110,6 +110,31 @@ static void resolve(struct prog *p)
 
 #define CTX(field) ((int16_t)offsetof(struct bpf_sock_addr, field))
 
+/* r0 = lookup(map, fp + key); with value, update(map, fp + key, fp + value) instead. */
+static void put_map_call(struct prog *p, int map, int key, int value)
+{
+	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)map);
+	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, key));
+	if (!value) {
+		put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+		return;
+	}
+	put(p, BPF_MOV64_REG(BPF_REG_3, BPF_REG_10));
+	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, value));
+	put(p, BPF_MOV64_IMM(BPF_REG_4, BPF_ANY));
+	put(p, BPF_CALL_HELPER(BPF_FUNC_map_update_elem));
+}
+
+/* The socket's address (r6 ctx) becomes the struct hook_addr r0 points to. */
+static void put_set_addr(struct prog *p)
+{
+	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, ip)));
+	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_ip4)));
+	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, port)));
+	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_port)));
+}
+
 /*
  * r6 ctx, r7 the address asked for, r8 its port; the key at fp-8, the
  * address asked for at fp-24 and the socket's cookie at fp-16.
@@ -125,10 +150,7 @@ static void connect_prog(struct prog *p, int ports, int peers, int local, uint64
 	put_jump(p, BPF_JEQ_IMM(BPF_REG_2, 127, 0), L_LOCAL);
 	/* not loopback: one of the host's own addresses, or not ours to turn */
 	put(p, BPF_STX_W(BPF_REG_10, BPF_REG_7, -8));
-	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)local);
-	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
-	put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	put_map_call(p, local, -8, 0);
 	put_jump(p, BPF_JEQ_IMM(BPF_REG_0, 0, 0), L_ALLOW);
 	p->label[L_LOCAL] = (long)p->n;
 	put(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
@@ -140,35 +162,20 @@ static void connect_prog(struct prog *p, int ports, int peers, int local, uint64
 	put(p, BPF_STX_H(BPF_REG_10, BPF_REG_8, -4));
 	put(p, BPF_ST_H(BPF_REG_10, -2, IPPROTO_TCP));
 	/* this address and port, else the port on every local address */
-	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)ports);
-	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
-	put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	put_map_call(p, ports, -8, 0);
 	put_jump(p, BPF_JNE_IMM(BPF_REG_0, 0, 0), L_FOUND);
 	put(p, BPF_ST_W(BPF_REG_10, -8, 0));
-	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)ports);
-	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
-	put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	put_map_call(p, ports, -8, 0);
 	put_jump(p, BPF_JEQ_IMM(BPF_REG_0, 0, 0), L_ALLOW);
 	p->label[L_FOUND] = (long)p->n;
-	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, ip)));
-	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_ip4)));
-	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, port)));
-	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_port)));
+	put_set_addr(p);
 	/* remember what the application asked for, for getpeername */
 	put(p, BPF_STX_W(BPF_REG_10, BPF_REG_7, -24));
 	put(p, BPF_STX_W(BPF_REG_10, BPF_REG_8, -20));
 	put(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
 	put(p, BPF_CALL_HELPER(BPF_FUNC_get_socket_cookie));
 	put(p, BPF_STX_DW(BPF_REG_10, BPF_REG_0, -16));
-	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)peers);
-	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -16));
-	put(p, BPF_MOV64_REG(BPF_REG_3, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -24));
-	put(p, BPF_MOV64_IMM(BPF_REG_4, BPF_ANY));
-	put(p, BPF_CALL_HELPER(BPF_FUNC_map_update_elem));
+	put_map_call(p, peers, -16, -24);
 	p->label[L_ALLOW] = (long)p->n;
 	put(p, BPF_MOV64_IMM(BPF_REG_0, 1));
 	put(p, BPF_EXIT_INSN());
@@ -181,15 +188,9 @@ static void getpeername_prog(struct prog *p, int peers)
 	put(p, BPF_MOV64_REG(BPF_REG_6, BPF_REG_1));
 	put(p, BPF_CALL_HELPER(BPF_FUNC_get_socket_cookie));
 	put(p, BPF_STX_DW(BPF_REG_10, BPF_REG_0, -8));
-	put_imm64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint32_t)peers);
-	put(p, BPF_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	put(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8));
-	put(p, BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	put_map_call(p, peers, -8, 0);
 	put_jump(p, BPF_JEQ_IMM(BPF_REG_0, 0, 0), L_ALLOW);
-	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, ip)));
-	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_ip4)));
-	put(p, BPF_LDX_W(BPF_REG_2, BPF_REG_0, offsetof(struct hook_addr, port)));
-	put(p, BPF_STX_W(BPF_REG_6, BPF_REG_2, CTX(user_port)));
+	put_set_addr(p);
 	p->label[L_ALLOW] = (long)p->n;
 	put(p, BPF_MOV64_IMM(BPF_REG_0, 1));
 	put(p, BPF_EXIT_INSN());
@@ -407,16 +408,11 @@ static bool wanted(const struct netd *n, const struct hook_key *k)
 {
 	const struct network *net;
 	const struct lease *l;
+	const struct port_map *p;
 
-	LIST_FOREACH (net, &n->nets, link)
-		LIST_FOREACH (l, &net->leases, link)
-			for (size_t i = 0; i < l->nports; i++) {
-				const struct port_map *p = &l->ports[i];
-
-				if (!p->udp && p->host_ip.s_addr == k->ip &&
-				    htons(p->host_port) == k->port)
-					return true;
-			}
+	FOREACH_PORT(n, net, l, p)
+	if (!p->udp && p->host_ip.s_addr == k->ip && htons(p->host_port) == k->port)
+		return true;
 	return false;
 }
 
@@ -424,6 +420,7 @@ int connhook_sync(struct netd *n, struct err *err)
 {
 	const struct network *net;
 	const struct lease *l;
+	const struct port_map *p;
 	struct hook_key key, next, *stale = NULL;
 	size_t nstale = 0;
 	int r = 0;
@@ -443,21 +440,17 @@ int connhook_sync(struct netd *n, struct err *err)
 		if (bpf_map_del(n->hook_ports, &stale[i]) < 0 && errno != ENOENT)
 			r = err_sys(err, "connect hook: remove a port");
 	free(stale);
-	LIST_FOREACH (net, &n->nets, link)
-		LIST_FOREACH (l, &net->leases, link)
-			for (size_t i = 0; i < l->nports; i++) {
-				const struct port_map *p = &l->ports[i];
-				struct hook_addr to = {l->ip.s_addr, htons(p->ctr_port)};
+	FOREACH_PORT(n, net, l, p)
+	{
+		struct hook_addr to = {l->ip.s_addr, htons(p->ctr_port)};
 
-				if (p->udp)
-					continue;
-				key = (struct hook_key){p->host_ip.s_addr, htons(p->host_port),
-							IPPROTO_TCP};
-				/* a full map costs speed only: the rules still carry the port */
-				if (bpf_map_put(n->hook_ports, &key, &to) < 0)
-					log_warn("connect hook: port %u left to DNAT",
-						 p->host_port);
-			}
+		if (p->udp)
+			continue;
+		key = (struct hook_key){p->host_ip.s_addr, htons(p->host_port), IPPROTO_TCP};
+		/* a full map costs speed only: the rules still carry the port */
+		if (bpf_map_put(n->hook_ports, &key, &to) < 0)
+			log_warn("connect hook: port %u left to DNAT", p->host_port);
+	}
 	return r;
 }
 

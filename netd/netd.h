@@ -61,6 +61,12 @@ struct netd {
 	char *hook_off;	  /* why it is off */
 };
 
+/* Every published port: net, l (its lease) and p set in the body. */
+#define FOREACH_PORT(n, net, l, p)                                                                 \
+	LIST_FOREACH (net, &(n)->nets, link)                                                       \
+		LIST_FOREACH (l, &(net)->leases, link)                                             \
+			for ((p) = (l)->ports; (p) < (l)->ports + (l)->nports; (p)++)
+
 static inline struct netd *netd_of(struct conn *c)
 {
 	return ((struct daemon *)c->srv->ctx)->priv;

@@ -31,22 +31,21 @@ static void dnat_rules(FILE *f, const struct netd *n)
 {
 	const struct network *net;
 	const struct lease *l;
+	const struct port_map *p;
 
-	LIST_FOREACH (net, &n->nets, link)
-		LIST_FOREACH (l, &net->leases, link)
-			for (size_t i = 0; i < l->nports; i++) {
-				const struct port_map *p = &l->ports[i];
-				char to[INET_ADDRSTRLEN], host[INET_ADDRSTRLEN];
+	FOREACH_PORT(n, net, l, p)
+	{
+		char to[INET_ADDRSTRLEN], host[INET_ADDRSTRLEN];
 
-				ip(to, l->ip);
-				ip(host, p->host_ip);
-				if (p->host_ip.s_addr)
-					fprintf(f, "    ip daddr %s", host);
-				else
-					fprintf(f, "    meta nfproto ipv4 fib daddr type local");
-				fprintf(f, " %s dport %u dnat ip to %s:%u\n",
-					p->udp ? "udp" : "tcp", p->host_port, to, p->ctr_port);
-			}
+		ip(to, l->ip);
+		ip(host, p->host_ip);
+		if (p->host_ip.s_addr)
+			fprintf(f, "    ip daddr %s", host);
+		else
+			fprintf(f, "    meta nfproto ipv4 fib daddr type local");
+		fprintf(f, " %s dport %u dnat ip to %s:%u\n", p->udp ? "udp" : "tcp", p->host_port,
+			to, p->ctr_port);
+	}
 }
 
 static char *ruleset(const struct netd *n)
