@@ -582,10 +582,14 @@ health_is() {
 	b system start >/dev/null
 	[ "$(b inspect -f '{{.State.Health.Status}}' hc)" = healthy ]
 	[ "$(b inspect -f '{{len .State.Health.Log}}' hc)" -ge "$n" ]
-	# a new start begins anew (its first check comes 200 ms after the start)
-	[ "$n" -ge 3 ]
+	# a new start begins anew: no check in its log is older than the start
 	b restart -t 0 hc >/dev/null
-	[ "$(b inspect -f '{{len .State.Health.Log}}' hc)" -lt 3 ]
+	started=$(b inspect -f '{{.State.StartedAt}}' hc)
+	health_is hc healthy
+	[ "$(b inspect -f '{{len .State.Health.Log}}' hc)" -ge 1 ]
+	for t in $(b inspect -f '{{range .State.Health.Log}}{{.Start}} {{end}}' hc); do
+		[[ ! "$t" < "$started" ]] || { echo "check at $t is from before the start at $started"; false; }
+	done
 	# a check over its timeout fails and is killed: no pile of sleeping checks
 	b run -d --name slow --health-cmd 'sleep 30' --health-interval 300ms \
 		--health-timeout 100ms --health-retries 1 "$IMG" sleep 100 >/dev/null
