@@ -137,7 +137,13 @@ PY
 	# host networking shares the host's loopback: it reaches the published port
 	[ "$(b run --rm --network host "$IMG" busybox nc 127.0.0.1 18060 </dev/null)" = hello-from-web ]
 	# netd gone: the hook goes with it and the DNAT rules carry the port; back: the hook again
-	kill -9 "$(daemon_pid netd)"
+	pid=$(daemon_pid netd)
+	kill -9 "$pid"
+	# its files (the links among them) are closed once it is a zombie or gone
+	for i in $(seq 100); do
+		[ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || break
+		sleep 0.05
+	done
 	[ "$(conn 127.0.0.1 18060)" = "127.0.0.1 127.0.0.1:18060 hello-from-web" ]
 	b system start >/dev/null
 	[ "$(conn 127.0.0.1 18060)" = "$gw 127.0.0.1:18060 hello-from-web" ]
