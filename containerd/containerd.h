@@ -128,6 +128,8 @@ const char *health_status(const struct ctr *k);
 
 /* options.c: check a create request and turn it into a record. */
 int options_check(struct cd *cd, cJSON *req, struct err *err);
+/* The checks of what berth update may change (limits, restart policy), on a merged HostConfig. */
+int options_check_update(const cJSON *hc, struct err *err);
 
 /* bundle.c: the runtime bundle (rootfs mount, etc files, config.json). */
 int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err);

@@ -300,6 +300,13 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 	return 0;
 }
 
+static int check_pids(const cJSON *hc, struct err *err)
+{
+	if (num(hc, "PidsLimit") < -1)
+		return err_set(err, EINVAL, "invalid --pids-limit: use -1 for unlimited");
+	return 0;
+}
+
 static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 {
 	const char *sig = cJSON_GetStringValue(item(cfg, "StopSignal"));
@@ -307,8 +314,8 @@ static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 
 	if (sig && signal_parse(sig) < 0)
 		return err_set(err, EINVAL, "invalid --stop-signal '%s'", sig);
-	if (num(hc, "PidsLimit") < -1)
-		return err_set(err, EINVAL, "invalid --pids-limit: use -1 for unlimited");
+	if (check_pids(hc, err) < 0)
+		return -err->code;
 	cJSON_ArrayForEach (u, item(hc, "Ulimits")) {
 		if (num(u, "Soft") > num(u, "Hard") && num(u, "Hard") >= 0)
 			return err_set(err, EINVAL,
@@ -440,6 +447,14 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
 	    check_network(cd, hc, err) < 0 || check_misc(cfg, hc, err) < 0 ||
 	    check_etc(hc, err) < 0 || check_devices(hc, err) < 0)
+		return -err->code;
+	return 0;
+}
+
+int options_check_update(const cJSON *hc, struct err *err)
+{
+	if (check_memory(hc, err) < 0 || check_cpus(hc, err) < 0 || check_pids(hc, err) < 0 ||
+	    check_restart(hc, err) < 0)
 		return -err->code;
 	return 0;
 }

@@ -52,6 +52,18 @@ const char cmd_rm_usage[] = "rm [-f] [-v] CONTAINER...\n"
 			    "Remove containers.\n"
 			    "  -f, --force    kill and remove a running container\n"
 			    "  -v, --volumes  also remove anonymous volumes\n";
+const char cmd_update_usage[] =
+    "update [OPTIONS] CONTAINER...\n"
+    "\n"
+    "Change the resource limits or the restart policy of containers; a running one\n"
+    "gets the new limits at once, every later start keeps them.\n"
+    "  -m, --memory BYTES       memory limit (512m, 2g; 0 lifts it)\n"
+    "      --memory-swap BYTES  memory plus swap (-1: unlimited swap)\n"
+    "      --cpus N             CPU time, in CPUs (1.5; 0 lifts it)\n"
+    "      --cpu-shares N       relative CPU weight (2 to 262144)\n"
+    "      --cpuset-cpus LIST   CPUs it may run on (0-1, 0,2)\n"
+    "      --pids-limit N       at most N processes (-1: unlimited)\n"
+    "      --restart POLICY     no, always, unless-stopped, on-failure[:N]\n";
 const char cmd_pause_usage[] = "pause CONTAINER...\n"
 			       "\n"
 			       "Freeze every process of containers (the cgroup freezer).\n";
@@ -553,6 +565,31 @@ static int each(struct ctl *ctl, int argc, char **argv, uint16_t type, const cha
 		pb_init(&pb);
 		pb_put_str(&pb, TAG_REF, argv[i]);
 		r = ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
+		if (r)
+			rc = r;
+		else
+			printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+int cmd_update(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_cjson cJSON *changes = NULL;
+	cleanup_free char *text = NULL;
+	int rc = update_opts_parse(&changes, argc, argv, cmd_update_usage);
+
+	if (rc)
+		return rc == 1 ? EXIT_OK : rc;
+	text = cJSON_PrintUnformatted(changes);
+	for (int i = optind; i < argc; i++) {
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, argv[i]);
+		pb_put_str(&pb, TAG_JSON, text);
+		r = ctl_container_call(ctl, MSG_CONTAINER_UPDATE, &pb, NULL, NULL, NULL, EXIT_FAIL);
 		if (r)
 			rc = r;
 		else

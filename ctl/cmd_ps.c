@@ -54,16 +54,17 @@ const char cmd_stats_usage[] = "stats [--no-stream] [--format table|json|TEMPLAT
 			       "\n"
 			       "CPU, memory and process counts of running containers, from their "
 			       "cgroups.\n";
-const char cmd_container_usage[] = "container COMMAND\n"
-				   "\n"
-				   "Manage containers.\n"
-				   "\n"
-				   "Commands:\n"
-				   "  ls, ps    list containers (as berth ps)\n"
-				   "  create, run, start, stop, restart, kill, rm, wait, rename,\n"
-				   "  attach, exec, inspect, logs, top, stats, pause, unpause\n"
-				   "            as the top-level commands\n"
-				   "  prune [-f]   remove every stopped container\n";
+const char cmd_container_usage[] =
+    "container COMMAND\n"
+    "\n"
+    "Manage containers.\n"
+    "\n"
+    "Commands:\n"
+    "  ls, ps    list containers (as berth ps)\n"
+    "  create, run, start, stop, restart, kill, rm, wait, rename,\n"
+    "  attach, exec, inspect, logs, top, stats, pause, unpause, update\n"
+    "            as the top-level commands\n"
+    "  prune [-f]   remove every stopped container\n";
 
 static const char *sget(const cJSON *o, const char *key)
 {
@@ -931,6 +932,7 @@ int cmd_container(struct ctl *ctl, int argc, char **argv)
 	    {"prune", ctl_container_prune},
 	    {"pause", cmd_pause},
 	    {"unpause", cmd_unpause},
+	    {"update", cmd_update},
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help")) {

@@ -75,6 +75,7 @@ int cmd_top(struct ctl *ctl, int argc, char **argv);
 int cmd_stats(struct ctl *ctl, int argc, char **argv);
 int cmd_container(struct ctl *ctl, int argc, char **argv);
 int cmd_pause(struct ctl *ctl, int argc, char **argv);
+int cmd_update(struct ctl *ctl, int argc, char **argv);
 int cmd_unpause(struct ctl *ctl, int argc, char **argv);
 int cmd_volume(struct ctl *ctl, int argc, char **argv);
 int cmd_events(struct ctl *ctl, int argc, char **argv);
@@ -85,7 +86,7 @@ extern const char cmd_create_usage[], cmd_run_usage[], cmd_start_usage[], cmd_st
     cmd_attach_usage[], cmd_exec_usage[], cmd_ps_usage[], cmd_inspect_usage[], cmd_logs_usage[],
     cmd_top_usage[], cmd_stats_usage[], cmd_container_usage[], cmd_pause_usage[],
     cmd_unpause_usage[], cmd_volume_usage[], cmd_events_usage[], cmd_network_usage[],
-    cmd_port_usage[];
+    cmd_port_usage[], cmd_update_usage[];
 
 /*
  * Call containerd: the reply's JSON in *out (when out), its fds in fds/nfds.

@@ -927,6 +927,48 @@ int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage
 	return 0;
 }
 
+static const struct option update_options[] = {
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
+    {"cpus", required_argument, NULL, O_CPUS},
+    {"cpu-shares", required_argument, NULL, O_CPU_SHARES},
+    {"cpuset-cpus", required_argument, NULL, O_CPUSET},
+    {"pids-limit", required_argument, NULL, O_PIDS},
+    {"restart", required_argument, NULL, O_RESTART},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int update_opts_parse(cJSON **changes, int argc, char **argv, const char *usage)
+{
+	struct run_opts ro = {0};
+	int c;
+
+	*changes = cJSON_CreateObject();
+	ro.hc = *changes; /* the options of run that update takes write only here */
+	ro.cfg = ro.req = NULL;
+	while ((c = getopt_long(argc, argv, "+m:", update_options, NULL)) != -1) {
+		int rc;
+
+		if (c == O_HELP) {
+			ctl_usage(stdout, usage);
+			return 1;
+		}
+		if (c == '?')
+			return EXIT_DAEMON;
+		rc = one_option(&ro, c, optarg);
+		if (rc)
+			return rc;
+	}
+	if (!cJSON_GetArraySize(*changes))
+		return ctl_fail(EXIT_DAEMON,
+				"update needs at least one of --memory, --memory-swap, --cpus, "
+				"--cpu-shares, --cpuset-cpus, --pids-limit or --restart");
+	if (optind >= argc)
+		return ctl_fail(EXIT_DAEMON, "update needs at least one container");
+	return 0;
+}
+
 void run_opts_free(struct run_opts *ro)
 {
 	cJSON_Delete(ro->req);

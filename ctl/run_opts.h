@@ -19,6 +19,12 @@ extern const char run_options_help[];
 /* 0 ok, 1 help printed, otherwise the exit code (message printed). */
 int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage);
 void run_opts_free(struct run_opts *ro);
+/*
+ * berth update: the limits and restart policy asked for, as HostConfig keys
+ * in a new *changes (the caller frees it); containers from optind on.
+ * 0 ok, 1 help printed, otherwise the exit code (message printed).
+ */
+int update_opts_parse(cJSON **changes, int argc, char **argv, const char *usage);
 /* "512m", "2g", "1024" (bytes) or "-1"; -1 when malformed. */
 int parse_size(const char *s, long long *out);
 

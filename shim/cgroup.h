@@ -19,6 +19,8 @@ struct cgroup_ops {
 	const char *name;
 	/* Create the cgroup and apply linux.resources (and allow linux.devices). */
 	int (*create)(struct cgroup *cg, const struct spec *s, struct err *err);
+	/* Apply linux.resources but devices to the existing cgroup (berth update). */
+	int (*update)(struct cgroup *cg, const cJSON *resources, struct err *err);
 	int (*add)(struct cgroup *cg, pid_t pid, struct err *err);
 	/* Signal every process in the cgroup. */
 	int (*kill_all)(struct cgroup *cg, int sig, struct err *err);

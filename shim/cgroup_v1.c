@@ -76,6 +76,15 @@ static int set_memory(const char *dir, const cJSON *mem, struct err *err)
 		    (long long)swap, (long long)limit);
 	if (hl) {
 		r = cg_writef(dir, "memory.limit_in_bytes", err, "%lld", (long long)limit);
+		/* raised above the memory+swap limit in force (berth update): that one first */
+		if (r < 0 && hs && err->code == EINVAL) {
+			err_clear(err);
+			r = cg_writef(dir, "memory.memsw.limit_in_bytes", err, "%lld",
+				      (long long)swap);
+			if (r == 0)
+				r = cg_writef(dir, "memory.limit_in_bytes", err, "%lld",
+					      (long long)limit);
+		}
 		if (r < 0)
 			return r;
 	}
@@ -200,32 +209,14 @@ static int set_devices(const char *dir, const cJSON *devs, const struct spec *s,
 	return r;
 }
 
-static int v1_create(struct cgroup *cg, const struct spec *s, struct err *err)
+static int v1_update(struct cgroup *cg, const cJSON *res, struct err *err)
 {
-	const cJSON *res = s ? s->resources : NULL;
-	cleanup_free char *mem = NULL, *cpu = NULL, *cpuset = NULL, *pids = NULL, *blk = NULL,
-			  *dev = NULL;
+	cleanup_free char *mem = dir_of(cg, "memory"), *cpu = dir_of(cg, "cpu"),
+			  *cpuset = dir_of(cg, "cpuset"), *pids = dir_of(cg, "pids"),
+			  *blk = dir_of(cg, "blkio");
 	const cJSON *c;
 	int r;
 
-	for (size_t i = 0; i < cg->nh; i++) {
-		bool is_cpuset = has_ctrl(&cg->h[i], "cpuset");
-
-		r = cg_mkdir_p(cg->h[i].mnt, cg->path, is_cpuset ? cpuset_inherit : NULL, err);
-		if (r < 0)
-			return r;
-	}
-	if (!res)
-		return 0;
-	mem = dir_of(cg, "memory");
-	cpu = dir_of(cg, "cpu");
-	cpuset = dir_of(cg, "cpuset");
-	pids = dir_of(cg, "pids");
-	blk = dir_of(cg, "blkio");
-	dev = dir_of(cg, "devices");
-	c = cJSON_GetObjectItemCaseSensitive(res, "devices");
-	if (c && dev && (r = set_devices(dev, c, s, err)) < 0)
-		return r;
 	c = cJSON_GetObjectItemCaseSensitive(res, "memory");
 	if (c && !mem)
 		return err_set(err, ENOTSUP, "linux.resources.memory: no memory cgroup here");
@@ -245,6 +236,29 @@ static int v1_create(struct cgroup *cg, const struct spec *s, struct err *err)
 	if (c && blk && (r = set_blkio(blk, c, err)) < 0)
 		return r;
 	return 0;
+}
+
+static int v1_create(struct cgroup *cg, const struct spec *s, struct err *err)
+{
+	const cJSON *res = s ? s->resources : NULL;
+	cleanup_free char *dev = NULL;
+	const cJSON *c;
+	int r;
+
+	for (size_t i = 0; i < cg->nh; i++) {
+		bool is_cpuset = has_ctrl(&cg->h[i], "cpuset");
+
+		r = cg_mkdir_p(cg->h[i].mnt, cg->path, is_cpuset ? cpuset_inherit : NULL, err);
+		if (r < 0)
+			return r;
+	}
+	if (!res)
+		return 0;
+	dev = dir_of(cg, "devices");
+	c = cJSON_GetObjectItemCaseSensitive(res, "devices");
+	if (c && dev && (r = set_devices(dev, c, s, err)) < 0)
+		return r;
+	return v1_update(cg, res, err);
 }
 
 static int v1_add(struct cgroup *cg, pid_t pid, struct err *err)
@@ -386,6 +400,7 @@ static int v1_freeze(struct cgroup *cg, bool frozen, struct err *err)
 const struct cgroup_ops cgroup_v1_ops = {
     .name = "v1",
     .create = v1_create,
+    .update = v1_update,
     .add = v1_add,
     .kill_all = v1_kill_all,
     .destroy = v1_destroy,

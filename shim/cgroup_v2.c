@@ -64,21 +64,13 @@ static int set_devices(const char *dir, const cJSON *devs, const struct spec *s,
 	return r < 0 ? err_wrap(err, "linux.resources.devices") : 0;
 }
 
-static int v2_create(struct cgroup *cg, const struct spec *s, struct err *err)
+static int v2_update(struct cgroup *cg, const cJSON *res, struct err *err)
 {
-	const cJSON *res = s ? s->resources : NULL;
 	cleanup_free char *dir = v2_dir(cg);
 	const cJSON *mem, *cpu, *pids, *blk;
 	int64_t v = 0, limit = -1;
 	int r;
 
-	r = cg_mkdir_p(CGROUP_ROOT, cg->path, enable_controllers, err);
-	if (r < 0)
-		return r;
-	if (!res)
-		return 0;
-	if ((r = set_devices(dir, cJSON_GetObjectItemCaseSensitive(res, "devices"), s, err)) < 0)
-		return r;
 	mem = cJSON_GetObjectItemCaseSensitive(res, "memory");
 	if ((r = res_i64(mem, "limit", "memory", &limit, err)) < 0)
 		return r;
@@ -168,6 +160,22 @@ static int v2_create(struct cgroup *cg, const struct spec *s, struct err *err)
 	return 0;
 }
 
+static int v2_create(struct cgroup *cg, const struct spec *s, struct err *err)
+{
+	const cJSON *res = s ? s->resources : NULL;
+	cleanup_free char *dir = v2_dir(cg);
+	int r;
+
+	r = cg_mkdir_p(CGROUP_ROOT, cg->path, enable_controllers, err);
+	if (r < 0)
+		return r;
+	if (!res)
+		return 0;
+	if ((r = set_devices(dir, cJSON_GetObjectItemCaseSensitive(res, "devices"), s, err)) < 0)
+		return r;
+	return v2_update(cg, res, err);
+}
+
 static int v2_add(struct cgroup *cg, pid_t pid, struct err *err)
 {
 	cleanup_free char *dir = v2_dir(cg);
@@ -247,6 +255,7 @@ static int v2_clone_fd(struct cgroup *cg)
 const struct cgroup_ops cgroup_v2_ops = {
     .name = "v2",
     .create = v2_create,
+    .update = v2_update,
     .add = v2_add,
     .kill_all = v2_kill_all,
     .destroy = v2_destroy,

@@ -256,6 +256,62 @@ JSON
 	fi
 }
 
+# a container's cgroup file in the v1 or the v2 layout
+cgfile() {
+	local id v1=$3
+	id=$(b inspect -f '{{.Id}}' "$1")
+	if [ -d "/sys/fs/cgroup/$v1/berth/$id" ]; then
+		cat "/sys/fs/cgroup/$v1/berth/$id/$2"
+	else
+		cat "/sys/fs/cgroup/berth/$id/$4"
+	fi
+}
+
+@test "update: limits change in a running container and stay for the next start; bad values refused" {
+	b run -d --name up -m 64m "$IMG" sleep 1000 >/dev/null
+	[ "$(b update -m 24m --pids-limit 20 --cpus 0.5 --restart on-failure:2 up)" = up ]
+	[ "$(cgfile up memory.limit_in_bytes memory memory.max)" = 25165824 ]
+	[ "$(cgfile up pids.max pids pids.max)" = 20 ]
+	[[ "$(cgfile up cpu.cfs_quota_us cpu cpu.max)" == 50000* ]]
+	[ "$(b inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}' up)" = "25165824 20 on-failure" ]
+	# the new memory limit really holds: more than it is killed
+	run b exec up sh -c 'head -c 100m /dev/zero | tail >/dev/null'
+	[ "$status" -eq 137 ]
+	# kept for the next start
+	b restart -t 0 up >/dev/null
+	[ "$(cgfile up memory.limit_in_bytes memory memory.max)" = 25165824 ]
+	# lifted
+	b update -m 0 --pids-limit -1 up >/dev/null
+	[ "$(cgfile up pids.max pids pids.max)" = max ]
+	[ "$(b inspect -f '{{.HostConfig.Memory}}' up)" = 0 ]
+	# a stopped container: only its record, used at its start
+	b stop -t 0 up >/dev/null
+	b update --pids-limit 30 up >/dev/null
+	b start up >/dev/null
+	[ "$(cgfile up pids.max pids pids.max)" = 30 ]
+	# bad input: a clear error, nothing changed
+	run b update -m 1k up
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"minimum memory limit is 6 MiB"* ]]
+	run b update --cpus lots up
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --cpus 'lots'"* ]]
+	run b update --restart sometimes up
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--restart"* ]]
+	run b update up
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"needs at least one of --memory"* ]]
+	run b update --pids-limit 5 nosuchcontainer
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such container"* ]]
+	b run -d --rm --name tmp "$IMG" sleep 100 >/dev/null
+	run b update --restart always tmp
+	[[ "$output" == *"--restart always and --rm conflict"* ]]
+	[ "$(cgfile up pids.max pids pids.max)" = 30 ]
+	[ "$(b inspect -f '{{.HostConfig.PidsLimit}}' up)" = 30 ]
+}
+
 @test "--init reaps zombies and runs the command under a small init" {
 	run b run --rm --init "$IMG" sh -c 'cat /proc/1/cmdline; echo'
 	[[ "$output" == /sbin/berth-init* ]]
