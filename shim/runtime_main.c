@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "cgroup.h"
 #include "runtime.h"
 
 #define DEFAULT_ROOT "/run/berth-runtime"
@@ -186,6 +188,41 @@ static int cmd_state(struct rt *rt, int argc, char **argv)
 	puts(json);
 	free(json);
 	return 0;
+}
+
+/* runc's update -r: new linux.resources (devices aside) for a container's cgroup. */
+static int cmd_update(struct rt *rt, int argc, char **argv)
+{
+	static const struct option opts[] = {{"resources", required_argument, NULL, 'r'},
+					     {NULL, 0, NULL, 0}};
+	struct err err = ERR_INIT;
+	cleanup_free char *text = NULL;
+	cleanup_cjson cJSON *res = NULL;
+	const char *file = NULL;
+	struct cgroup cg;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
+		if (c != 'r')
+			return usage_error("update: unknown option");
+		file = optarg;
+	}
+	if (!file)
+		return usage_error("update needs --resources FILE (or - for stdin)");
+	if (optind != argc - 1)
+		return usage_error("update expects exactly one container id");
+	if (read_file_at(AT_FDCWD, strcmp(file, "-") ? file : "/dev/stdin", 1 << 20, &text, NULL,
+			 &err) < 0)
+		return fail(&err, "update");
+	if (!cJSON_IsObject(res = cJSON_Parse(text))) {
+		fprintf(stderr, "berth-runtime: update: %s is not a JSON object\n", file);
+		return 1;
+	}
+	if (container_cgroup(rt->root, argv[optind], &cg, &err) < 0)
+		return fail(&err, "update");
+	r = cg.ops->update(&cg, res, &err);
+	cgroup_close(&cg);
+	return r < 0 ? fail(&err, "update") : 0;
 }
 
 static int cmd_kill(struct rt *rt, int argc, char **argv)
@@ -430,6 +467,7 @@ static void usage(FILE *out)
 	    "  exec [--process F] [-t] [-d] [--cwd D] [-e K=V] [-u UID[:GID]] ID [CMD...]\n"
 	    "                   run another process inside a running container\n"
 	    "  list [--format table|json] [-q]\n"
+	    "  update --resources FILE|- ID   new linux.resources for its cgroup (as runc)\n"
 	    "\n"
 	    "Global options:\n"
 	    "  --root DIR       state directory (default " DEFAULT_ROOT ")\n"
@@ -446,7 +484,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 	    {"create", cmd_create}, {"start", cmd_start}, {"run", cmd_run},
 	    {"state", cmd_state},   {"kill", cmd_kill},	  {"delete", cmd_delete},
-	    {"list", cmd_list},	    {"exec", cmd_exec},
+	    {"list", cmd_list},	    {"exec", cmd_exec},	  {"update", cmd_update},
 	};
 	static const struct option opts[] = {
 	    {"root", required_argument, NULL, 'r'},	  {"log", required_argument, NULL, 'l'},

@@ -381,6 +381,36 @@ PY
 	assert_clean "$ID"
 }
 
+@test "update --resources: new limits for a running container's cgroup; bad input refused" {
+	args '["sleep", "100"]'
+	edit 'c["linux"]["resources"]["pids"] = {"limit": 8}' 'c["linux"]["resources"]["memory"] = {"limit": 67108864}'
+	rt run -d -b "$B" "$ID"
+	for i in $(seq 100); do [ -f "$STATE/$ID/state.json" ] && break; sleep 0.02; done
+	echo '{"memory": {"limit": 33554432}, "pids": {"limit": 12}, "cpu": {"quota": 20000, "period": 100000}}' |
+		rt update --resources - "$ID"
+	if [ -d /sys/fs/cgroup/pids/berth/"$ID" ]; then
+		[ "$(cat /sys/fs/cgroup/pids/berth/$ID/pids.max)" = 12 ]
+		[ "$(cat /sys/fs/cgroup/memory/berth/$ID/memory.limit_in_bytes)" = 33554432 ]
+		[ "$(cat /sys/fs/cgroup/cpu/berth/$ID/cpu.cfs_quota_us)" = 20000 ]
+	else
+		[ "$(cat /sys/fs/cgroup/berth/$ID/pids.max)" = 12 ]
+		[ "$(cat /sys/fs/cgroup/berth/$ID/memory.max)" = 33554432 ]
+	fi
+	run rt update --resources - "$ID" <<<'{"pids": {"limit": "many"}}'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pids"* ]]
+	run rt update --resources - "$ID" <<<'not json'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a JSON object"* ]]
+	run rt update --resources - "nosuch$$" <<<'{}'
+	[ "$status" -eq 1 ]
+	run rt update "$ID"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--resources"* ]]
+	rt delete --force "$ID"
+	assert_clean "$ID"
+}
+
 # run berth-runtime with a pure cgroup v2 layout: as it is on a v2 host, else in a
 # private mount namespace with the cgroup2 hierarchy mounted on /sys/fs/cgroup
 rt_v2() {
