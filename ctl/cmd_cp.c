@@ -52,15 +52,22 @@ static int container_id(struct ctl *ctl, const char *ref, char id[65])
 	if (rc)
 		return rc;
 	got = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id"));
-	if (strlen(got) != 64)
+	if (!got || strlen(got) != 64)
 		return ctl_fail(EXIT_FAIL, "berth-containerd sent no id for %s", ref);
+	/* its filesystem is mounted while it runs (paused too) */
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "State"), "Running")))
+		return ctl_fail(EXIT_FAIL,
+				"container %s is not running: cp and export work on running "
+				"containers only",
+				ref);
 	memcpy(id, got, 65);
 	return 0;
 }
 
 /* Send the copy job with fd; consume is run on our end while the worker works. */
-static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put, int fd,
-		    int (*consume)(int fd, void *arg, struct err *err), int our_end, void *arg)
+static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put, bool mounts,
+		    int fd, int (*consume)(int fd, void *arg, struct err *err), int our_end,
+		    void *arg)
 {
 	struct err err = ERR_INIT, jerr = ERR_INIT;
 	struct client c;
@@ -77,6 +84,7 @@ static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put,
 	pb_put_str(&pb, TAG_KEY, id);
 	pb_put_str(&pb, TAG_NAME, path);
 	pb_put_u32(&pb, TAG_STREAM, put);
+	pb_put_u32(&pb, TAG_ALL, mounts); /* cp: through the container's volumes and binds */
 	if (client_send(&c, MSG_SNAPSHOT_COPY, &pb, &fd, 1, NULL, &err) < 0) {
 		r = -err.code;
 	} else {
@@ -221,10 +229,10 @@ static int from_container(struct ctl *ctl, const char *ref, const char *src, con
 		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
 	if (!strcmp(dest, "-")) {
 		out = 1;
-		return copy_job(ctl, id, src, false, p[1], pump, p[0], &out);
+		return copy_job(ctl, id, src, false, true, p[1], pump, p[0], &out);
 	}
 	u.contents = n >= 2 && !strcmp(src + n - 2, "/.");
-	return copy_job(ctl, id, src, false, p[1], unpack, p[0], &u);
+	return copy_job(ctl, id, src, false, true, p[1], unpack, p[0], &u);
 }
 
 static int to_container(struct ctl *ctl, const char *src, const char *ref, const char *dest)
@@ -240,7 +248,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	if ((rc = container_id(ctl, ref, id)))
 		return rc;
 	if (!strcmp(src, "-"))
-		return copy_job(ctl, id, dest, true, dup(0), NULL, -1, NULL);
+		return copy_job(ctl, id, dest, true, true, dup(0), NULL, -1, NULL);
 	{
 		struct stat st;
 
@@ -262,7 +270,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	}
 	lw_free(&w);
 	free(bc.dir);
-	return copy_job(ctl, id, dest, true, fd, NULL, -1, NULL);
+	return copy_job(ctl, id, dest, true, true, fd, NULL, -1, NULL);
 }
 
 /* "name:/path" names a container path; "./a:b" and "/x:y" are host paths. */
@@ -331,7 +339,7 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
-	rc = copy_job(ctl, id, "/", false, p[1], pump, p[0], &out);
+	rc = copy_job(ctl, id, "/", false, false, p[1], pump, p[0], &out);
 	if (output)
 		close(out);
 	return rc;

@@ -175,7 +175,7 @@ int h_SNAPSHOT_COPY(struct conn *c, struct frame *f, struct err *err)
 	const struct store *s = &imaged_of(c)->store;
 	cleanup_free char *key = NULL, *path = NULL, *args_text = NULL, *rootfs = NULL;
 	cleanup_cjson cJSON *args = cJSON_CreateObject();
-	uint32_t put = 0;
+	uint32_t put = 0, mounts = 0;
 	int fd;
 
 	if (need_str(f, TAG_KEY, "container", &key, err) < 0 ||
@@ -186,12 +186,20 @@ int h_SNAPSHOT_COPY(struct conn *c, struct frame *f, struct err *err)
 	if (path[0] != '/' || strlen(path) > 4000)
 		return err_set(err, EINVAL, "'%s' is not an absolute path", path);
 	p_get_u32(f->payload, f->len, TAG_STREAM, &put, err);
+	p_get_u32(f->payload, f->len, TAG_ALL, &mounts, err);
 	err_clear(err);
 	fd = frame_take_fd(f, 0);
 	if (fd < 0)
 		return err_set(err, EINVAL, "snapshot.copy needs the archive as a file descriptor");
 	rootfs = xasprintf("%s/containers/%s/rootfs", d->paths.run, key);
 	cJSON_AddStringToObject(args, "rootfs", rootfs);
+	/* cp (TAG_ALL): its bind mounts too, from the spec containerd wrote in the bundle */
+	if (mounts) {
+		cleanup_free char *spec =
+		    xasprintf("%s/containers/%s/config.json", d->paths.run, key);
+
+		cJSON_AddStringToObject(args, "spec", spec);
+	}
 	cJSON_AddStringToObject(args, "path", path);
 	cJSON_AddBoolToObject(args, "put", put != 0);
 	args_text = cJSON_PrintUnformatted(args);

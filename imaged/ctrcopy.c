@@ -7,6 +7,15 @@
  * container: no host file is read or written. Archives going in are
  * unpacked with libarchive's secure flags (no "..", no absolute paths, no
  * writing through symlinks).
+ *
+ * berth cp sees what the container sees: before the chroot, in a private
+ * mount namespace, the worker binds the container's bind mounts (volumes,
+ * -v host paths, /etc/hostname, hosts, resolv.conf) onto the root as the
+ * runtime does, from the spec containerd wrote ($RUN/containers/<id>/
+ * config.json, never from the client), each destination resolved inside the
+ * root (mount_point_in_root) and read-only ones remounted read-only. tmpfs
+ * mounts are not there (as with Docker). berth export does not do this: an
+ * export is the container's own filesystem.
  */
 #include "config.h"
 
@@ -18,10 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/paths.h"
 #include "common/safepath.h"
@@ -42,6 +55,81 @@ static int enter_root(const char *rootfs, struct err *err)
 		return err_set(err, ENOENT, "the container's filesystem is not mounted");
 	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		return err_sys(err, "enter the container's root");
+	return 0;
+}
+
+static bool has_option(const cJSON *m, const char *opt)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach (o, cJSON_GetObjectItem(m, "options"))
+		if (cJSON_IsString(o) && !strcmp(o->valuestring, opt))
+			return true;
+	return false;
+}
+
+/* One bind mount of the spec onto the root; a destination that is not there is passed over. */
+static int bind_one(int rootfd, const cJSON *m, struct err *err)
+{
+	const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(m, "source"));
+	const char *dst = cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination"));
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(m, "type"));
+	char from[FDPATH_LEN], to[FDPATH_LEN];
+	cleanup_close int sfd = -1, dfd = -1, again = -1;
+
+	if (!src || !dst ||
+	    (!(type && !strcmp(type, "bind")) && !has_option(m, "bind") && !has_option(m, "rbind")))
+		return 0;
+	sfd = open(src, O_PATH | O_CLOEXEC);
+	if (sfd < 0)
+		return err_sys(err, "the source %s of the mount on %s", src, dst);
+	snprintf(from, sizeof(from), "/proc/self/fd/%d", sfd);
+	dfd = mount_point_in_root(rootfd, dst, 0, to, err);
+	if (dfd < 0) {
+		if (err->code != ENOENT)
+			return -err->code;
+		err_clear(err);
+		return 0;
+	}
+	if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return err_sys(err, "bind %s on %s", src, dst);
+	if (!has_option(m, "ro"))
+		return 0;
+	again = mount_point_in_root(rootfd, dst, 0, to, err);
+	if (again < 0)
+		return -err->code;
+	if (mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return err_sys(err, "make %s read-only", dst);
+	return 0;
+}
+
+/* The container's bind mounts, from its spec, in a mount namespace of our own. */
+static int bind_mounts(const char *rootfs, const char *spec_path, struct err *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_cjson cJSON *spec = NULL;
+	cleanup_close int rootfd = -1;
+	const cJSON *m;
+
+	struct statfs sf;
+
+	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0 || fstatfs(rootfd, &sf) < 0 || sf.f_type != OVERLAYFS_SUPER_MAGIC)
+		return err_set(err, ENOENT, "the container's filesystem is not mounted");
+	if (read_file_at(AT_FDCWD, spec_path, 1 << 24, &text, NULL, err) < 0)
+		return err_wrap(err, "the container's spec");
+	if (!(spec = cJSON_Parse(text)))
+		return err_set(err, EINVAL, "%s is not JSON", spec_path);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return err_sys(err, "a mount namespace for the copy");
+	/* again, in the new namespace: a mount point must be one of its mounts */
+	close(rootfd);
+	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		return err_sys(err, "the container's root %s", rootfs);
+	cJSON_ArrayForEach (m, cJSON_GetObjectItem(spec, "mounts"))
+		if (bind_one(rootfd, m, err) < 0)
+			return -err->code;
 	return 0;
 }
 
@@ -89,6 +177,13 @@ static int put(const char *path, int fd, struct err *err)
 	}
 	if (fchdir(dfd) < 0)
 		return err_sys(err, "%s", path);
+	{
+		struct statvfs sv;
+
+		/* a read-only volume or bind (:ro), or a read-only root */
+		if (fstatvfs(dfd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+			return err_set(err, EROFS, "%s is on a read-only mount", path);
+	}
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
@@ -155,6 +250,7 @@ void ctrcopy_run(const struct store *s, int fd, int out, const char *args_text)
 	cleanup_cjson cJSON *args = cJSON_Parse(args_text);
 	const char *rootfs = cJSON_GetStringValue(cJSON_GetObjectItem(args, "rootfs"));
 	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(args, "path"));
+	const char *spec = cJSON_GetStringValue(cJSON_GetObjectItem(args, "spec"));
 	bool in = cJSON_IsTrue(cJSON_GetObjectItem(args, "put"));
 	int r;
 
@@ -163,6 +259,8 @@ void ctrcopy_run(const struct store *s, int fd, int out, const char *args_text)
 		err_set(&err, EINVAL, "malformed copy arguments");
 		job_fail(out, &err);
 	}
+	if (spec && bind_mounts(rootfs, spec, &err) < 0)
+		job_fail(out, &err);
 	if (enter_root(rootfs, &err) < 0)
 		job_fail(out, &err);
 	r = in ? put(path, fd, &err) : tar_send_path(path, fd, &err);

@@ -264,6 +264,32 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	b rm -f sw >/dev/null
 }
 
+@test "cp goes through the container's volumes and bind mounts; a read-only one refuses; export leaves them out" {
+	mkdir -p "$BERTH_TMP/hostbind"
+	echo from-the-host >"$BERTH_TMP/hostbind/f"
+	b run -d --name vc -v cpvol$$:/data -v "$BERTH_TMP/hostbind:/ro:ro" berth-test/busybox \
+		sh -c 'echo in-the-volume >/data/v; sleep 100' >/dev/null
+	for _ in $(seq 50); do b exec vc test -f /data/v && break; sleep 0.1; done
+	[ "$(b cp vc:/data/v - | tar -xO)" = in-the-volume ]
+	[ "$(b cp vc:/ro/f - | tar -xO)" = from-the-host ]
+	# the files berth binds: the container's own hostname, not the image's empty file
+	[ "$(b cp vc:/etc/hostname - | tar -xO)" = "$(b exec vc cat /etc/hostname)" ]
+	echo copied-in >"$BERTH_TMP/in"
+	b cp "$BERTH_TMP/in" vc:/data/in
+	[ "$(b exec vc cat /data/in)" = copied-in ]
+	run -1 b cp "$BERTH_TMP/in" vc:/ro/
+	[[ "$output" == *"/ro/ is on a read-only mount"* ]]
+	[ ! -e "$BERTH_TMP/hostbind/in" ]
+	# export is the container's own filesystem: no volume content
+	! b export vc | tar -t | grep -q 'data/v'
+	# a stopped container's filesystem is not mounted: said so
+	b stop -t 0 vc >/dev/null
+	run -1 b cp vc:/data/v -
+	[[ "$output" == *"container vc is not running"* ]]
+	b rm -f vc >/dev/null
+	b volume rm cpvol$$ >/dev/null
+}
+
 @test "ONBUILD triggers, ADD of a local archive, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, ENTRYPOINT" {
 	run -0 b build -q -t feat-base -f "$FIX/features/Dockerfile.base" "$FIX/features"
 	[ "$(cfg feat-base 'len(d["Config"]["OnBuild"])')" = 2 ]
