@@ -81,6 +81,8 @@ static int bind_one(int rootfd, const cJSON *m, struct err *err)
 	    (!(type && !strcmp(type, "bind")) && !has_option(m, "bind") && !has_option(m, "rbind")))
 		return 0;
 	sfd = open(src, O_PATH | O_CLOEXEC);
+	if (sfd < 0 && errno == ENOENT)
+		return 0; /* removed on the host since: that path alone shows what lies under it */
 	if (sfd < 0)
 		return err_sys(err, "the source %s of the mount on %s", src, dst);
 	snprintf(from, sizeof(from), "/proc/self/fd/%d", sfd);
