@@ -472,12 +472,50 @@ int cmd_restart(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* What goes with each container's reference in per_container's requests. */
+struct per_fields {
+	const char *json; /* TAG_JSON, when set */
+	bool flags;	  /* TAG_FORCE and TAG_ALL */
+	uint32_t force, all;
+	bool has_signal; /* TAG_SIGNAL */
+	int signal;
+};
+
+/* One request per container named; prints each name that worked; the last failure's code. */
+static int per_container(struct ctl *ctl, char **refs, int n, uint16_t type,
+			 const struct per_fields *x)
+{
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		struct pbuf pb;
+		int r;
+
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, refs[i]);
+		if (x && x->json)
+			pb_put_str(&pb, TAG_JSON, x->json);
+		if (x && x->has_signal)
+			pb_put_u32(&pb, TAG_SIGNAL, (uint32_t)x->signal);
+		if (x && x->flags) {
+			pb_put_u32(&pb, TAG_FORCE, x->force);
+			pb_put_u32(&pb, TAG_ALL, x->all);
+		}
+		r = ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
+		if (r)
+			rc = r;
+		else
+			printf("%s\n", refs[i]);
+	}
+	return rc;
+}
+
 int cmd_kill(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {{"signal", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
-	int c, sig = SIGKILL, rc = EXIT_OK;
+	int c, sig = SIGKILL;
 
 	while ((c = getopt_long(argc, argv, "+s:", opts, NULL)) != -1) {
 		if (c == 's') {
@@ -492,20 +530,8 @@ int cmd_kill(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ctl_fail(EXIT_DAEMON, "kill needs at least one container");
-	for (int i = optind; i < argc; i++) {
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		pb_put_u32(&pb, TAG_SIGNAL, (uint32_t)sig);
-		r = ctl_container_call(ctl, MSG_CONTAINER_KILL, &pb, NULL, NULL, NULL, EXIT_FAIL);
-		if (r)
-			rc = r;
-		else
-			printf("%s\n", argv[i]);
-	}
-	return rc;
+	return per_container(ctl, argv + optind, argc - optind, MSG_CONTAINER_KILL,
+			     &(struct per_fields){.has_signal = true, .signal = sig});
 }
 
 int cmd_rm(struct ctl *ctl, int argc, char **argv)
@@ -515,7 +541,7 @@ int cmd_rm(struct ctl *ctl, int argc, char **argv)
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	bool force = false, volumes = false;
-	int c, rc = EXIT_OK;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+fv", opts, NULL)) != -1) {
 		if (c == 'f')
@@ -530,21 +556,8 @@ int cmd_rm(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ctl_fail(EXIT_DAEMON, "rm needs at least one container");
-	for (int i = optind; i < argc; i++) {
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		pb_put_u32(&pb, TAG_FORCE, force);
-		pb_put_u32(&pb, TAG_ALL, volumes);
-		r = ctl_container_call(ctl, MSG_CONTAINER_REMOVE, &pb, NULL, NULL, NULL, EXIT_FAIL);
-		if (r)
-			rc = r;
-		else
-			printf("%s\n", argv[i]);
-	}
-	return rc;
+	return per_container(ctl, argv + optind, argc - optind, MSG_CONTAINER_REMOVE,
+			     &(struct per_fields){.flags = true, .force = force, .all = volumes});
 }
 
 static bool help_asked(int argc, char **argv, const char *usage);
@@ -552,25 +565,11 @@ static bool help_asked(int argc, char **argv, const char *usage);
 /* One request per container named; prints each name that worked. */
 static int each(struct ctl *ctl, int argc, char **argv, uint16_t type, const char *usage)
 {
-	int rc = EXIT_OK;
-
 	if (help_asked(argc, argv, usage))
 		return EXIT_OK;
 	if (argc < 2)
 		return ctl_fail(EXIT_DAEMON, "%s needs at least one container", argv[0]);
-	for (int i = 1; i < argc; i++) {
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		r = ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
-		if (r)
-			rc = r;
-		else
-			printf("%s\n", argv[i]);
-	}
-	return rc;
+	return per_container(ctl, argv + 1, argc - 1, type, NULL);
 }
 
 int cmd_update(struct ctl *ctl, int argc, char **argv)
@@ -582,20 +581,8 @@ int cmd_update(struct ctl *ctl, int argc, char **argv)
 	if (rc)
 		return rc == 1 ? EXIT_OK : rc;
 	text = cJSON_PrintUnformatted(changes);
-	for (int i = optind; i < argc; i++) {
-		struct pbuf pb;
-		int r;
-
-		pb_init(&pb);
-		pb_put_str(&pb, TAG_REF, argv[i]);
-		pb_put_str(&pb, TAG_JSON, text);
-		r = ctl_container_call(ctl, MSG_CONTAINER_UPDATE, &pb, NULL, NULL, NULL, EXIT_FAIL);
-		if (r)
-			rc = r;
-		else
-			printf("%s\n", argv[i]);
-	}
-	return rc;
+	return per_container(ctl, argv + optind, argc - optind, MSG_CONTAINER_UPDATE,
+			     &(struct per_fields){.json = text});
 }
 
 int cmd_pause(struct ctl *ctl, int argc, char **argv)

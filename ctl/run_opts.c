@@ -891,17 +891,13 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 	}
 }
 
-int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage)
+/* getopt over opts, each option into ro; 0, 1 (help printed) or the exit code. */
+static int options_loop(struct run_opts *ro, int argc, char **argv, const char *shortopts,
+			const struct option *opts, const char *usage)
 {
 	int c;
 
-	memset(ro, 0, sizeof(*ro));
-	ro->req = cJSON_CreateObject();
-	ro->cfg = cJSON_AddObjectToObject(ro->req, "Config");
-	ro->hc = cJSON_AddObjectToObject(ro->req, "HostConfig");
-	ro->detach_keys = "ctrl-p,ctrl-q";
-	ro->pull = "missing";
-	while ((c = getopt_long(argc, argv, "+dite:w:u:h:l:v:m:p:P", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		int rc;
 
 		if (c == O_HELP) {
@@ -914,6 +910,22 @@ int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+int run_opts_parse(struct run_opts *ro, int argc, char **argv, const char *usage)
+{
+	int rc;
+
+	memset(ro, 0, sizeof(*ro));
+	ro->req = cJSON_CreateObject();
+	ro->cfg = cJSON_AddObjectToObject(ro->req, "Config");
+	ro->hc = cJSON_AddObjectToObject(ro->req, "HostConfig");
+	ro->detach_keys = "ctrl-p,ctrl-q";
+	ro->pull = "missing";
+	rc = options_loop(ro, argc, argv, "+dite:w:u:h:l:v:m:p:P", run_options, usage);
+	if (rc)
+		return rc;
 	if (optind >= argc)
 		return ctl_fail(EXIT_DAEMON, "%s needs an image (see 'berth %s --help')", argv[0],
 				argv[0]);
@@ -942,24 +954,14 @@ static const struct option update_options[] = {
 int update_opts_parse(cJSON **changes, int argc, char **argv, const char *usage)
 {
 	struct run_opts ro = {0};
-	int c;
+	int rc;
 
 	*changes = cJSON_CreateObject();
 	ro.hc = *changes; /* the options of run that update takes write only here */
 	ro.cfg = ro.req = NULL;
-	while ((c = getopt_long(argc, argv, "+m:", update_options, NULL)) != -1) {
-		int rc;
-
-		if (c == O_HELP) {
-			ctl_usage(stdout, usage);
-			return 1;
-		}
-		if (c == '?')
-			return EXIT_DAEMON;
-		rc = one_option(&ro, c, optarg);
-		if (rc)
-			return rc;
-	}
+	rc = options_loop(&ro, argc, argv, "+m:", update_options, usage);
+	if (rc)
+		return rc;
 	if (!cJSON_GetArraySize(*changes))
 		return ctl_fail(EXIT_DAEMON,
 				"update needs at least one of --memory, --memory-swap, --cpus, "
