@@ -56,6 +56,9 @@ struct ctr {
 	bool dead;   /* unlinked, freed once the handles close */
 	LIST_HEAD(, ctr_waiter) waiters;
 	struct health *health; /* its health checks while it runs (health.c), or NULL */
+	/* berth cp or export of a container that does not run: its root is mounted
+	 * (bundle_prepare) for this client until its connection closes; no start meanwhile */
+	struct conn *mount_hold;
 };
 
 TAILQ_HEAD(ctr_list, ctr);
@@ -128,6 +131,8 @@ const char *health_status(const struct ctr *k);
 
 /* options.c: check a create request and turn it into a record. */
 int options_check(struct cd *cd, cJSON *req, struct err *err);
+/* A client that held a container's root mounted (CONTAINER_MOUNT) is gone. */
+void mount_holds_closed(struct cd *cd, struct conn *c);
 /* The checks of what berth update may change (limits, restart policy), on a merged HostConfig. */
 int options_check_update(const cJSON *hc, struct err *err);
 

@@ -130,6 +130,11 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	if (k->status == CS_REMOVING || k->status == CS_DEAD)
 		return err_set(err, EINVAL, "container %s is %s and cannot start", k->name,
 			       ctr_status_name(k->status));
+	if (k->mount_hold)
+		return err_set(err, EBUSY,
+			       "container %s is being copied to or from (berth cp): start it when "
+			       "that is done",
+			       k->name);
 	/* a shim of an earlier run that was not collected yet */
 	shim_finish(k, true);
 	unlink_exit_file(k);
@@ -463,6 +468,9 @@ static void restore_one(struct ctr *k)
 		set_str(&k->error, "the shim was gone when containerd started");
 		save_state(k);
 	}
+	/* a root mounted for a copy (berth cp) by the containerd that went away */
+	if (!was_running && k->status != CS_REMOVING)
+		bundle_release(k);
 	if (k->status == CS_REMOVING) {
 		if (ctr_remove(k, true, false, &err) < 0)
 			log_warnx("finish removing %.12s: %s", k->id, err_msg(&err));

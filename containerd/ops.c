@@ -288,6 +288,7 @@ void containerd_conn_closed(struct conn *c)
 	if (!cd)
 		return;
 	events_conn_closed(cd, c);
+	mount_holds_closed(cd, c);
 	TAILQ_FOREACH (k, &cd->ctrs, link) {
 		struct ctr_waiter *w, *next;
 

@@ -42,8 +42,48 @@ const char cmd_export_usage[] = "export [-o FILE] CONTAINER\n"
 				"Options:\n"
 				"  -o, --output FILE   write to FILE instead of standard output\n";
 
-/* The container's full id, from containerd. */
-static int container_id(struct ctl *ctl, const char *ref, char id[65])
+/*
+ * A container that does not run has no mounted root: containerd mounts it
+ * for us (CONTAINER_MOUNT) for as long as this connection stays open.
+ */
+struct root_hold {
+	struct client c;
+	bool held;
+};
+
+static void hold_release(struct root_hold *h)
+{
+	if (h->held)
+		client_close(&h->c);
+	h->held = false;
+}
+
+#define cleanup_hold __attribute__((cleanup(hold_release)))
+
+static int hold_root(struct ctl *ctl, const char *ref, struct root_hold *h)
+{
+	struct err err = ERR_INIT;
+	struct frame f;
+	struct pbuf pb;
+	int rc = ctl_connect(ctl, DAEMON_CONTAINERD, &h->c);
+
+	if (rc)
+		return rc;
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, ref);
+	if (client_call(&h->c, MSG_CONTAINER_MOUNT, &pb, NULL, 0, &f, &err) < 0) {
+		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+		err_clear(&err);
+		client_close(&h->c);
+		return rc;
+	}
+	frame_release(&f);
+	h->held = true;
+	return 0;
+}
+
+/* The container's full id, from containerd; its root mounted (held) when it does not run. */
+static int container_id(struct ctl *ctl, const char *ref, char id[65], struct root_hold *h)
 {
 	cleanup_cjson cJSON *rec = NULL;
 	const char *got;
@@ -54,14 +94,11 @@ static int container_id(struct ctl *ctl, const char *ref, char id[65])
 	got = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id"));
 	if (!got || strlen(got) != 64)
 		return ctl_fail(EXIT_FAIL, "berth-containerd sent no id for %s", ref);
-	/* its filesystem is mounted while it runs (paused too) */
-	if (!cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "State"), "Running")))
-		return ctl_fail(EXIT_FAIL,
-				"container %s is not running: cp and export work on running "
-				"containers only",
-				ref);
 	memcpy(id, got, 65);
-	return 0;
+	/* its filesystem is mounted while it runs (paused too) */
+	if (cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "State"), "Running")))
+		return 0;
+	return hold_root(ctl, got, h);
 }
 
 /* Send the copy job with fd; consume is run on our end while the worker works. */
@@ -218,12 +255,13 @@ out:
 
 static int from_container(struct ctl *ctl, const char *ref, const char *src, const char *dest)
 {
+	cleanup_hold struct root_hold hold = {0};
 	char id[65];
 	int p[2], rc, out = -1;
 	struct unpack_to u = {dest, false};
 	size_t n = strlen(src);
 
-	if ((rc = container_id(ctl, ref, id)))
+	if ((rc = container_id(ctl, ref, id, &hold)))
 		return rc;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
@@ -241,11 +279,12 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	struct layer_w w;
 	struct build_ctx bc = {0};
 	struct copy_opts o = {.uid = -1, .gid = -1, .mode = -1};
+	cleanup_hold struct root_hold hold = {0};
 	char id[65], key[DIGEST_STR_LEN + 1];
 	cleanup_free char *s1 = xstrdup(src), *s2 = xstrdup(src), *top = NULL;
 	int rc, fd = -1;
 
-	if ((rc = container_id(ctl, ref, id)))
+	if ((rc = container_id(ctl, ref, id, &hold)))
 		return rc;
 	if (!strcmp(src, "-"))
 		return copy_job(ctl, id, dest, true, true, dup(0), NULL, -1, NULL);
@@ -313,6 +352,7 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
+	cleanup_hold struct root_hold hold = {0};
 	const char *output = NULL;
 	char id[65];
 	int c, rc, p[2], out;
@@ -332,7 +372,7 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_FAIL,
 				"refusing to write an archive to a terminal: use -o FILE "
 				"or redirect");
-	if ((rc = container_id(ctl, argv[optind], id)))
+	if ((rc = container_id(ctl, argv[optind], id, &hold)))
 		return rc;
 	out = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
 	if (out < 0)

@@ -68,7 +68,31 @@ static bool has_option(const cJSON *m, const char *opt)
 	return false;
 }
 
-/* One bind mount of the spec onto the root; a destination that is not there is passed over. */
+/* The mount point of a bind: a directory for a directory, an empty file for the rest. */
+static int make_mount_point(int rootfd, int sfd, const char *dst, struct err *err)
+{
+	cleanup_free char *parent = xstrdup(dst);
+	char *slash = strrchr(parent, '/');
+	struct stat st;
+	int fd;
+
+	if (fstat(sfd, &st) < 0)
+		return err_sys(err, "the source of the mount on %s", dst);
+	if (S_ISDIR(st.st_mode))
+		return mkdir_in_root(rootfd, dst, 0755, err);
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir_in_root(rootfd, parent, 0755, err) < 0)
+			return -err->code;
+	}
+	fd = open_in_root(rootfd, dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644, err);
+	if (fd < 0)
+		return -err->code;
+	close(fd);
+	return 0;
+}
+
+/* One bind mount of the spec onto the root, its mount point made if need be. */
 static int bind_one(int rootfd, const cJSON *m, struct err *err)
 {
 	const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(m, "source"));
@@ -87,12 +111,15 @@ static int bind_one(int rootfd, const cJSON *m, struct err *err)
 		return err_sys(err, "the source %s of the mount on %s", src, dst);
 	snprintf(from, sizeof(from), "/proc/self/fd/%d", sfd);
 	dfd = mount_point_in_root(rootfd, dst, 0, to, err);
-	if (dfd < 0) {
-		if (err->code != ENOENT)
-			return -err->code;
+	if (dfd < 0 && err->code == ENOENT) {
+		/* a container that never ran: made as the runtime would make it */
 		err_clear(err);
-		return 0;
+		if (make_mount_point(rootfd, sfd, dst, err) < 0)
+			return -err->code;
+		dfd = mount_point_in_root(rootfd, dst, 0, to, err);
 	}
+	if (dfd < 0)
+		return -err->code;
 	if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_sys(err, "bind %s on %s", src, dst);
 	if (!has_option(m, "ro"))

@@ -282,12 +282,41 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	[ ! -e "$BERTH_TMP/hostbind/in" ]
 	# export is the container's own filesystem: no volume content
 	! b export vc | tar -t | grep -q 'data/v'
-	# a stopped container's filesystem is not mounted: said so
+	# a stopped container: its root and volumes are mounted for the copy, and not after it
 	b stop -t 0 vc >/dev/null
-	run -1 b cp vc:/data/v -
-	[[ "$output" == *"container vc is not running"* ]]
+	[ "$(b cp vc:/data/in - | tar -xO)" = copied-in ]
+	b export vc | tar -t | grep -qx './bin/sh'
+	! grep -q "containers/$(b inspect -f '{{.Id}}' vc)/rootfs" /proc/mounts
 	b rm -f vc >/dev/null
 	b volume rm cpvol$$ >/dev/null
+}
+
+@test "cp into a created container before its first start, and out of it after it exited" {
+	echo setting=42 >"$BERTH_TMP/app.conf"
+	echo seed-data >"$BERTH_TMP/seed"
+	b create --name cc -v ccvol$$:/data berth-test/busybox sh -c 'cat /etc/app.conf /data/seed; echo made >/out' >/dev/null
+	b cp "$BERTH_TMP/app.conf" cc:/etc/app.conf
+	b cp "$BERTH_TMP/seed" cc:/data/seed
+	id=$(b inspect -f '{{.Id}}' cc)
+	! grep -q "containers/$id/rootfs" /proc/mounts
+	run b start -a cc
+	[ "$status" -eq 0 ]
+	[ "$output" = "setting=42
+seed-data" ]
+	[ "$(b cp cc:/out - | tar -xO)" = made ]
+	# while a copy holds the root mounted, a start waits its turn: refused, then fine
+	rawframe "$BERTH_RUN/containerd.sock" mount-hold "$id" 3 >"$BERTH_TMP/hold" &
+	local holder=$!
+	for _ in $(seq 50); do grep -q held "$BERTH_TMP/hold" && break; sleep 0.1; done
+	run b start cc
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"being copied to or from"* ]]
+	wait "$holder"
+	for _ in $(seq 50); do grep -q "containers/$id/rootfs" /proc/mounts || break; sleep 0.1; done
+	! grep -q "containers/$id/rootfs" /proc/mounts
+	b start cc >/dev/null
+	b rm -f cc >/dev/null
+	b volume rm ccvol$$ >/dev/null
 }
 
 @test "ONBUILD triggers, ADD of a local archive, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, ENTRYPOINT" {

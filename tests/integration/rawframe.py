@@ -146,6 +146,17 @@ def main():
         else:
             print(fields(fr[3])[8].decode())
             ok = True
+    elif scenario == 'mount-hold':
+        # containerd's CONTAINER_MOUNT (what berth cp asks for a container that
+        # does not run), the connection kept for SECONDS: the root stays mounted
+        s.sendall(hello())
+        recv_frame(s)
+        s.sendall(frame(0x0214, 2, field(11, 4, sys.argv[3].encode())))
+        fr = recv_frame(s)
+        ok = not (fr[1] & PF_ERROR)
+        print('held' if ok else 'error %d: %s' % error_of(fr), flush=True)
+        import time
+        time.sleep(float(sys.argv[4]))
     elif scenario == 'hold':
         # connect, say hello and keep the connection for a while
         s.sendall(hello())
