@@ -127,6 +127,13 @@ static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put,
 	} else {
 		if (consume)
 			r = consume(our_end, arg, &err);
+		/* our reading end goes now: a worker still writing (we stopped early: the reader of
+		 * our output went away) gets EPIPE instead of waiting for us while we wait for it
+		 */
+		if (our_end >= 0) {
+			close(our_end);
+			our_end = -1;
+		}
 		/* the worker's answer says best what went wrong */
 		for (;;) {
 			struct frame f;
