@@ -286,7 +286,9 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	b stop -t 0 vc >/dev/null
 	[ "$(b cp vc:/data/in - | tar -xO)" = copied-in ]
 	# a reader that stops early (grep -q) must not leave the export hanging
+	local t0=$SECONDS
 	timeout 60 "$BERTH" export vc | tar -t | grep -qx './bin/sh'
+	[ $((SECONDS - t0)) -lt 30 ]
 	! grep -q "containers/$(b inspect -f '{{.Id}}' vc)/rootfs" /proc/mounts
 	b rm -f vc >/dev/null
 	b volume rm cpvol$$ >/dev/null
