@@ -159,6 +159,11 @@ static int bind_mounts(const char *rootfs, const char *spec_path, struct err *er
 	cJSON_ArrayForEach (m, cJSON_GetObjectItem(spec, "mounts"))
 		if (bind_one(rootfd, m, err) < 0)
 			return -err->code;
+	/* --read-only: its root is read-only here too, the mounts on it as they are (after them:
+	 * a container that never ran may have needed mount points made) */
+	if (cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "root"), "readonly")) &&
+	    mount(NULL, rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return err_sys(err, "make the container's root read-only");
 	return 0;
 }
 

@@ -280,6 +280,13 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	run -1 b cp "$BERTH_TMP/in" vc:/ro/
 	[[ "$output" == *"/ro/ is on a read-only mount"* ]]
 	[ ! -e "$BERTH_TMP/hostbind/in" ]
+	# --read-only: its root refuses, its volume does not
+	b run -d --name rc --read-only -v cpvol$$:/data berth-test/busybox sleep 100 >/dev/null
+	run -1 b cp "$BERTH_TMP/in" rc:/etc/
+	[[ "$output" == *"/etc/ is on a read-only mount"* ]]
+	b cp "$BERTH_TMP/in" rc:/data/in2
+	[ "$(b exec rc cat /data/in2)" = copied-in ]
+	b rm -f rc >/dev/null
 	# export is the container's own filesystem: no volume content
 	! b export vc | tar -t | grep -q 'data/v'
 	# a stopped container: its root and volumes are mounted for the copy, and not after it
