@@ -97,7 +97,12 @@ const char cmd_image_usage[] =
     "\n"
     "Commands:\n"
     "  ls        list images (as berth images)\n"
+    "  pull      download an image (as berth pull)\n"
+    "  push      upload an image (as berth push)\n"
+    "  build     build an image from a Dockerfile (as berth build)\n"
     "  load      load images (as berth load)\n"
+    "  save      write images to an archive (as berth save)\n"
+    "  import    make an image from a root filesystem tarball (as berth import)\n"
     "  tag       tag an image (as berth tag)\n"
     "  rm        remove images (as berth rmi)\n"
     "  history   show the history of an image\n"
@@ -794,15 +799,12 @@ int cmd_image(struct ctl *ctl, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct ctl *, int, char **);
 	} subs[] = {
-	    {"ls", cmd_images},
-	    {"list", cmd_images},
-	    {"load", cmd_load},
-	    {"save", cmd_save},
-	    {"import", cmd_import},
-	    {"tag", cmd_tag},
-	    {"rm", cmd_rmi},
-	    {"history", cmd_history},
-	    {"inspect", image_inspect},
+	    {"ls", cmd_images},		{"list", cmd_images},
+	    {"pull", cmd_pull},		{"push", cmd_push},
+	    {"build", cmd_build},	{"load", cmd_load},
+	    {"save", cmd_save},		{"import", cmd_import},
+	    {"tag", cmd_tag},		{"rm", cmd_rmi},
+	    {"history", cmd_history},	{"inspect", image_inspect},
 	    {"prune", ctl_image_prune},
 	};
 
