@@ -62,7 +62,8 @@ const char cmd_container_usage[] =
     "Commands:\n"
     "  ls, ps    list containers (as berth ps)\n"
     "  create, run, start, stop, restart, kill, rm, wait, rename,\n"
-    "  attach, exec, inspect, logs, top, stats, pause, unpause, update\n"
+    "  attach, exec, inspect, logs, top, stats, pause, unpause, update,\n"
+    "  port, cp, export, diff, commit\n"
     "            as the top-level commands\n"
     "  prune [-f]   remove every stopped container\n";
 
@@ -933,6 +934,11 @@ int cmd_container(struct ctl *ctl, int argc, char **argv)
 	    {"pause", cmd_pause},
 	    {"unpause", cmd_unpause},
 	    {"update", cmd_update},
+	    {"port", cmd_port},
+	    {"cp", cmd_cp},
+	    {"export", cmd_export},
+	    {"diff", cmd_diff},
+	    {"commit", cmd_commit},
 	};
 
 	if (argc < 2 || !strcmp(argv[1], "--help")) {

@@ -132,6 +132,18 @@ PY
 	run "$BERTH" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "berth version "* ]]
+	# the groups reach every command of theirs, as Docker's do
+	for sub in ls create run start stop restart kill rm wait rename attach exec inspect logs \
+		top stats pause unpause update port cp export diff commit; do
+		run "$BERTH" container "$sub" --help
+		[ "$status" -eq 0 ] || { echo "container $sub: $output"; false; }
+		[[ "${lines[0]}" == "Usage: berth "* ]]
+	done
+	for sub in ls pull push build load save import tag rm history; do
+		run "$BERTH" image "$sub" --help
+		[ "$status" -eq 0 ] || { echo "image $sub: $output"; false; }
+		[[ "${lines[0]}" == "Usage: berth "* ]]
+	done
 }
 
 @test "bad usage is a clear error with exit 125" {
