@@ -109,6 +109,11 @@ struct ctr *ctr_from_request(struct conn *c, struct frame *f, struct err *err);
 void ctr_destroy(struct ctr *k);
 char *ctr_dir(const struct ctr *k);
 char *ctr_run_dir(const struct ctr *k);
+/* Its cgroup, relative to each hierarchy's root (linux.cgroupsPath): "berth/<id>". */
+char *ctr_cgroup_path(const struct ctr *k);
+struct cgroup;
+/* Open its cgroup (the caller closes it with cgroup_close). */
+int ctr_cgroup_open(const struct ctr *k, struct cgroup *cg, struct err *err);
 /* Short helpers over the record. */
 const cJSON *ctr_cfg(const struct ctr *k, const char *section, const char *key);
 

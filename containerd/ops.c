@@ -65,13 +65,19 @@ int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+int ctr_cgroup_open(const struct ctr *k, struct cgroup *cg, struct err *err)
+{
+	cleanup_free char *path = ctr_cgroup_path(k);
+
+	return cgroup_open(cg, path, err) < 0 ? -err->code : 0;
+}
+
 int ctr_freeze(struct ctr *k, bool frozen, struct err *err)
 {
-	cleanup_free char *path = xasprintf("berth/%s", k->id);
 	struct cgroup cg;
 	int r;
 
-	if (cgroup_open(&cg, path, err) < 0)
+	if (ctr_cgroup_open(k, &cg, err) < 0)
 		return -err->code;
 	r = cg.ops->freeze(&cg, frozen, err);
 	cgroup_close(&cg);

@@ -306,7 +306,7 @@ int h_CONTAINER_STATS(struct conn *c, struct frame *f, struct err *err)
 int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 {
 	struct ctr *k = ctr_from_request(c, f, err);
-	cleanup_free char *cgpath = NULL, *procs = NULL;
+	cleanup_free char *procs = NULL;
 	cleanup_fclose FILE *in = NULL;
 	struct cgroup cg;
 	cJSON *o, *pids;
@@ -316,8 +316,7 @@ int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	if (k->status != CS_RUNNING && k->status != CS_PAUSED)
 		return err_set(err, EINVAL, "container %s is not running", k->name);
-	cgpath = xasprintf("berth/%s", k->id);
-	if (cgroup_open(&cg, cgpath, err) < 0)
+	if (ctr_cgroup_open(k, &cg, err) < 0)
 		return -err->code;
 	procs =
 	    xasprintf("%s/%s/cgroup.procs", cg.h[0].mnt, cg.path[0] == '/' ? cg.path + 1 : cg.path);

@@ -42,6 +42,11 @@ char *ctr_dir(const struct ctr *k)
 	return xasprintf("%s/%s", k->cd->dir, k->id);
 }
 
+char *ctr_cgroup_path(const struct ctr *k)
+{
+	return xasprintf("berth/%s", k->id);
+}
+
 char *ctr_run_dir(const struct ctr *k)
 {
 	return xasprintf("%s/%s", k->cd->run_dir, k->id);

@@ -619,7 +619,7 @@ static int add_linux(cJSON *spec, struct ctr *k, struct err *err)
 	const cJSON *hc = ctr_cfg(k, "HostConfig", NULL), *s;
 	bool priv = cJSON_IsTrue(item(hc, "Privileged"));
 	cJSON *lx = cJSON_AddObjectToObject(spec, "linux"), *seccomp;
-	char *cg = xasprintf("berth/%s", k->id);
+	char *cg = ctr_cgroup_path(k);
 
 	cJSON_AddStringToObject(lx, "cgroupsPath", cg);
 	free(cg);

@@ -74,11 +74,10 @@ static cJSON *resources_of(const cJSON *chg, const cJSON *hc)
 
 static int apply(struct ctr *k, const cJSON *res, struct err *err)
 {
-	cleanup_free char *path = xasprintf("berth/%s", k->id);
 	struct cgroup cg;
 	int r;
 
-	if (cgroup_open(&cg, path, err) < 0)
+	if (ctr_cgroup_open(k, &cg, err) < 0)
 		return -err->code;
 	r = cg.ops->update(&cg, res, err);
 	cgroup_close(&cg);
