@@ -4,8 +4,7 @@
 
 #include <stdbool.h>
 
-#define BERTH_DEFAULT_ROOT "/var/lib/berth"
-#define BERTH_DEFAULT_RUN "/run/berth"
+/* BERTH_DEFAULT_ROOT and BERTH_DEFAULT_RUN come from configure (--with-state-dir, --with-run-dir) */
 #define BERTH_DEFAULT_GROUP "berth"
 
 /* The three daemons, in start order (containerd needs the other two). */

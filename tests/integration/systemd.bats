@@ -10,7 +10,8 @@ teardown() { berth_teardown; }
 	[ -n "${SYSTEMD_ANALYZE:-}" ] || skip "systemd-analyze not installed"
 	mkdir -p "$BERTH_TMP/units"
 	for f in "$SRC"/contrib/systemd/*.in; do
-		sed -e "s|@sbindir@|$BUILD|g" "$f" >"$BERTH_TMP/units/$(basename "${f%.in}")"
+		sed -e "s|@sbindir@|$BUILD|g" -e "s|@berthstatedir@|/var/lib/berth|g" \
+			-e "s|@berthrundir@|/run/berth|g" "$f" >"$BERTH_TMP/units/$(basename "${f%.in}")"
 	done
 	run "$SYSTEMD_ANALYZE" verify --man=no "$BERTH_TMP"/units/*.service "$BERTH_TMP"/units/*.socket
 	echo "$output"
@@ -25,7 +26,7 @@ teardown() { berth_teardown; }
 	grep -q '^CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_MKNOD CAP_SETFCAP CAP_SYS_CHROOT CAP_SYS_ADMIN$' \
 		"$SRC/contrib/systemd/berth-imaged.service.in"
 	for d in containerd imaged netd; do
-		grep -q "^ListenStream=/run/berth/$d.sock$" "$SRC/contrib/systemd/berth-$d.socket.in"
+		grep -q "^ListenStream=@berthrundir@/$d.sock$" "$SRC/contrib/systemd/berth-$d.socket.in"
 		grep -q '^SocketMode=0660$' "$SRC/contrib/systemd/berth-$d.socket.in"
 		grep -q '^Type=notify$' "$SRC/contrib/systemd/berth-$d.service.in"
 	done
