@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -40,17 +41,32 @@ int caps_drop_bounding(const struct spec_process *p, struct err *err)
 	return 0;
 }
 
-int caps_apply(const struct spec_process *p, struct err *err)
+/* Raise `extra` into the effective set as it is (no process.capabilities). */
+static int caps_raise(uint64_t extra, struct err *err)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {{0}};
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return err_sys(err, "capget");
+	for (int i = 0; i < 2; i++)
+		data[i].effective |= (uint32_t)(extra >> (32 * i)) & data[i].permitted;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return err_sys(err, "capset");
+	return 0;
+}
+
+int caps_apply(const struct spec_process *p, uint64_t extra, struct err *err)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2] = {{0}};
 	int last;
 
 	if (!p->has_caps)
-		return 0;
+		return extra ? caps_raise(extra, err) : 0;
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(p->caps[CAPS_EFFECTIVE] >> (32 * i));
-		data[i].permitted = (uint32_t)(p->caps[CAPS_PERMITTED] >> (32 * i));
+		data[i].effective = (uint32_t)((p->caps[CAPS_EFFECTIVE] | extra) >> (32 * i));
+		data[i].permitted = (uint32_t)((p->caps[CAPS_PERMITTED] | extra) >> (32 * i));
 		data[i].inheritable = (uint32_t)(p->caps[CAPS_INHERITABLE] >> (32 * i));
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)

@@ -62,31 +62,10 @@ static void __attribute__((noreturn)) exec_child(struct exec_args *a)
 		fail(a->sync, &err, 126);
 	if (rlimits_apply(a->p, &err) < 0)
 		fail(a->sync, &err, 126);
-	r = caps_drop_bounding(a->p, &err);
-	if (r == 0 && !a->p->no_new_privs)
-		r = seccomp_apply(a->spec, &err);
-	if (r == 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		r = err_sys(&err, "PR_SET_KEEPCAPS");
-	if (r == 0)
-		r = user_apply(a->p, &err);
-	if (r == 0 && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		r = err_sys(&err, "PR_SET_KEEPCAPS");
-	if (r == 0)
-		r = caps_apply(a->p, &err);
-	if (r == 0 && a->p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		r = err_sys(&err, "PR_SET_NO_NEW_PRIVS");
-	if (r == 0 && a->p->no_new_privs)
-		r = seccomp_apply(a->spec, &err);
-	if (r == 0)
-		r = cwd_apply(a->p->cwd, &err);
-	if (r == 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		r = err_sys(&err, "close_range");
-	if (r < 0)
-		fail(a->sync, &err, 126);
+	r = process_finalize(a->spec, a->p, 3, &path, &err);
 	/* what run says of a command that is not there or cannot run, and its code */
-	if (exec_check(a->p, &err) < 0)
+	if (r < 0)
 		fail(a->sync, &err, err.code == ERR_NOCMD ? 127 : 126);
-	path = exec_path(a->p);
 	execve(path, a->p->argv, a->p->env);
 	r = errno;
 	err_sys(&err, "exec %s", a->p->argv[0]);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -130,4 +132,57 @@ int exec_check(const struct spec_process *p, struct err *err)
 	if (!(st.st_mode & 0111))
 		return err_set(err, ERR_CANTRUN, "exec %s: Permission denied", path);
 	return 0;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/*
+ * The last steps before execve, in an order that leaves the user's seccomp
+ * filter for the very end: bounding set, ids, working directory, the path to
+ * exec, fds, the capability sets and no_new_privs, then the filter. Without
+ * no_new_privs loading a filter needs CAP_SYS_ADMIN in the effective set: it
+ * stays there for that one call (execve computes the process's sets afresh from
+ * the bounding, inheritable and ambient ones, so it does not outlive exec).
+ */
+int process_finalize(const struct spec *s, const struct spec_process *p, unsigned first_fd,
+		     char **path, struct err *err)
+{
+	bool nnp = p->no_new_privs;
+	uint64_t extra = !nnp && s->seccomp ? 1ULL << CAP_SYS_ADMIN : 0;
+	int r;
+
+	*path = NULL;
+	r = caps_drop_bounding(p, err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_KEEPCAPS");
+	r = user_apply(p, err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_KEEPCAPS");
+	r = cwd_apply(p->cwd, err);
+	if (r < 0)
+		return r;
+	r = exec_check(p, err);
+	if (r < 0)
+		return r;
+	/* nothing but 0-2 (and the preserved fds) may reach the process */
+	if (syscall(SYS_close_range, first_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return err_sys(err, "close_range");
+	r = caps_apply(p, extra, err);
+	if (r < 0)
+		return r;
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_sys(err, "PR_SET_NO_NEW_PRIVS");
+	*path = exec_path(p);
+	r = seccomp_apply(s, err);
+	if (r < 0) {
+		free(*path);
+		*path = NULL;
+	}
+	return r;
 }

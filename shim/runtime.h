@@ -19,7 +19,8 @@ int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int co
 int sysctl_apply(const struct spec *s, struct err *err);
 /* Bounding set, user ids, then the other capability sets. */
 int caps_drop_bounding(const struct spec_process *p, struct err *err);
-int caps_apply(const struct spec_process *p, struct err *err);
+/* The sets of p, with `extra` also permitted and effective (CAP_SYS_ADMIN to load seccomp). */
+int caps_apply(const struct spec_process *p, uint64_t extra, struct err *err);
 /* Load the filter seccomp_prepare() compiled (or compile linux.seccomp and load it). */
 int seccomp_apply(const struct spec *s, struct err *err);
 /*
@@ -44,6 +45,13 @@ int fds_close_from(int keep, struct err *err);
 char *exec_path(const struct spec_process *p);
 /* Check the command exists and can run (ERR_NOCMD, ERR_CANTRUN), before start. */
 int exec_check(const struct spec_process *p, struct err *err);
+/*
+ * Everything between the runtime's setup and execve: ids, cwd, fds from
+ * first_fd on made close-on-exec, capabilities, no_new_privs and, last, the
+ * seccomp filter. *path is what to exec. Errors from exec_check keep its codes.
+ */
+int process_finalize(const struct spec *s, const struct spec_process *p, unsigned first_fd,
+		     char **path, struct err *err);
 
 /* ---- the parent side ---- */
 

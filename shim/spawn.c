@@ -18,10 +18,6 @@
 #include "spawn.h"
 #include "terminal.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 int sync_send(int fd, char tag)
 {
 	return send(fd, &tag, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
@@ -141,34 +137,6 @@ static int wait_start(struct spawn_args *a, struct err *err)
 	return 0;
 }
 
-static int drop_and_confine(const struct spec *s, struct err *err)
-{
-	const struct spec_process *p = &s->proc;
-	int r;
-
-	r = caps_drop_bounding(p, err);
-	if (r < 0)
-		return r;
-	/* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it */
-	if (!p->no_new_privs && (r = seccomp_apply(s, err)) < 0)
-		return r;
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return err_sys(err, "PR_SET_KEEPCAPS");
-	r = user_apply(p, err);
-	if (r < 0)
-		return r;
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return err_sys(err, "PR_SET_KEEPCAPS");
-	r = caps_apply(p, err);
-	if (r < 0)
-		return r;
-	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return err_sys(err, "PR_SET_NO_NEW_PRIVS");
-	if (p->no_new_privs && (r = seccomp_apply(s, err)) < 0)
-		return r;
-	return 0;
-}
-
 static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 {
 	const struct spec *s = a->spec;
@@ -227,14 +195,9 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 	if (sync_send(a->sync, SYNC_READY) < 0 || wait_start(a, &err) < 0)
 		child_fail(a->sync, &err, 1);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	if (drop_and_confine(s, &err) < 0 || cwd_apply(s->proc.cwd, &err) < 0)
-		child_fail(a->sync, &err, 1);
-	/* nothing but 0-2 (and preserved fds) may reach the process */
-	if (syscall(SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		err_sys(&err, "close_range");
-		child_fail(a->sync, &err, 1);
-	}
-	path = exec_path(&s->proc);
+	if (process_finalize(s, &s->proc, 3 + (unsigned)a->preserve_fds, &path, &err) < 0)
+		child_fail(a->sync, &err,
+			   err.code == ERR_NOCMD ? 127 : err.code == ERR_CANTRUN ? 126 : 1);
 	execve(path, s->proc.argv, s->proc.env);
 	r = errno;
 	err_sys(&err, "exec %s", s->proc.argv[0]);
