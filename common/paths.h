@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-/* BERTH_DEFAULT_ROOT and BERTH_DEFAULT_RUN come from configure (--with-state-dir, --with-run-dir) */
+/* BERTH_DEFAULT_ROOT and BERTH_DEFAULT_RUN come from configure (--with-state-dir, --with-run-dir)
+ */
 #define BERTH_DEFAULT_GROUP "berth"
 
 /* The three daemons, in start order (containerd needs the other two). */

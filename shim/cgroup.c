@@ -176,6 +176,42 @@ int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, st
 	return 1;
 }
 
+static bool known_key(const char *const *known, const char *key)
+{
+	for (; *known; known++)
+		if (strcmp(*known, key) == 0)
+			return true;
+	return false;
+}
+
+int res_check_keys(const cJSON *res, const char *const *known, const char *backend, struct err *err)
+{
+	const cJSON *sec, *it;
+
+	cJSON_ArrayForEach (sec, res) {
+		if (!known_key(known, sec->string))
+			return err_set(err, ENOTSUP,
+				       "linux.resources.%s cannot be applied with cgroup %s (this "
+				       "host's layout)",
+				       sec->string, backend);
+		if (!cJSON_IsObject(sec) || !strcmp(sec->string, "unified") ||
+		    !strcmp(sec->string, "rdma"))
+			continue;
+		cJSON_ArrayForEach (it, sec) {
+			char key[128];
+
+			snprintf(key, sizeof(key), "%s.%s", sec->string, it->string);
+			if (!known_key(known, key))
+				return err_set(
+				    err, ENOTSUP,
+				    "linux.resources.%s cannot be applied with cgroup %s "
+				    "(this host's layout)",
+				    key, backend);
+		}
+	}
+	return 0;
+}
+
 /* What every container may use: null, zero, full, tty, random, urandom, console, ptmx, pts. */
 static const struct dev_rule default_allowed[] = {
     {true, 'c', 1, 3, DEV_ACC_ALL},    {true, 'c', 1, 5, DEV_ACC_ALL},

@@ -72,6 +72,20 @@ int cg_mkdir_p(const char *base, const char *path,
 int cg_rmdir(const char *dir, struct err *err);
 /* Read an int64 member of a resources object; 0 absent, 1 found, <0 not a number. */
 int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, struct err *err);
+/*
+ * Refuse what a backend would not apply: every section of linux.resources
+ * and every key of an object section must be in `known` ("memory",
+ * "memory.limit", ..., NULL-terminated).
+ */
+int res_check_keys(const cJSON *res, const char *const *known, const char *backend,
+		   struct err *err);
+/* cgroup v1 resources beyond the basic limits (cgroup_v1_res.c); dir NULL: no hierarchy. */
+int v1_memory_extra(const char *dir, const cJSON *mem, struct err *err);
+int v1_cpu_rt(const char *dir, const cJSON *cpu, struct err *err);
+int v1_network(const char *cls, const char *prio, const cJSON *net, struct err *err);
+int v1_blkio(const char *dir, const cJSON *blk, struct err *err);
+int v1_hugetlb(const char *dir, const cJSON *limits, struct err *err);
+int v1_rdma(const char *dir, const cJSON *rdma, struct err *err);
 /* Send sig to every pid listed in dir/cgroup.procs (a missing file is an empty cgroup). */
 int cg_kill_procs(const char *dir, int sig, struct err *err);
 /* Parse "oom_kill N" style lines. */

@@ -174,23 +174,6 @@ static int set_pids(const char *dir, const cJSON *pids, struct err *err)
 	return cg_writef(dir, "pids.max", err, "%lld", (long long)limit);
 }
 
-static int set_blkio(const char *dir, const cJSON *blk, struct err *err)
-{
-	int64_t weight = 0;
-	char probe[64];
-	int r = res_i64(blk, "weight", "blockIO", &weight, err);
-
-	if (r <= 0)
-		return r;
-	if (weight < 10 || weight > 1000)
-		return err_set(err, EINVAL, "linux.resources.blockIO.weight must be 10..1000");
-	if (cg_read(dir, "blkio.weight", probe, sizeof(probe)) >= 0)
-		return cg_writef(dir, "blkio.weight", err, "%lld", (long long)weight);
-	if (cg_read(dir, "blkio.bfq.weight", probe, sizeof(probe)) >= 0)
-		return cg_writef(dir, "blkio.bfq.weight", err, "%lld", (long long)weight);
-	return 0; /* no proportional I/O scheduler here: nothing to weigh */
-}
-
 static int set_devices(const char *dir, const cJSON *devs, const struct spec *s, struct err *err)
 {
 	struct dev_rule *rules = NULL;
@@ -209,23 +192,78 @@ static int set_devices(const char *dir, const cJSON *devs, const struct spec *s,
 	return r;
 }
 
+/* Every key of linux.resources v1 applies; the rest (unified, cpu.idle, ...) is refused. */
+static const char *const v1_keys[] = {
+    "devices",
+    "memory",
+    "memory.limit",
+    "memory.reservation",
+    "memory.swap",
+    "memory.kernel",
+    "memory.kernelTCP",
+    "memory.swappiness",
+    "memory.disableOOMKiller",
+    "memory.useHierarchy",
+    "memory.checkBeforeUpdate",
+    "cpu",
+    "cpu.shares",
+    "cpu.quota",
+    "cpu.period",
+    "cpu.realtimeRuntime",
+    "cpu.realtimePeriod",
+    "cpu.cpus",
+    "cpu.mems",
+    "cpu.idle",
+    "pids",
+    "pids.limit",
+    "blockIO",
+    "blockIO.weight",
+    "blockIO.leafWeight",
+    "blockIO.weightDevice",
+    "blockIO.throttleReadBpsDevice",
+    "blockIO.throttleWriteBpsDevice",
+    "blockIO.throttleReadIOPSDevice",
+    "blockIO.throttleWriteIOPSDevice",
+    "hugepageLimits",
+    "network",
+    "network.classID",
+    "network.priorities",
+    "rdma",
+    NULL,
+};
+
 static int v1_update(struct cgroup *cg, const cJSON *res, struct err *err)
 {
 	cleanup_free char *mem = dir_of(cg, "memory"), *cpu = dir_of(cg, "cpu"),
 			  *cpuset = dir_of(cg, "cpuset"), *pids = dir_of(cg, "pids"),
-			  *blk = dir_of(cg, "blkio");
+			  *blk = dir_of(cg, "blkio"), *cls = dir_of(cg, "net_cls"),
+			  *prio = dir_of(cg, "net_prio"), *huge = dir_of(cg, "hugetlb"),
+			  *rdma = dir_of(cg, "rdma");
 	const cJSON *c;
 	int r;
 
+	if ((r = res_check_keys(res, v1_keys, "v1", err)) < 0)
+		return r;
 	c = cJSON_GetObjectItemCaseSensitive(res, "memory");
 	if (c && !mem)
 		return err_set(err, ENOTSUP, "linux.resources.memory: no memory cgroup here");
-	if (c && (r = set_memory(mem, c, err)) < 0)
+	if (c && ((r = set_memory(mem, c, err)) < 0 || (r = v1_memory_extra(mem, c, err)) < 0))
 		return r;
 	c = cJSON_GetObjectItemCaseSensitive(res, "cpu");
 	if (c && cpu && (r = set_cpu(cpu, c, err)) < 0)
 		return r;
+	if (c && (r = v1_cpu_rt(cpu, c, err)) < 0)
+		return r;
 	if (c && cpuset && (r = set_cpuset(cpuset, c, err)) < 0)
+		return r;
+	c = cJSON_GetObjectItemCaseSensitive(res, "network");
+	if (c && (r = v1_network(cls, prio, c, err)) < 0)
+		return r;
+	c = cJSON_GetObjectItemCaseSensitive(res, "hugepageLimits");
+	if (c && (r = v1_hugetlb(huge, c, err)) < 0)
+		return r;
+	c = cJSON_GetObjectItemCaseSensitive(res, "rdma");
+	if (c && (r = v1_rdma(rdma, c, err)) < 0)
 		return r;
 	c = cJSON_GetObjectItemCaseSensitive(res, "pids");
 	if (c && !pids)
@@ -233,7 +271,7 @@ static int v1_update(struct cgroup *cg, const cJSON *res, struct err *err)
 	if (c && (r = set_pids(pids, c, err)) < 0)
 		return r;
 	c = cJSON_GetObjectItemCaseSensitive(res, "blockIO");
-	if (c && blk && (r = set_blkio(blk, c, err)) < 0)
+	if (c && (r = v1_blkio(blk, c, err)) < 0)
 		return r;
 	return 0;
 }

@@ -64,12 +64,89 @@ static int set_devices(const char *dir, const cJSON *devs, const struct spec *s,
 	return r < 0 ? err_wrap(err, "linux.resources.devices") : 0;
 }
 
+/* What v2 applies; the rest (kernel memory, swappiness, net_cls, ...) is refused. */
+static const char *const v2_keys[] = {
+    "devices",
+    "memory",
+    "memory.limit",
+    "memory.swap",
+    "memory.reservation",
+    "memory.checkBeforeUpdate",
+    "cpu",
+    "cpu.shares",
+    "cpu.quota",
+    "cpu.period",
+    "cpu.cpus",
+    "cpu.mems",
+    "cpu.idle",
+    "pids",
+    "pids.limit",
+    "blockIO",
+    "blockIO.weight",
+    "hugepageLimits",
+    "unified",
+    NULL,
+};
+
+/* linux.resources.unified: cgroup v2 files by name, written as given. */
+static int set_unified(const char *dir, const cJSON *unified, struct err *err)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, unified) {
+		if (!cJSON_IsString(it) || strchr(it->string, '/') || it->string[0] == '.' ||
+		    !strncmp(it->string, "cgroup.", 7))
+			return err_set(err, EINVAL,
+				       "linux.resources.unified: \"%s\" is not a controller file "
+				       "with a string value",
+				       it->string);
+		if (cg_write(dir, it->string, it->valuestring, err) < 0)
+			return err_wrap(err, "linux.resources.unified.%s", it->string);
+	}
+	return 0;
+}
+
+static int set_hugetlb(const char *dir, const cJSON *limits, struct err *err)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, limits) {
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(it, "pageSize");
+		char file[64];
+		int64_t limit;
+		int r;
+
+		if (!cJSON_IsString(size) || strchr(size->valuestring, '/') || !*size->valuestring)
+			return err_set(
+			    err, EINVAL,
+			    "linux.resources.hugepageLimits: pageSize must be like \"2MB\"");
+		if ((r = res_i64(it, "limit", "hugepageLimits", &limit, err)) <= 0)
+			return r < 0 ? r
+				     : err_set(err, EINVAL,
+					       "linux.resources.hugepageLimits: %s has no limit",
+					       size->valuestring);
+		snprintf(file, sizeof(file), "hugetlb.%s.max", size->valuestring);
+		if (cg_writef(dir, file, err, "%lld", (long long)limit) < 0)
+			return err_wrap(err, "linux.resources.hugepageLimits");
+	}
+	return 0;
+}
+
 static int v2_update(struct cgroup *cg, const cJSON *res, struct err *err)
 {
 	cleanup_free char *dir = v2_dir(cg);
-	const cJSON *mem, *cpu, *pids, *blk;
+	const cJSON *mem, *cpu, *pids, *blk, *c;
 	int64_t v = 0, limit = -1;
 	int r;
+
+	if ((r = res_check_keys(res, v2_keys, "v2", err)) < 0)
+		return r;
+	c = cJSON_GetObjectItemCaseSensitive(res, "hugepageLimits");
+	if (c && (r = set_hugetlb(dir, c, err)) < 0)
+		return r;
+	c = cJSON_GetObjectItemCaseSensitive(res, "unified");
+	if (c && (r = set_unified(dir, c, err)) < 0)
+		return r;
 
 	mem = cJSON_GetObjectItemCaseSensitive(res, "memory");
 	if ((r = res_i64(mem, "limit", "memory", &limit, err)) < 0)
@@ -138,6 +215,10 @@ static int v2_update(struct cgroup *cg, const cJSON *res, struct err *err)
 		if (cg_write(dir, file, str->valuestring, err) < 0)
 			return err_wrap(err, "linux.resources.cpu.%s", key);
 	}
+	if ((r = res_i64(cpu, "idle", "cpu", &v, err)) < 0)
+		return r;
+	if (r && (r = cg_writef(dir, "cpu.idle", err, "%lld", (long long)v)) < 0)
+		return err_wrap(err, "linux.resources.cpu.idle");
 	pids = cJSON_GetObjectItemCaseSensitive(res, "pids");
 	if ((r = res_i64(pids, "limit", "pids", &v, err)) < 0)
 		return r;
@@ -153,8 +234,11 @@ static int v2_update(struct cgroup *cg, const cJSON *res, struct err *err)
 		if (v < 10 || v > 1000)
 			return err_set(err, EINVAL,
 				       "linux.resources.blockIO.weight must be 10..1000");
-		if (cg_read(dir, "io.weight", probe, sizeof(probe)) >= 0 &&
-		    (r = cg_writef(dir, "io.weight", err, "default %lld", (long long)v)) < 0)
+		if (cg_read(dir, "io.weight", probe, sizeof(probe)) < 0)
+			return err_set(err, ENOTSUP,
+				       "linux.resources.blockIO.weight: no io.weight here (the io "
+				       "controller or a proportional I/O scheduler is missing)");
+		if ((r = cg_writef(dir, "io.weight", err, "default %lld", (long long)v)) < 0)
 			return r;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "hooks.h"
 #include "spawn.h"
 #include "terminal.h"
 
@@ -56,7 +57,8 @@ static int write_id_maps(pid_t pid, const struct spec *s, struct err *err)
 
 static void rmrf_state(const char *dir)
 {
-	static const char *const files[] = {"state.json", "exit", "exec.fifo"};
+	static const char *const files[] = {"state.json", "exit", "exec.fifo", "exec.done",
+					    "hooks.json"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -78,7 +80,7 @@ struct create_ctx {
 	bool dir_made, cg_made;
 	pid_t pid;
 	int sync[2];
-	int master, slave, fifo;
+	int master, slave, fifo, done;
 	char pty_path[64];
 };
 
@@ -102,11 +104,100 @@ static void ctx_cleanup(struct create_ctx *c, bool failed)
 		close(c->slave);
 	if (c->fifo >= 0)
 		close(c->fifo);
+	if (c->done >= 0)
+		close(c->done);
 	if (c->master >= 0 && failed)
 		close(c->master);
 	cgroup_close(&c->cg);
 	spec_free(&c->spec);
 	free(c->dir);
+}
+
+static const cJSON *annotations_of(const struct spec *s)
+{
+	return cJSON_GetObjectItemCaseSensitive(s->doc, "annotations");
+}
+
+/* prestart and createRuntime, in the runtime's namespaces; then the state goes to the init. */
+static int run_create_hooks(struct create_ctx *c, const char *id, struct err *err)
+{
+	cleanup_free char *state =
+	    hooks_state(id, "creating", c->pid, c->spec.bundle, annotations_of(&c->spec));
+	cleanup_free char *msg = NULL;
+	size_t len = strlen(state);
+	int r;
+
+	r = hooks_run(c->spec.hooks, "prestart", state, err);
+	if (r == 0)
+		r = hooks_run(c->spec.hooks, "createRuntime", state, err);
+	if (r < 0)
+		return r;
+	msg = xmalloc(len + 1);
+	msg[0] = SYNC_STATE;
+	memcpy(msg + 1, state, len);
+	if (send(c->sync[0], msg, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1))
+		return err_sys(err, "send the state to the container's init");
+	return 0;
+}
+
+/*
+ * poststart and poststop run after create has returned: kept as they were at
+ * create, so a config.json changed since does not change them.
+ */
+static int save_late_hooks(struct create_ctx *c, struct err *err)
+{
+	cleanup_cjson cJSON *doc = NULL;
+	cleanup_free char *path = NULL, *text = NULL;
+	static const char *const late[] = {"poststart", "poststop"};
+
+	if (!hooks_have(c->spec.hooks, late[0]) && !hooks_have(c->spec.hooks, late[1]))
+		return 0;
+	doc = cJSON_CreateObject();
+	for (int i = 0; i < 2; i++) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(c->spec.hooks, late[i]);
+
+		if (h)
+			cJSON_AddItemToObject(doc, late[i], cJSON_Duplicate(h, true));
+	}
+	text = cJSON_PrintUnformatted(doc);
+	path = xasprintf("%s/hooks.json", c->dir);
+	return atomic_write_file(path, text, strlen(text), 0600, err);
+}
+
+static cJSON *late_hooks_load(const char *root, const char *id)
+{
+	cleanup_free char *dir = state_dir(root, id);
+	cleanup_free char *path = xasprintf("%s/hooks.json", dir), *text = NULL;
+	struct err ignore = ERR_INIT;
+	cJSON *doc = NULL;
+
+	if (read_file_at(AT_FDCWD, path, SPEC_MAX_SIZE, &text, NULL, &ignore) == 0)
+		doc = cJSON_Parse(text);
+	err_clear(&ignore);
+	return doc;
+}
+
+/* poststart and poststop: a failure is a warning, the lifecycle goes on (runtime spec). */
+static void late_hooks_run(const cJSON *hooks, const char *kind, const char *id, pid_t pid,
+			   const char *bundle, const cJSON *ann, const char *status)
+{
+	cleanup_free char *state = NULL;
+	struct err err = ERR_INIT;
+
+	if (!hooks_have(hooks, kind))
+		return;
+	state = hooks_state(id, status, pid, bundle, ann);
+	if (hooks_run(hooks, kind, state, &err) < 0)
+		fprintf(stderr, "berth-runtime: warning: %s\n", err_msg(&err));
+	err_clear(&err);
+}
+
+static void late_hooks_run_st(const cJSON *hooks, const char *kind,
+			      const struct container_state *st, const char *status)
+{
+	cleanup_cjson cJSON *ann = st->annotations ? cJSON_Parse(st->annotations) : NULL;
+
+	late_hooks_run(hooks, kind, st->id, st->pid, st->bundle, ann, status);
 }
 
 /*
@@ -131,6 +222,13 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	r = seccomp_prepare(&c->spec, err);
 	if (r < 0)
 		return r;
+	if (!c->spec.ns[NS_MOUNT].present &&
+	    (c->spec.nmounts || c->spec.masked || c->spec.readonly || c->spec.readonly_root))
+		fprintf(stderr,
+			"berth-runtime: warning: no mount namespace: mounts, "
+			"maskedPaths, readonlyPaths and root.readonly are not applied (they "
+			"would change the host's mounts); the process is chrooted into "
+			"root.path\n");
 	if (c->spec.proc.terminal && !o->console_socket && !o->master_out && !run_mode)
 		return err_set(err, EINVAL, "process.terminal needs --console-socket");
 	if (mkdir(o->state_root, 0700) < 0 && errno != EEXIST)
@@ -157,6 +255,13 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 		c->fifo = open(fifo, O_RDWR | O_CLOEXEC);
 		if (c->fifo < 0)
 			return err_sys(err, "open %s", fifo);
+		free(fifo);
+		fifo = xasprintf("%s/exec.done", c->dir);
+		if (mkfifo(fifo, 0600) < 0)
+			return err_sys(err, "mkfifo %s", fifo);
+		c->done = open(fifo, O_RDWR | O_CLOEXEC);
+		if (c->done < 0)
+			return err_sys(err, "open %s", fifo);
 	}
 	if (c->spec.proc.terminal) {
 		r = pty_open(&c->master, &c->slave, c->pty_path, err);
@@ -170,6 +275,7 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	a.sync = c->sync[1];
 	a.parent_sync = c->sync[0];
 	a.fifo = c->fifo;
+	a.done = c->done;
 	a.pty_slave = c->slave;
 	a.pty_path = c->pty_path;
 	a.preserve_fds = o->preserve_fds;
@@ -184,6 +290,11 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	}
 	close(c->sync[1]);
 	c->sync[1] = -1;
+	if (c->done >= 0) {
+		/* only the init may hold it: `start` reads until the init's copy closes */
+		close(c->done);
+		c->done = -1;
+	}
 	if (c->spec.ns[NS_USER].present && !c->spec.ns[NS_USER].path &&
 	    (r = write_id_maps(c->pid, &c->spec, err)) < 0)
 		return r;
@@ -193,6 +304,11 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	if (sync_send(c->sync[0], SYNC_GO) < 0)
 		return err_sys(err, "signal the container's init");
 	r = sync_read(c->sync[0], &tag, err);
+	if (r == 0 && tag == SYNC_HOOKS) {
+		r = run_create_hooks(c, o->id, err);
+		if (r == 0)
+			r = sync_read(c->sync[0], &tag, err);
+	}
 	if (r < 0)
 		return r;
 	if (tag != SYNC_READY)
@@ -223,6 +339,8 @@ static int do_create(const struct container_opts *o, bool run_mode, struct creat
 	r = state_write(o->state_root, &st, err);
 	free(st.created);
 	free(st.annotations);
+	if (r == 0)
+		r = save_late_hooks(c, err);
 	if (r < 0)
 		return r;
 	if (o->pid_file) {
@@ -240,7 +358,7 @@ static void init_ctx(struct create_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->sync[0] = c->sync[1] = -1;
-	c->master = c->slave = c->fifo = -1;
+	c->master = c->slave = c->fifo = c->done = -1;
 }
 
 int container_create(const struct container_opts *o, pid_t *pid_out, struct err *err)
@@ -332,6 +450,8 @@ int container_run(const struct container_opts *o, struct exit_status *es, bool k
 		c.pid = 0;
 		goto out_delete;
 	}
+	late_hooks_run(c.spec.hooks, "poststart", o->id, c.pid, c.spec.bundle,
+		       annotations_of(&c.spec), "running");
 	if (c.master >= 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, c.pid, 0);
 
@@ -346,8 +466,10 @@ out_delete:
 	if (!keep) {
 		struct err derr = ERR_INIT;
 
-		if (state_read(o->state_root, o->id, &st, &derr) == 0)
-			destroy(o->state_root, &st, &derr);
+		if (state_read(o->state_root, o->id, &st, &derr) == 0 &&
+		    destroy(o->state_root, &st, &derr) == 0)
+			late_hooks_run(c.spec.hooks, "poststop", o->id, st.pid, c.spec.bundle,
+				       annotations_of(&c.spec), "stopped");
 		state_free(&st);
 		err_clear(&derr);
 	}
@@ -358,37 +480,78 @@ out:
 	return r;
 }
 
+/* What the init wrote to exec.done before it died (empty once it exec'd): the reason. */
+static int read_done(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, 0);
+	while (off < len - 1 && (n = read(fd, buf + off, len - 1 - off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	return (int)off;
+}
+
 int container_start(const char *root, const char *id, struct err *err)
 {
 	struct container_state st;
-	cleanup_free char *dir = NULL, *fifo = NULL;
-	cleanup_close int fd = -1;
+	cleanup_free char *dir = NULL, *fifo = NULL, *done_path = NULL;
+	cleanup_close int fd = -1, done = -1;
+	cleanup_cjson cJSON *hooks = NULL;
+	char why[4096];
 	int r = state_read(root, id, &st, err);
 
 	if (r < 0)
 		return r;
 	dir = state_dir(root, id);
 	fifo = xasprintf("%s/exec.fifo", dir);
+	done_path = xasprintf("%s/exec.done", dir);
 	switch (state_status(root, &st)) {
 	case ST_CREATED:
 		break;
 	case ST_RUNNING:
-		state_free(&st);
-		return err_set(err, EBUSY, "container %s is already running", id);
+		r = err_set(err, EBUSY, "container %s is already running", id);
+		goto out;
 	default:
-		state_free(&st);
-		return err_set(err, ESRCH, "container %s is not in the created state", id);
+		r = err_set(err, ESRCH, "container %s is not in the created state", id);
+		goto out;
 	}
-	state_free(&st);
+	/* a reader before the start: what the init writes cannot be lost */
+	done = open(done_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* the init holds the fifo open for reading: this cannot block */
 	fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, "start %s", id);
-	if (unlink(fifo) < 0)
-		return err_sys(err, "remove %s", fifo);
-	if (write(fd, "0", 1) != 1)
-		return err_sys(err, "start %s", id);
-	return 0;
+	if (fd < 0) {
+		r = err_sys(err, "start %s", id);
+		goto out;
+	}
+	if (unlink(fifo) < 0) {
+		r = err_sys(err, "remove %s", fifo);
+		goto out;
+	}
+	if (write(fd, "0", 1) != 1) {
+		r = err_sys(err, "start %s", id);
+		goto out;
+	}
+	if (done >= 0) {
+		int n = read_done(done, why, sizeof(why));
+
+		unlink(done_path);
+		if (n > 0) {
+			r = err_set(err, ECANCELED, "%s", why);
+			goto out;
+		}
+	}
+	hooks = late_hooks_load(root, id);
+	late_hooks_run_st(hooks, "poststart", &st, "running");
+out:
+	state_free(&st);
+	return r;
 }
 
 int container_kill(const char *root, const char *id, int sig, bool all, struct err *err)
@@ -418,6 +581,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct e
 
 int container_delete(const char *root, const char *id, bool force, struct err *err)
 {
+	cleanup_cjson cJSON *hooks = NULL;
 	struct container_state st;
 	enum container_status s;
 	int r = state_read(root, id, &st, err);
@@ -432,7 +596,10 @@ int container_delete(const char *root, const char *id, bool force, struct err *e
 	}
 	if (s != ST_STOPPED)
 		kill(st.pid, SIGKILL);
+	hooks = late_hooks_load(root, id);
 	r = destroy(root, &st, err);
+	if (r == 0)
+		late_hooks_run_st(hooks, "poststop", &st, "stopped");
 	state_free(&st);
 	return r;
 }

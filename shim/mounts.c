@@ -323,14 +323,28 @@ static int readonly_remount(const char *p, struct err *err)
 	return 0;
 }
 
-int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int console_fd,
-		 struct err *err)
+#define PROPAGATION_TYPES (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+int rootfs_prepare(const struct spec *s, struct cgroup *cg, bool in_userns, int console_fd,
+		   struct err *err)
 {
+	unsigned long type = s->rootfs_propagation & PROPAGATION_TYPES;
 	cleanup_close int rootfd = -1;
-	const cJSON *it;
 	int r;
 
-	if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+	/* in the host's mount namespace nothing is mounted: it would land in the host's table */
+	if (!s->ns[NS_MOUNT].present)
+		return 0;
+	/*
+	 * Nothing we mount may reach the host; a shared root is made shared once it
+	 * is the root (pivot_root refuses a shared parent), an unbindable one too (the
+	 * rootfs could not be bound).
+	 */
+	if (mount(NULL, "/", NULL,
+		  MS_REC | (type == MS_SHARED	    ? MS_SLAVE
+			    : type == MS_UNBINDABLE ? MS_PRIVATE
+						    : type),
+		  NULL) < 0)
 		return err_sys(err, "set the propagation of /");
 	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return err_sys(err, "bind the rootfs %s", s->rootfs);
@@ -347,11 +361,34 @@ int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int co
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+static int enter_chroot(const struct spec *s, struct err *err)
+{
+	if (chroot(s->rootfs) < 0)
+		return err_sys(err, "chroot %s", s->rootfs);
+	if (chdir("/") < 0)
+		return err_sys(err, "chdir /");
+	return 0;
+}
+
+int rootfs_enter(const struct spec *s, struct err *err)
+{
+	bool own_mounts = s->ns[NS_MOUNT].present;
+	const cJSON *it;
+	int r;
+
+	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return err_sys(err, "sethostname %s", s->hostname);
+	/* without a mount namespace the host's /proc/sys is the one to write (before chroot) */
+	if (!own_mounts) {
+		r = sysctl_apply(s, err);
+		return r < 0 ? r : enter_chroot(s, err);
+	}
 	r = do_pivot(s->rootfs, err);
 	if (r < 0)
 		return r;
-	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-		return err_sys(err, "sethostname %s", s->hostname);
 	r = sysctl_apply(s, err);
 	if (r < 0)
 		return r;
@@ -366,5 +403,8 @@ int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int co
 	if (s->readonly_root &&
 	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)
 		return err_sys(err, "make the root read-only");
+	/* last: the masks above are binds, which an unbindable tree would refuse */
+	if (mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+		return err_sys(err, "apply linux.rootfsPropagation to /");
 	return 0;
 }

@@ -13,9 +13,15 @@
 
 /* ---- pieces run inside the new container process (child side) ---- */
 
-/* Mounts, devices, pivot_root, masked and read-only paths. */
-int rootfs_setup(const struct spec *s, struct cgroup *cg, bool in_userns, int console_fd,
-		 struct err *err);
+/*
+ * The root in two steps, with the hooks of the create operation between them:
+ * prepare mounts the rootfs, the spec's mounts and /dev; enter pivots into it
+ * (chroot without a mount namespace), sets the hostname and sysctls and masks
+ * and write-protects paths.
+ */
+int rootfs_prepare(const struct spec *s, struct cgroup *cg, bool in_userns, int console_fd,
+		   struct err *err);
+int rootfs_enter(const struct spec *s, struct err *err);
 int sysctl_apply(const struct spec *s, struct err *err);
 /* Bounding set, user ids, then the other capability sets. */
 int caps_drop_bounding(const struct spec_process *p, struct err *err);

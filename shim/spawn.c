@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "hooks.h"
 #include "spawn.h"
 #include "terminal.h"
 
@@ -51,7 +52,7 @@ int sync_read(int fd, char *tag, struct err *err)
 }
 
 /* Report an error to the parent (or stderr) and die. */
-static void __attribute__((noreturn)) child_fail(int sync, struct err *err, int code)
+static void __attribute__((noreturn)) child_fail_done(int sync, int done, struct err *err, int code)
 {
 	char buf[4096];
 	int32_t ec = err->code;
@@ -62,10 +63,75 @@ static void __attribute__((noreturn)) child_fail(int sync, struct err *err, int 
 	memcpy(buf + 1, &ec, sizeof(ec));
 	n = 5 + snprintf(buf + 5, sizeof(buf) - 5, "%s", err_msg(err));
 
-	if (send(sync, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1),
-		 MSG_NOSIGNAL) < 0)
+	if (n >= (int)sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	/* after start (create mode) nobody reads the socket: `start` reads exec.done */
+	if (done >= 0 && write(done, buf + 5, (size_t)(n - 5)) > 0)
+		_exit(code);
+	if (send(sync, buf, (size_t)n, MSG_NOSIGNAL) < 0)
 		dprintf(2, "berth-runtime: %s\n", err_msg(err));
 	_exit(code);
+}
+
+#define child_fail(sync, err, code) child_fail_done(sync, -1, err, code)
+
+bool spawn_wants_hooks(const struct spec *s)
+{
+	static const char *const kinds[] = {"prestart", "createRuntime", "createContainer",
+					    "startContainer"};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (hooks_have(s->hooks, kinds[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Mounted, not yet pivoted: the runtime runs prestart and createRuntime and
+ * answers with the state; then createContainer, here in the container's
+ * namespaces. Returns the state (for startContainer) or NULL after an error.
+ */
+static char *create_hooks(struct spawn_args *a, struct err *err)
+{
+	cleanup_free char *buf = NULL;
+	ssize_t n;
+
+	if (sync_send(a->sync, SYNC_HOOKS) < 0) {
+		err_sys(err, "ask for the create hooks");
+		return NULL;
+	}
+	do
+		n = recv(a->sync, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 1) {
+		err_set(err, ECANCELED, "the runtime went away during the create hooks");
+		return NULL;
+	}
+	buf = xmalloc((size_t)n + 1);
+	if (recv(a->sync, buf, (size_t)n, 0) != n || buf[0] != SYNC_STATE) {
+		err_set(err, EPROTO, "unexpected answer from the runtime after the create hooks");
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (hooks_run(a->spec->hooks, "createContainer", buf + 1, err) < 0)
+		return NULL;
+	return xstrdup(buf + 1);
+}
+
+/* startContainer sees the state as created. */
+static int start_hooks(const struct spec *s, const char *state, struct err *err)
+{
+	cleanup_cjson cJSON *doc = NULL;
+	cleanup_free char *text = NULL;
+
+	if (!state || !hooks_have(s->hooks, "startContainer"))
+		return 0;
+	doc = cJSON_Parse(state);
+	if (!doc)
+		return err_set(err, EPROTO, "the state for startContainer is not JSON");
+	cJSON_ReplaceItemInObjectCaseSensitive(doc, "status", cJSON_CreateString("created"));
+	text = cJSON_PrintUnformatted(doc);
+	return hooks_run(s->hooks, "startContainer", text, err);
 }
 
 static int join_namespaces(const struct spec *s, struct err *err)
@@ -137,11 +203,33 @@ static int wait_start(struct spawn_args *a, struct err *err)
 	return 0;
 }
 
+static void created_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * A created container is our code waiting for start; as pid 1 of its pid
+ * namespace a signal without a handler would not reach it, so `kill` of a
+ * created container would do nothing. Until exec (which puts back the
+ * defaults) the signals that terminate end it.
+ */
+static void catch_terminating_signals(void)
+{
+	static const int sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGABRT,	 SIGUSR1, SIGUSR2, SIGALRM,
+				   SIGTERM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR,  SIGIO};
+	struct sigaction sa = {.sa_handler = created_signal};
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 {
 	const struct spec *s = a->spec;
 	struct err err = ERR_INIT;
-	cleanup_free char *path = NULL;
+	cleanup_free char *path = NULL, *state = NULL;
 	bool new_user = s->ns[NS_USER].present && !s->ns[NS_USER].path;
 	char c = 0;
 	int r;
@@ -181,7 +269,11 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 		if (pty_become_stdio(a->pty_slave, &err) < 0)
 			child_fail(a->sync, &err, 1);
 	}
-	r = rootfs_setup(s, a->cg, new_user || s->ns[NS_USER].path, a->pty_slave, &err);
+	r = rootfs_prepare(s, a->cg, new_user || s->ns[NS_USER].path, a->pty_slave, &err);
+	if (r == 0 && spawn_wants_hooks(s) && !(state = create_hooks(a, &err)))
+		r = -1;
+	if (r == 0)
+		r = rootfs_enter(s, &err);
 	if (r < 0 || rlimits_apply(&s->proc, &err) < 0)
 		child_fail(a->sync, &err, 1);
 	if (a->pty_slave > 2)
@@ -192,16 +284,21 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 	/* a missing or unrunnable command fails the create, as with runc */
 	if (exec_check(&s->proc, &err) < 0)
 		child_fail(a->sync, &err, err.code == ERR_NOCMD ? 127 : 126);
+	catch_terminating_signals();
 	if (sync_send(a->sync, SYNC_READY) < 0 || wait_start(a, &err) < 0)
 		child_fail(a->sync, &err, 1);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (start_hooks(s, state, &err) < 0)
+		child_fail_done(a->sync, a->done, &err, 1);
 	if (process_finalize(s, &s->proc, 3 + (unsigned)a->preserve_fds, &path, &err) < 0)
-		child_fail(a->sync, &err,
-			   err.code == ERR_NOCMD ? 127 : err.code == ERR_CANTRUN ? 126 : 1);
+		child_fail_done(a->sync, a->done, &err,
+				err.code == ERR_NOCMD	  ? 127
+				: err.code == ERR_CANTRUN ? 126
+							  : 1);
 	execve(path, s->proc.argv, s->proc.env);
 	r = errno;
 	err_sys(&err, "exec %s", s->proc.argv[0]);
-	child_fail(a->sync, &err, r == ENOENT ? 127 : 126);
+	child_fail_done(a->sync, a->done, &err, r == ENOENT ? 127 : 126);
 }
 
 pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd)

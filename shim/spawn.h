@@ -10,9 +10,11 @@
 /* Child -> parent messages on the sync socket. */
 #define SYNC_READY 'R' /* set up, waiting for start */
 #define SYNC_ERROR 'E' /* followed by the error text */
+#define SYNC_HOOKS 'H' /* mounted, before pivot_root: run prestart and createRuntime */
 /* Parent -> child. */
 #define SYNC_GO 'G'    /* namespaces mapped, cgroup joined: go on */
 #define SYNC_START 'S' /* run mode: exec now */
+#define SYNC_STATE 'C' /* after SYNC_HOOKS: the state JSON follows; go on */
 
 struct spawn_args {
 	const struct spec *spec;
@@ -20,6 +22,7 @@ struct spawn_args {
 	int sync;	 /* child end of the sync socketpair */
 	int parent_sync; /* parent end: closed in the child */
 	int fifo;	 /* exec.fifo opened O_RDWR (create mode), or -1 (run mode) */
+	int done;	 /* exec.done opened O_RDWR (create mode): errors after start go there */
 	int pty_slave;	 /* or -1; reopened by path in the child mount namespace */
 	const char *pty_path;
 	int preserve_fds;
@@ -37,6 +40,8 @@ struct spawn_args {
 pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd);
 /* clone the init process; returns its pid in the parent. */
 pid_t spawn_init(struct spawn_args *a, struct err *err);
+/* Does the init stop for hooks (SYNC_HOOKS) before pivot_root? */
+bool spawn_wants_hooks(const struct spec *s);
 /* Read one sync message: the tag, and for SYNC_ERROR the text into err. */
 int sync_read(int fd, char *tag, struct err *err);
 int sync_send(int fd, char tag);

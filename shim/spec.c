@@ -17,6 +17,7 @@
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "hooks.h"
 #include "spec.h"
 
 static const struct {
@@ -574,9 +575,6 @@ static int parse_linux(struct spec *s, const cJSON *lx, struct err *err)
 	r = parse_namespaces(s, get(lx, "namespaces"), err);
 	if (r < 0)
 		return r;
-	if (!s->ns[NS_MOUNT].present)
-		return err_set(err, EINVAL,
-			       "linux.namespaces: berth-runtime needs a mount namespace");
 	r = parse_idmaps(get(lx, "uidMappings"), "linux.uidMappings", &s->uid_maps, &s->nuid_maps,
 			 err);
 	if (r < 0)
@@ -659,6 +657,10 @@ int spec_parse(struct spec *s, const char *bundle, const char *json, struct err 
 	if (want_string(get(s->doc, "hostname"), "hostname", &s->hostname, err) < 0)
 		return -err->code;
 	r = spec_parse_process(&s->proc, get(s->doc, "process"), err);
+	if (r < 0)
+		return r;
+	s->hooks = get(s->doc, "hooks");
+	r = hooks_check(s->hooks, err);
 	if (r < 0)
 		return r;
 	r = parse_mounts(s, get(s->doc, "mounts"), err);

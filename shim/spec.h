@@ -99,6 +99,7 @@ struct spec {
 	void *seccomp_bpf;
 	size_t seccomp_bpf_len;
 	unsigned long rootfs_propagation;
+	const cJSON *hooks; /* checked by hooks_check */
 };
 
 /* Load and check bundle/config.json. */

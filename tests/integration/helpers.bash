@@ -5,6 +5,8 @@ BUILD=${BERTH_BUILDDIR:?run through make check or tests/run}
 SRC=${BERTH_SRCDIR:-$BUILD}
 BERTH="$BUILD/berth"
 export BERTH_DAEMON_DIR="$BUILD"
+# a VPATH build (make distcheck) has the profile only in the sources
+export BERTH_SECCOMP_PROFILE="$SRC/contrib/seccomp/default.json"
 
 berth_setup() {
 	[ "$(id -u)" = 0 ] || skip "integration tests need root"
