@@ -12,7 +12,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BERTH_BUILDDIR:-$top}
 runs=${RUNS:-200}
 tmp=$(mktemp -d /tmp/berth-bench-rt.XXXXXX)
-# state roots on tmpfs, as every runtime's default (/run) is
+# state roots on a tmpfs (mounted in the private namespace below), as every
+# runtime's default /run is on a usual host
 state=$(mktemp -d /run/berth-bench-rt.XXXXXX)
 trap 'rm -rf "$tmp" "$state"' EXIT INT TERM
 "$top/tests/fixtures/make-bundle.sh" "$tmp/bundle" true
@@ -20,6 +21,7 @@ need "hyperfine crun runc time" hyperfine crun runc /usr/bin/time
 export build tmp state runs
 unshare -m sh -eu <<'SH'
 umount /sys/fs/cgroup/unified 2>/dev/null || true
+mount -t tmpfs -o size=64m berth-bench "$state"
 cd "$tmp/bundle"
 berth="$build/berth-runtime --root $state/berth run bench"
 crun="crun --root $state/crun run bench"
