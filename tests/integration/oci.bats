@@ -141,14 +141,28 @@ PY
 	[[ "$output" == *"join network namespace /etc/hostname"* ]]
 }
 
-@test "config.json changed after create does not change the container; --pid-file holds the init's host pid" {
-	args '["sh", "-c", "echo original >/tmp/out"]'
+@test "--pid-file holds the init's host pid, for create and run -d, relative to the working directory" {
+	args '["sleep", "100"]'
 	cd "$BERTH_TMP"
 	rt create -b "$B" --pid-file pidfile "$ID" </dev/null >/dev/null 2>&1
 	pid=$(cat "$BERTH_TMP/pidfile")
 	[ "$pid" = "$(st "$ID" pid)" ]
-	# the host's pid of the container's pid 1
+	# the host's pid whose pid in the container's namespace is 1
 	[ "$(awk '/^NSpid/ {print $3}' /proc/$pid/status)" = 1 ]
+	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+	rt delete --force "$ID"
+	rt run -d -b "$B" --pid-file "$BERTH_TMP/pid2" "$ID" </dev/null >/dev/null 2>&1
+	pid=$(cat "$BERTH_TMP/pid2")
+	[ "$pid" = "$(st "$ID" pid)" ]
+	[ "$(awk '/^NSpid/ {print $3}' /proc/$pid/status)" = 1 ]
+	grep -q "sleep" /proc/$pid/cmdline
+	rt delete --force "$ID"
+	assert_clean "$ID"
+}
+
+@test "config.json changed after create changes neither the container nor its later hooks" {
+	args '["sh", "-c", "echo original >/tmp/out"]'
+	rt create -b "$B" "$ID" </dev/null >/dev/null 2>&1
 	args '["sh", "-c", "echo changed >/tmp/out"]'
 	edit 'c["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook >'"$BERTH_TMP"'/hook"]}]}'
 	rt start "$ID"
