@@ -43,6 +43,13 @@ installed() {
 	command -v gcc >/dev/null || skip "no compiler"
 	# what `make dist` ships, so a file missing from the tarball fails here too
 	make -s -C "$BUILD" distdir distdir="$BERTH_TMP/src" >/dev/null
+	# every file of the repository is in it (a test or fixture left out fails distcheck)
+	if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+		missing=$(git -C "$SRC" ls-files | grep -vx .gitignore |
+			while read -r f; do [ -e "$BERTH_TMP/src/$f" ] || echo "$f"; done)
+		echo "not in the tarball: $missing"
+		[ -z "$missing" ]
+	fi
 	cd "$BERTH_TMP/src"
 	./configure --quiet --prefix="$PREFIX" --with-state-dir="$BERTH_ROOT" \
 		--with-run-dir="$BERTH_RUN"
