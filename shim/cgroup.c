@@ -176,6 +176,23 @@ int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, st
 	return 1;
 }
 
+int res_hugepage(const cJSON *e, const char **size, int64_t *limit, struct err *err)
+{
+	const cJSON *ps = cJSON_GetObjectItemCaseSensitive(e, "pageSize");
+	int r;
+
+	if (!cJSON_IsString(ps) || strchr(ps->valuestring, '/') || !*ps->valuestring)
+		return err_set(err, EINVAL,
+			       "linux.resources.hugepageLimits: pageSize must be like \"2MB\"");
+	*size = ps->valuestring;
+	if ((r = res_i64(e, "limit", "hugepageLimits", limit, err)) < 0)
+		return r;
+	if (!r)
+		return err_set(err, EINVAL, "linux.resources.hugepageLimits: %s has no limit",
+			       *size);
+	return 0;
+}
+
 static bool known_key(const char *const *known, const char *key)
 {
 	for (; *known; known++)

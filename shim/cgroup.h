@@ -79,6 +79,8 @@ int res_i64(const cJSON *o, const char *key, const char *where, int64_t *out, st
  */
 int res_check_keys(const cJSON *res, const char *const *known, const char *backend,
 		   struct err *err);
+/* One entry of hugepageLimits: its page size ("2MB") and limit, checked. */
+int res_hugepage(const cJSON *e, const char **size, int64_t *limit, struct err *err);
 /* cgroup v1 resources beyond the basic limits (cgroup_v1_res.c); dir NULL: no hierarchy. */
 int v1_memory_extra(const char *dir, const cJSON *mem, struct err *err);
 int v1_cpu_rt(const char *dir, const cJSON *cpu, struct err *err);

@@ -271,22 +271,14 @@ int v1_hugetlb(const char *dir, const cJSON *limits, struct err *err)
 	if (!cJSON_IsArray(limits))
 		return err_set(err, EINVAL, "linux.resources.hugepageLimits must be an array");
 	cJSON_ArrayForEach (it, limits) {
-		const cJSON *size = cJSON_GetObjectItemCaseSensitive(it, "pageSize");
 		cleanup_free char *file = NULL;
+		const char *size;
 		int64_t limit;
 		int r;
 
-		if (!cJSON_IsString(size) || strchr(size->valuestring, '/') || !*size->valuestring)
-			return err_set(
-			    err, EINVAL,
-			    "linux.resources.hugepageLimits: pageSize must be like \"2MB\"");
-		if ((r = res_i64(it, "limit", "hugepageLimits", &limit, err)) < 0)
+		if ((r = res_hugepage(it, &size, &limit, err)) < 0)
 			return r;
-		if (!r)
-			return err_set(err, EINVAL,
-				       "linux.resources.hugepageLimits: %s has no limit",
-				       size->valuestring);
-		file = xasprintf("hugetlb.%s.limit_in_bytes", size->valuestring);
+		file = xasprintf("hugetlb.%s.limit_in_bytes", size);
 		if ((r = v1_setf(dir, "hugetlb", file, "hugepageLimits", err, "%" PRId64, limit)) <
 		    0)
 			return r;

@@ -110,22 +110,16 @@ static int set_hugetlb(const char *dir, const cJSON *limits, struct err *err)
 {
 	const cJSON *it;
 
+	if (!cJSON_IsArray(limits))
+		return err_set(err, EINVAL, "linux.resources.hugepageLimits must be an array");
 	cJSON_ArrayForEach (it, limits) {
-		const cJSON *size = cJSON_GetObjectItemCaseSensitive(it, "pageSize");
+		const char *size;
 		char file[64];
 		int64_t limit;
-		int r;
 
-		if (!cJSON_IsString(size) || strchr(size->valuestring, '/') || !*size->valuestring)
-			return err_set(
-			    err, EINVAL,
-			    "linux.resources.hugepageLimits: pageSize must be like \"2MB\"");
-		if ((r = res_i64(it, "limit", "hugepageLimits", &limit, err)) <= 0)
-			return r < 0 ? r
-				     : err_set(err, EINVAL,
-					       "linux.resources.hugepageLimits: %s has no limit",
-					       size->valuestring);
-		snprintf(file, sizeof(file), "hugetlb.%s.max", size->valuestring);
+		if (res_hugepage(it, &size, &limit, err) < 0)
+			return -err->code;
+		snprintf(file, sizeof(file), "hugetlb.%s.max", size);
 		if (cg_writef(dir, file, err, "%lld", (long long)limit) < 0)
 			return err_wrap(err, "linux.resources.hugepageLimits");
 	}
