@@ -26,6 +26,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bclient.h"
 #include "dockerfile.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
@@ -95,15 +96,11 @@ int bld_base_image(struct builder *b, const char *ref, char manifest[DIGEST_STR_
 	int r;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (attempt || b->pull) {
-			char *pull_argv[] = {"pull", "-q", (char *)ref, NULL};
+		if ((attempt || b->pull) && (attempt == 0 || !b->pull)) {
+			struct bc_pull pull = {.ref = ref};
 
-			if (attempt == 0 || !b->pull) {
-				fflush(b->out);
-				optind = 0;
-				if (cmd_pull(b->ctl, 3, pull_argv) != 0)
-					return err_set(err, ENOENT, "could not pull %s", ref);
-			}
+			if (bc_pull(&b->ctl->paths, &pull, err) < 0)
+				return err_wrap(err, "could not pull %s", ref);
 		}
 		pb_init(&pb);
 		pb_put_str(&pb, TAG_REF, ref);

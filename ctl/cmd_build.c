@@ -20,7 +20,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
-#include "session.h"
+#include "lib/bc_session.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
 

@@ -15,10 +15,11 @@
 #include "common/signame.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bclient.h"
 #include "format.h"
 #include "proto/tags.h"
 #include "run_opts.h"
-#include "session.h"
+#include "lib/bc_session.h"
 
 const char cmd_create_usage[] = "create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
 				"\n"
@@ -109,36 +110,7 @@ int ctl_container_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **
 int ctl_daemon_try(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
 		   cJSON **out, int *fds, unsigned *nfds, struct err *err)
 {
-	cleanup_free char *text = NULL;
-	struct err ignore = ERR_INIT;
-	struct client c;
-	struct frame f;
-	int rc = ctl_connect(ctl, d, &c);
-
-	if (nfds)
-		*nfds = 0;
-	if (rc) {
-		pb_free(pb);
-		return rc;
-	}
-	if (client_call(&c, type, pb, NULL, 0, &f, err) < 0) {
-		client_close(&c);
-		return -err->code;
-	}
-	p_get_str(f.payload, f.len, TAG_JSON, &text, &ignore);
-	err_clear(&ignore);
-	if (fds && nfds)
-		for (unsigned i = 0; i < f.nfds; i++)
-			fds[(*nfds)++] = frame_take_fd(&f, i);
-	frame_release(&f);
-	client_close(&c);
-	if (out) {
-		*out = text ? cJSON_Parse(text) : NULL;
-		if (!*out)
-			return ctl_fail(EXIT_DAEMON,
-					"berth-containerd sent a reply that is not JSON");
-	}
-	return 0;
+	return bc_call(&ctl->paths, d, type, pb, out, fds, nfds, err);
 }
 
 int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct pbuf *pb,
@@ -148,7 +120,10 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 	int rc = ctl_daemon_try(ctl, d, type, pb, out, fds, nfds, &err);
 
 	if (rc < 0) {
-		rc = ctl_fail(fail_code ? fail_code : exit_for(err.code), "%s", err_msg(&err));
+		rc = ctl_fail(err.code == BC_UNREACHABLE ? EXIT_DAEMON
+			      : fail_code		 ? fail_code
+							 : exit_for(err.code),
+			      "%s", err_msg(&err));
 		err_clear(&err);
 	}
 	return rc;
@@ -163,75 +138,34 @@ static int ref_call(struct ctl *ctl, uint16_t type, const char *ref, cJSON **out
 	return ctl_container_call(ctl, type, &pb, out, NULL, NULL, fail_code);
 }
 
-/* Is the image in the store? Asked quietly: a missing one is pulled, not an error. */
-static bool image_present(struct ctl *ctl, const char *name)
+static void pull_missing(const char *image, void *arg)
 {
-	struct err err = ERR_INIT;
-	struct client c;
-	struct frame f;
-	struct pbuf pb;
-	bool present = true;
-
-	if (ctl_try_connect(ctl, DAEMON_IMAGED, &c, &err) < 0) {
-		err_clear(&err);
-		return true; /* create will say what is wrong */
-	}
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, name);
-	if (client_call(&c, MSG_IMAGE_INSPECT, &pb, NULL, 0, &f, &err) == 0)
-		frame_release(&f);
-	else
-		present = err.code != ENOENT;
-	err_clear(&err);
-	client_close(&c);
-	return present;
+	(void)arg;
+	fprintf(stderr, "Unable to find image '%s' locally\n", image);
 }
 
 static int create(struct ctl *ctl, struct run_opts *ro, char id[65])
 {
-	cleanup_cjson cJSON *out = NULL;
-	char *text = cJSON_PrintUnformatted(ro->req);
-	const char *got;
-	struct pbuf pb;
+	struct ctl_progress prog;
+	struct bc_create cr = {.req = ro->req, .pull = ro->pull, .missing = pull_missing};
+	struct err err = ERR_INIT;
 	int rc;
 
 	/* Docker refuses to reuse an id file: a container may still be running from it */
-	if (ro->cidfile && access(ro->cidfile, F_OK) == 0) {
-		free(text);
+	if (ro->cidfile && access(ro->cidfile, F_OK) == 0)
 		return ctl_fail(EXIT_DAEMON,
 				"container ID file found, make sure the other container isn't "
 				"running or delete %s",
 				ro->cidfile);
-	}
-	/* a missing image is pulled first (--pull always: every time), with its progress */
-	{
-		const char *image = cJSON_GetStringValue(cJSON_GetObjectItem(ro->cfg, "Image"));
-		bool always = !strcmp(ro->pull, "always");
-
-		if (image && strcmp(ro->pull, "never") && (always || !image_present(ctl, image))) {
-			char *pull_argv[] = {"pull", (char *)image, NULL};
-
-			if (!always)
-				fprintf(stderr, "Unable to find image '%s' locally\n", image);
-			optind = 0;
-			if (cmd_pull(ctl, 2, pull_argv) != 0) {
-				free(text);
-				return EXIT_DAEMON;
-			}
-		}
-	}
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_JSON, text);
-	free(text);
-	rc = ctl_container_call(ctl, MSG_CONTAINER_CREATE, &pb, &out, NULL, NULL, EXIT_DAEMON);
-	if (rc)
+	ctl_progress_init(&prog, stdout, false, ctl_show_pull);
+	cr.on_line = ctl_progress_line;
+	cr.arg = &prog;
+	if (bc_create(&ctl->paths, &cr, id, &err) < 0) {
+		rc = ctl_fail(exit_for(err.code), "%s", err_msg(&err));
+		err_clear(&err);
 		return rc;
-	got = cJSON_GetStringValue(cJSON_GetObjectItem(out, "Id"));
-	if (!got)
-		return ctl_fail(EXIT_DAEMON, "berth-containerd gave no container id");
-	snprintf(id, 65, "%s", got);
+	}
 	if (ro->cidfile) {
-		struct err err = ERR_INIT;
 		int fd = open(ro->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
 		if (fd < 0 || write(fd, id, strlen(id)) != (ssize_t)strlen(id)) {
@@ -271,34 +205,27 @@ static int start_one(struct ctl *ctl, const char *ref, bool attach, bool interac
 		     const char *detach_keys, int *exit_code)
 {
 	cleanup_cjson cJSON *out = NULL;
-	struct pbuf pb;
-	int fds[PROTO_MAX_FDS];
-	unsigned nfds = 0;
-	int rc;
+	struct err err = ERR_INIT;
+	int fd, rc;
 
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, ref);
-	pb_put_u32(&pb, TAG_STREAM, attach);
-	rc = ctl_container_call(ctl, MSG_CONTAINER_START, &pb, &out, fds, &nfds, 0);
-	if (rc)
+	if (bc_start(&ctl->paths, ref, attach, &out, &fd, &err) < 0) {
+		rc = ctl_fail(exit_for(err.code), "%s", err_msg(&err));
+		err_clear(&err);
 		return rc;
+	}
 	if (!attach)
 		return 0;
-	if (nfds < 1)
-		return ctl_fail(EXIT_DAEMON, "berth-containerd did not hand over the container");
 	{
 		struct session s = {
-		    .fd = fds[0],
+		    .fd = fd,
 		    .req_id = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "AttachId")),
 		    .tty = tty || cJSON_IsTrue(cJSON_GetObjectItem(out, "Tty")),
 		    .stdin = interactive,
 		    .detach_keys = detach_keys_parse(detach_keys ? detach_keys : "ctrl-p,ctrl-q"),
 		};
 
-		rc = session_run(&s, exit_code);
-		close(fds[0]);
-		for (unsigned i = 1; i < nfds; i++)
-			close(fds[i]);
+		rc = ctl_session(&s, exit_code);
+		close(fd);
 	}
 	return rc < 0 ? EXIT_DAEMON : 0;
 }
@@ -310,12 +237,14 @@ int ctl_start_attached(struct ctl *ctl, const char *id, int *exit_code)
 
 static int wait_removed(struct ctl *ctl, const char *id)
 {
-	struct pbuf pb;
+	struct err err = ERR_INIT;
+	int rc = 0;
 
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, id);
-	pb_put_u32(&pb, TAG_ALL, 1);
-	return ctl_container_call(ctl, MSG_CONTAINER_WAIT, &pb, NULL, NULL, NULL, EXIT_DAEMON);
+	if (bc_wait_removed(&ctl->paths, id, &err) < 0) {
+		rc = ctl_fail(EXIT_DAEMON, "%s", err_msg(&err));
+		err_clear(&err);
+	}
+	return rc;
 }
 
 int cmd_run(struct ctl *ctl, int argc, char **argv)
@@ -684,7 +613,7 @@ int cmd_attach(struct ctl *ctl, int argc, char **argv)
 		    .detach_keys = detach_keys_parse(keys),
 		};
 
-		rc = session_run(&s, &code);
+		rc = ctl_session(&s, &code);
 		close(fds[0]);
 	}
 	return rc < 0 ? EXIT_DAEMON : code < 0 ? 0 : code;
@@ -768,7 +697,7 @@ int cmd_exec(struct ctl *ctl, int argc, char **argv)
 		 * its output is not kept */
 		s.until_started = detach;
 		s.stdin = s.stdin && !detach;
-		rc = session_run(&s, &code);
+		rc = ctl_session(&s, &code);
 		close(fds[0]);
 	}
 	return rc < 0 ? EXIT_DAEMON : code < 0 ? EXIT_DAEMON : code;

@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bclient.h"
 #include "format.h"
 #include "proto/tags.h"
 
@@ -129,17 +130,23 @@ static int parse_help(int argc, char **argv, const char *usage)
  * Progress on a terminal: one line per layer ("<12 hex>: status"), redrawn
  * in place as its status changes; everything else scrolls as plain lines.
  */
-struct progress {
-	bool tty;
-	FILE *out;
-	char ids[64][13];
-	size_t n;
-};
-
-static void progress_line(struct progress *p, const char *line)
+void ctl_progress_init(struct ctl_progress *p, FILE *out, bool quiet,
+		       bool (*show)(const char *line, bool quiet))
 {
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->tty = isatty(fileno(out));
+	p->quiet = quiet;
+	p->show = show;
+}
+
+void ctl_progress_line(const char *line, void *arg)
+{
+	struct ctl_progress *p = arg;
 	size_t k;
 
+	if (p->show && !p->show(line, p->quiet))
+		return;
 	if (!p->tty || strlen(line) < 14 || line[12] != ':' ||
 	    strspn(line, "0123456789abcdef") != 12) {
 		fprintf(p->out, "%s\n", line);
@@ -170,44 +177,13 @@ static int run_job(struct ctl *ctl, uint16_t type, struct pbuf *pb, int fd,
 		   bool (*show)(const char *line, bool quiet), bool quiet, cJSON **result)
 {
 	struct err err = ERR_INIT;
-	struct client c;
-	struct frame f;
-	uint32_t id;
+	struct ctl_progress prog;
+
 	/* save may write the archive to stdout: its progress goes to stderr */
-	FILE *out = type == MSG_IMAGE_SAVE ? stderr : stdout;
-	struct progress prog = {.tty = isatty(fileno(out)), .out = out};
-	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c);
-
-	if (rc) {
-		close(fd);
-		pb_free(pb);
-		return rc;
-	}
-	/* the data travels as an fd: imaged reads or writes what we opened, nothing else */
-	if (client_send(&c, type, pb, &fd, fd >= 0 ? 1 : 0, &id, &err) < 0)
-		goto fail;
-	for (;;) {
-		cleanup_free char *line = NULL, *json = NULL;
-
-		if (client_recv(&c, &f, &err) < 0)
-			goto fail;
-		if (f.flags & PF_END) {
-			if (result && p_get_str(f.payload, f.len, TAG_JSON, &json, &err) > 0)
-				*result = cJSON_Parse(json);
-			frame_release(&f);
-			break;
-		}
-		if (p_get_str(f.payload, f.len, TAG_LINE, &line, &err) > 0 && show(line, quiet))
-			progress_line(&prog, line);
-		frame_release(&f);
-	}
-	client_close(&c);
-	return EXIT_OK;
-fail:
-	rc = ctl_fail(EXIT_FAIL, "%s: %s", strchr(msg_name(type), '.') + 1, err_msg(&err));
-	err_clear(&err);
-	client_close(&c);
-	return rc;
+	ctl_progress_init(&prog, type == MSG_IMAGE_SAVE ? stderr : stdout, quiet, show);
+	if (bc_job(&ctl->paths, type, pb, fd, ctl_progress_line, &prog, result, &err) == 0)
+		return EXIT_OK;
+	return ctl_fail_err(&err, EXIT_FAIL);
 }
 
 static bool show_load(const char *line, bool quiet)
@@ -270,7 +246,7 @@ static bool show_all(const char *line, bool quiet)
 }
 
 /* Byte counts redraw a layer's line on a terminal; elsewhere only the status changes show. */
-static bool show_pull(const char *line, bool quiet)
+bool ctl_show_pull(const char *line, bool quiet)
 {
 	if (quiet)
 		return false;
@@ -297,7 +273,6 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	const char *platform = NULL;
 	bool quiet = false, all = false;
-	struct pbuf pb;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+qa", opts, NULL)) != -1) {
@@ -315,33 +290,22 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return ctl_fail(EXIT_DAEMON, "pull needs one image name");
-	if (all &&
-	    (strchr(argv[optind], '@') || strrchr(argv[optind], ':') > strrchr(argv[optind], '/')))
-		return ctl_fail(EXIT_DAEMON,
-				"pull --all-tags takes a repository name without a tag");
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, argv[optind]);
-	if (platform)
-		pb_put_str(&pb, TAG_FORMAT, platform);
-	if (all)
-		pb_put_u32(&pb, TAG_ALL, 1);
 	{
-		/* what berth login kept for this registry, if anything */
-		char *auth = ctl_registry_auth(argv[optind]);
+		struct ctl_progress prog;
+		struct bc_pull pull = {.ref = argv[optind],
+				       .platform = platform,
+				       .all_tags = all,
+				       .on_line = ctl_progress_line,
+				       .arg = &prog};
+		struct err err = ERR_INIT;
 
-		if (auth) {
-			pb_put_str(&pb, TAG_KEY, auth);
-			explicit_bzero(auth, strlen(auth));
-			free(auth);
-		}
-	}
-	{
-		int rc = run_job(ctl, MSG_IMAGE_PULL, &pb, -1, show_pull, quiet, NULL);
-
+		ctl_progress_init(&prog, stdout, quiet, ctl_show_pull);
+		if (bc_pull(&ctl->paths, &pull, &err) < 0)
+			return ctl_fail_err(&err, EXIT_FAIL);
 		/* -q: the name pulled, as Docker prints it */
-		if (rc == EXIT_OK && quiet)
+		if (quiet)
 			printf("%s\n", argv[optind]);
-		return rc;
+		return EXIT_OK;
 	}
 }
 
@@ -358,7 +322,7 @@ int cmd_push(struct ctl *ctl, int argc, char **argv)
 		return ctl_fail(EXIT_DAEMON, "push needs one image name");
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, argv[1]);
-	if ((auth = ctl_registry_auth(argv[1]))) {
+	if ((auth = bc_registry_auth(argv[1]))) {
 		pb_put_str(&pb, TAG_KEY, auth);
 		explicit_bzero(auth, strlen(auth));
 		free(auth);

@@ -16,7 +16,7 @@
 #include "ctl.h"
 #include "format.h"
 #include "proto/tags.h"
-#include "session.h"
+#include "lib/bc_session.h"
 
 const char cmd_ps_usage[] =
     "ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter KEY=VALUE]... [--format table|json]\n"
@@ -635,7 +635,7 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 		};
 		int code;
 
-		rc = session_run(&s, &code);
+		rc = ctl_session(&s, &code);
 		close(fds[nlogs]);
 		return rc < 0 ? EXIT_FAIL : EXIT_OK;
 	}

@@ -8,6 +8,8 @@
 
 #include "common/cleanup.h"
 #include "ctl.h"
+#include "lib/bc_session.h"
+#include "lib/bclient.h"
 
 int ctl_fail(int code, const char *fmt, ...)
 {
@@ -39,20 +41,36 @@ int ctl_try_connect(struct ctl *ctl, enum berth_daemon d, struct client *c, stru
 int ctl_connect(struct ctl *ctl, enum berth_daemon d, struct client *c)
 {
 	struct err err = ERR_INIT;
-	const char *bin = berth_daemons[d].binary;
-	int r = ctl_try_connect(ctl, d, c, &err);
 
-	if (r == 0)
+	if (bc_connect(&ctl->paths, d, c, &err) == 0)
 		return 0;
-	if (err.code == ENOENT || err.code == ECONNREFUSED)
-		ctl_fail(EXIT_DAEMON,
-			 "cannot reach %s: %s (is %s running? try: berth system start)", bin,
-			 err_msg(&err), bin);
-	else if (err.code == EACCES)
-		ctl_fail(EXIT_DAEMON, "%s: %s (are you root or in the berth group?)", bin,
-			 err_msg(&err));
-	else
-		ctl_fail(EXIT_DAEMON, "%s: %s", bin, err_msg(&err));
+	ctl_fail(EXIT_DAEMON, "%s", err_msg(&err));
 	err_clear(&err);
 	return EXIT_DAEMON;
+}
+
+int ctl_fail_err(struct err *err, int code)
+{
+	int rc =
+	    ctl_fail(err->code == BC_UNREACHABLE || err->code == BC_BADARG ? EXIT_DAEMON : code,
+		     "%s", err_msg(err));
+
+	err_clear(err);
+	return rc;
+}
+
+int ctl_session(const struct session *s, int *exit_code)
+{
+	struct err err = ERR_INIT;
+	int r = session_run(s, exit_code, &err);
+
+	if (r == 1)
+		fprintf(stderr, "\nberth: detached (the container goes on)\n");
+	if (r >= 0)
+		return 0;
+	/* an interrupted build says so itself */
+	if (err.code != ECANCELED)
+		ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+	err_clear(&err);
+	return -1;
 }

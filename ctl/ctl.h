@@ -50,11 +50,36 @@ int ctl_imaged_job(struct ctl *ctl, uint16_t type, struct pbuf *pb);
 /* The same, quiet or not, with the job's result document. */
 int ctl_imaged_job_result(struct ctl *ctl, uint16_t type, struct pbuf *pb, bool quiet,
 			  cJSON **result);
-/* What berth login kept for the registry of image (base64 "user:password"), or NULL. */
-char *ctl_registry_auth(const char *image);
+/*
+ * Progress of an imaged job as berth shows it: lines a filter keeps, and on a
+ * terminal each layer's line rewritten in place. ctl_progress_line is a
+ * bc_line_fn with a struct ctl_progress as its argument.
+ */
+struct ctl_progress {
+	bool tty, quiet;
+	FILE *out;
+	bool (*show)(const char *line, bool quiet);
+	char ids[64][13];
+	size_t n;
+};
+void ctl_progress_init(struct ctl_progress *p, FILE *out, bool quiet,
+		       bool (*show)(const char *line, bool quiet));
+void ctl_progress_line(const char *line, void *arg);
+/* pull's filter: byte counts only on a terminal. */
+bool ctl_show_pull(const char *line, bool quiet);
 extern const char cmd_save_usage[], cmd_import_usage[];
 extern const char cmd_load_usage[], cmd_images_usage[], cmd_tag_usage[], cmd_rmi_usage[],
     cmd_history_usage[], cmd_image_usage[];
+
+struct err;
+/*
+ * A libberthclient error printed: exit 125 when a daemon could not be
+ * reached or the arguments were refused, else code. Clears err.
+ */
+int ctl_fail_err(struct err *err, int code);
+struct session;
+/* session_run with its detach notice and error printed: 0, or -1. */
+int ctl_session(const struct session *s, int *exit_code);
 
 /* Containers (cmd_container.c, cmd_ps.c). */
 int cmd_create(struct ctl *ctl, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bclient.h"
 #include "format.h"
 #include "proto/tags.h"
 #include "template.h"
@@ -78,7 +79,8 @@ static int lookup(struct ctl *ctl, const struct inspect_kind *kinds, size_t n, c
 			continue;
 		}
 		if (r < 0) {
-			r = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
+			r = ctl_fail(err.code == BC_UNREACHABLE ? EXIT_DAEMON : EXIT_FAIL, "%s",
+				     err_msg(&err));
 			err_clear(&err);
 		}
 		return r;

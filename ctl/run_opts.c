@@ -23,7 +23,7 @@
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "run_opts.h"
-#include "session.h"
+#include "lib/bc_session.h"
 
 enum {
 	O_RM = 256,

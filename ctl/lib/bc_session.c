@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "ctl.h"
+#include "bc_session.h"
+#include "proto/client.h"
 #include "proto/tags.h"
-#include "session.h"
 
 static volatile sig_atomic_t winch = 1;
 volatile sig_atomic_t session_cancel;
@@ -70,7 +70,7 @@ static void send_size(const struct session *s)
 	struct winsize ws;
 	struct pbuf pb;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
+	if (ioctl(s->in, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
 		return;
 	pb_init(&pb);
 	pb_put_u32(&pb, TAG_ROWS, ws.ws_row);
@@ -108,18 +108,15 @@ static int end_code(const struct frame *f)
 	return cJSON_IsNumber(c) ? c->valueint : -1;
 }
 
-/* 1: the stream ended (*code set); 2: the exec runs (until_started); 0: go on; -1: error printed.
- */
-static int handle_frame(const struct session *s, struct frame *f, int *code)
+/* 1: the stream ended (*code set); 2: the exec runs (until_started); 0: go on; -1: ferr set. */
+static int handle_frame(const struct session *s, struct frame *f, int *code, struct err *ferr)
 {
 	struct err err = ERR_INIT;
 
 	if (f->id != s->req_id)
 		return 0; /* replies to our writes and resizes */
 	if (f->flags & PF_ERROR) {
-		frame_to_err(f, &err);
-		ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-		err_clear(&err);
+		frame_to_err(f, ferr);
 		return -1;
 	}
 	if (f->flags & PF_END) {
@@ -135,7 +132,9 @@ static int handle_frame(const struct session *s, struct frame *f, int *code)
 
 		p_get_u32(f->payload, f->len, TAG_STREAM, &stream, &err);
 		if (p_get_bytes(f->payload, f->len, TAG_DATA, &data, &n, &err) > 0) {
-			if (stream == 2 || !s->until_started)
+			if (s->output && (stream == 2 || !s->until_started))
+				s->output(stream == 2 ? 2 : 1, data, n, s->arg);
+			else if (stream == 2 || !s->until_started)
 				write_all(stream == 2 ? STDERR_FILENO : STDOUT_FILENO, data, n);
 		} else if (s->until_started &&
 			   p_get_u32(f->payload, f->len, TAG_PID, &pid, &err) > 0) {
@@ -166,7 +165,7 @@ static bool detach_match(const struct session *s, size_t *matched, char c)
 static int pump_stdin(const struct session *s, size_t *matched, bool *detached)
 {
 	char buf[16384];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	ssize_t n = read(s->in, buf, sizeof(buf));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
@@ -185,7 +184,7 @@ static int pump_stdin(const struct session *s, size_t *matched, bool *detached)
 	return 0;
 }
 
-int session_run(const struct session *s, int *exit_code)
+int session_run(const struct session *s, int *exit_code, struct err *err_out)
 {
 	struct frame_reader rd;
 	struct termios saved, raw;
@@ -195,11 +194,11 @@ int session_run(const struct session *s, int *exit_code)
 	int r = 0, code = -1;
 
 	frame_reader_init(&rd);
-	if (s->tty && s->stdin && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+	if (s->tty && s->stdin && isatty(s->in) && tcgetattr(s->in, &saved) == 0) {
 		raw = saved;
 		cfmakeraw(&raw);
 		raw.c_oflag |= OPOST | ONLCR; /* keep our own output readable */
-		raw_mode = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+		raw_mode = tcsetattr(s->in, TCSANOW, &raw) == 0;
 	}
 	if (s->tty) {
 		struct sigaction sa = {.sa_handler = on_winch};
@@ -211,30 +210,30 @@ int session_run(const struct session *s, int *exit_code)
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	for (;;) {
-		struct pollfd p[2] = {{s->fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+		struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->in, POLLIN, 0}};
 		struct err err = ERR_INIT;
 		struct frame f;
 		int n, got;
 
 		if (s->tty && winch) {
 			winch = 0;
-			if (isatty(STDIN_FILENO))
+			if (isatty(s->in))
 				send_size(s);
 		}
 		/* the signals that cancel are let in only while we wait: none is missed */
 		if (session_cancel) {
-			r = -1;
+			r = err_set(err_out, ECANCELED, "interrupted");
 			break;
 		}
 		n = ppoll(p, stdin_open ? 2 : 1, NULL, &waitmask);
 		if (n < 0 && errno == EINTR && session_cancel) {
-			r = -1;
+			r = err_set(err_out, ECANCELED, "interrupted");
 			break;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = ctl_fail(EXIT_FAIL, "poll: %s", strerror(errno));
+			r = err_sys(err_out, "poll");
 			break;
 		}
 		if (stdin_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -249,13 +248,14 @@ int session_run(const struct session *s, int *exit_code)
 		if (got == -EAGAIN)
 			continue;
 		if (got <= 0) {
-			r = ctl_fail(EXIT_FAIL, "the container's shim closed the connection%s%s",
-				     got < 0 ? ": " : "", got < 0 ? err_msg(&err) : "");
+			r = err_set(err_out, EPIPE,
+				    "the container's shim closed the connection%s%s",
+				    got < 0 ? ": " : "", got < 0 ? err_msg(&err) : "");
 			err_clear(&err);
 			break;
 		}
 		while ((got = frame_reader_next(&rd, &f, &err)) == 1) {
-			int h = handle_frame(s, &f, &code);
+			int h = handle_frame(s, &f, &code, err_out);
 
 			frame_release(&f);
 			if (h != 0) {
@@ -263,18 +263,20 @@ int session_run(const struct session *s, int *exit_code)
 				break;
 			}
 		}
+		if (r == 0 && got < 0)
+			r = err_set(err_out, EPROTO, "a bad frame from the container's shim: %s",
+				    err_msg(&err));
 		err_clear(&err);
-		if (r != 0 || got < 0)
+		if (r != 0)
 			break;
 	}
 	sigprocmask(SIG_SETMASK, &waitmask, NULL);
 	if (raw_mode)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		tcsetattr(s->in, TCSANOW, &saved);
 	frame_reader_free(&rd);
 	if (detached) {
-		fprintf(stderr, "\nberth: detached (the container goes on)\n");
 		*exit_code = 0;
-		return 0;
+		return 1;
 	}
 	if (r == 1 || r == 2) {
 		*exit_code = r == 1 ? code : 0;

@@ -1,10 +1,13 @@
 /* A live attach or exec session over a connection to a container's shim. */
-#ifndef BERTH_CTL_SESSION_H
-#define BERTH_CTL_SESSION_H
+#ifndef BERTH_BC_SESSION_H
+#define BERTH_BC_SESSION_H
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "common/err.h"
 
 struct session {
 	int fd;		  /* the connection containerd handed over */
@@ -14,16 +17,21 @@ struct session {
 	bool stdin;	  /* forward our stdin */
 	const char *detach_keys;
 	bool until_started; /* exec -d: end once the process runs (stdout dropped) */
+	int in;		    /* what stdin reads (0 when zeroed: ours) */
+	/* where the output goes (stream 1 or 2); NULL: our stdout and stderr */
+	void (*output)(int stream, const void *data, size_t n, void *arg);
+	void *arg;
 };
 
 /* Set from a signal handler: the session ends at once (berth build's Ctrl-C). */
 extern volatile sig_atomic_t session_cancel;
 
 /*
- * Run until the stream ends (*exit_code: the container's) or the user
- * detaches, or with until_started the exec's process runs (0).
+ * Run until the stream ends (0, *exit_code: the container's), or the user
+ * detaches (1), or with until_started the exec's process runs (0, code 0);
+ * -1 with err set when the session breaks.
  */
-int session_run(const struct session *s, int *exit_code);
+int session_run(const struct session *s, int *exit_code, struct err *err);
 void session_close_stdin(const struct session *s);
 /* "ctrl-p,ctrl-q" into bytes (static buffer); NULL when malformed. */
 const char *detach_keys_parse(const char *spec);

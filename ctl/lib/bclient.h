@@ -1,0 +1,94 @@
+/*
+ * libberthclient: what a client of the berth daemons does, without a word
+ * printed: reaching a daemon, calls, imaged jobs with their progress lines,
+ * the run orchestration (pull if missing, create, start, wait) and the
+ * registry credentials `login` keeps. berth (ctl/) links it and adds
+ * argument parsing and presentation; every other front end links the same.
+ */
+#ifndef BERTH_BCLIENT_H
+#define BERTH_BCLIENT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/err.h"
+#include "common/paths.h"
+#include "proto/client.h"
+
+/* The error code of a daemon that cannot be reached (Docker's CLI exits 125 then). */
+#define BC_UNREACHABLE EHOSTDOWN
+/* The error code of a request refused before any daemon is asked (bad arguments: 125 too). */
+#define BC_BADARG EBADR
+
+/*
+ * Connect to daemon d; the error says why and what to do ("is it running?"),
+ * its code is BC_UNREACHABLE.
+ */
+int bc_connect(const struct berth_paths *p, enum berth_daemon d, struct client *c, struct err *err);
+/*
+ * One request and its reply: the reply's JSON (TAG_JSON) into *out when out
+ * is not NULL (an error when it is not JSON), its fds into fds/nfds.
+ * pb is consumed.
+ */
+int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+	    cJSON **out, int *fds, unsigned *nfds, struct err *err);
+
+/* A progress line of an imaged job (pull, push, load, build steps...). */
+typedef void (*bc_line_fn)(const char *line, void *arg);
+/*
+ * A request imaged runs as a job, with fd (taken over; -1 for none): every
+ * progress line goes to on_line, the final document to *result.
+ */
+int bc_job(const struct berth_paths *p, uint16_t type, struct pbuf *pb, int fd, bc_line_fn on_line,
+	   void *arg, cJSON **result, struct err *err);
+
+/* Registry credentials as `berth login` keeps them ($BERTH_CONFIG or ~/.config/berth). */
+char *bc_config_path(void);
+/* The config document, with an "auths" object (empty when there is no file). */
+cJSON *bc_config_load(const char *path);
+int bc_config_save(const char *path, const cJSON *doc, struct err *err);
+/* The registry of an image name, as Docker tells it (docker.io for bare names). */
+char *bc_registry_of(const char *image);
+/* base64 "user:password" kept for the registry of image, or NULL. */
+char *bc_registry_auth(const char *image);
+
+/* Check credentials with a registry through imaged, then keep them (0600). */
+int bc_login(const struct berth_paths *p, const char *registry, const char *user,
+	     const char *password, bc_line_fn on_line, void *arg, struct err *err);
+int bc_logout(const char *registry, struct err *err);
+
+/* Is the image in the store? true also when imaged cannot say (create will). */
+bool bc_image_present(const struct berth_paths *p, const char *ref);
+struct bc_pull {
+	const char *ref;
+	const char *platform; /* or NULL */
+	bool all_tags;
+	const char *auth; /* base64 user:password, or NULL: what login kept */
+	bc_line_fn on_line;
+	void *arg;
+};
+int bc_pull(const struct berth_paths *p, const struct bc_pull *pull, struct err *err);
+
+/* What run/create does before the container exists: the image, per the pull policy. */
+struct bc_create {
+	const cJSON *req; /* Docker's shape: Name, Config (with Image), HostConfig */
+	const char *pull; /* "missing" (default), "always", "never" */
+	void (*missing)(const char *image, void *arg); /* told before a missing image is pulled */
+	bc_line_fn on_line;			       /* the pull's progress */
+	void *arg;
+};
+int bc_create(const struct berth_paths *p, const struct bc_create *cr, char id[65],
+	      struct err *err);
+/*
+ * START; with attach the container's stream comes back on *fd (a session as
+ * containerd hands it over) and *out holds the reply (AttachId, Tty).
+ */
+int bc_start(const struct berth_paths *p, const char *ref, bool attach, cJSON **out, int *fd,
+	     struct err *err);
+/* Wait until the container is gone (run --rm). */
+int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err);
+
+#endif
