@@ -21,10 +21,6 @@
 #include "spawn.h"
 #include "terminal.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 /* user first (it owns the others), mount last (it changes our root) */
 static const enum ns_kind join_order[] = {NS_USER, NS_IPC,    NS_UTS,  NS_NET,
 					  NS_PID,  NS_CGROUP, NS_MOUNT};

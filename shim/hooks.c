@@ -22,10 +22,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "hooks.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "runtime.h"
 
 static uint64_t clock_ms(void)
 {
@@ -130,13 +127,14 @@ static void __attribute__((noreturn)) hook_child(const cJSON *h, int in)
 	char **argv = vector(cJSON_GetObjectItemCaseSensitive(h, "args"), path);
 	char **envp = vector(cJSON_GetObjectItemCaseSensitive(h, "env"), NULL);
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	struct err ignore = ERR_INIT;
 
 	sigemptyset(&dfl.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);
 	if (dup2(in, 0) < 0)
 		_exit(126);
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	fds_cloexec_from(3, &ignore); /* the hook gets 0-2 only */
 	execve(path, argv, envp);
 	dprintf(2, "berth-runtime: hook %s: %s\n", path, strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);

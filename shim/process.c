@@ -68,11 +68,13 @@ int cwd_apply(const char *cwd, struct err *err)
 	return 0;
 }
 
-int fds_close_from(int keep, struct err *err)
-{
-	unsigned first = 3 + (unsigned)keep;
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
-	if (syscall(SYS_close_range, first, ~0U, 0) < 0)
+int fds_cloexec_from(unsigned first, struct err *err)
+{
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return err_sys(err, "close_range");
 	return 0;
 }
@@ -134,10 +136,6 @@ int exec_check(const struct spec_process *p, struct err *err)
 	return 0;
 }
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 /*
  * The last steps before execve, in an order that leaves the user's seccomp
  * filter for the very end: bounding set, ids, working directory, the path to
@@ -171,8 +169,9 @@ int process_finalize(const struct spec *s, const struct spec_process *p, unsigne
 	if (r < 0)
 		return r;
 	/* nothing but 0-2 (and the preserved fds) may reach the process */
-	if (syscall(SYS_close_range, first_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return err_sys(err, "close_range");
+	r = fds_cloexec_from(first_fd, err);
+	if (r < 0)
+		return r;
 	r = caps_apply(p, extra, err);
 	if (r < 0)
 		return r;

@@ -45,8 +45,8 @@ int rlimits_apply(const struct spec_process *p, struct err *err);
 int user_apply(const struct spec_process *p, struct err *err);
 /* chdir, and check the result is inside the root (CVE-2024-21626). */
 int cwd_apply(const char *cwd, struct err *err);
-/* Close every fd above 2 except the first `keep` after it (close_range). */
-int fds_close_from(int keep, struct err *err);
+/* Mark every fd from `first` on close-on-exec (close_range). */
+int fds_cloexec_from(unsigned first, struct err *err);
 /* Find argv[0] in the process's PATH; returns the path to exec. */
 char *exec_path(const struct spec_process *p);
 /* Check the command exists and can run (ERR_NOCMD, ERR_CANTRUN), before start. */

@@ -75,7 +75,8 @@ static void __attribute__((noreturn)) child_fail_done(int sync, int done, struct
 
 #define child_fail(sync, err, code) child_fail_done(sync, -1, err, code)
 
-bool spawn_wants_hooks(const struct spec *s)
+/* Does the init stop for hooks (SYNC_HOOKS) before pivot_root? */
+static bool wants_hooks(const struct spec *s)
 {
 	static const char *const kinds[] = {"prestart", "createRuntime", "createContainer",
 					    "startContainer"};
@@ -270,7 +271,7 @@ static void __attribute__((noreturn)) child_main(struct spawn_args *a)
 			child_fail(a->sync, &err, 1);
 	}
 	r = rootfs_prepare(s, a->cg, new_user || s->ns[NS_USER].path, a->pty_slave, &err);
-	if (r == 0 && spawn_wants_hooks(s) && !(state = create_hooks(a, &err)))
+	if (r == 0 && wants_hooks(s) && !(state = create_hooks(a, &err)))
 		r = -1;
 	if (r == 0)
 		r = rootfs_enter(s, &err);

@@ -40,8 +40,6 @@ struct spawn_args {
 pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd);
 /* clone the init process; returns its pid in the parent. */
 pid_t spawn_init(struct spawn_args *a, struct err *err);
-/* Does the init stop for hooks (SYNC_HOOKS) before pivot_root? */
-bool spawn_wants_hooks(const struct spec *s);
 /* Read one sync message: the tag, and for SYNC_ERROR the text into err. */
 int sync_read(int fd, char *tag, struct err *err);
 int sync_send(int fd, char tag);
