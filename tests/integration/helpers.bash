@@ -83,15 +83,54 @@ rawframe() {
 
 # A TCP port nothing listens on now (tests start their servers on random ports; two of them,
 # or another test's server, must not meet on one).
+# A port nothing listens on, between the fixed ports tests publish (18xxx)
+# and the kernel's ephemeral range, so no client connection of a test
+# running next to this one can be holding it.
 free_port() {
-	local p
+	local p low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 22000 ] || low=32768
 	while :; do
-		p=$((20000 + RANDOM % 20000))
+		p=$((20000 + RANDOM % (low - 20000)))
 		ss -ltnH "sport = :$p" | grep -q . || {
 			echo "$p"
 			return 0
 		}
 	done
+}
+
+# serve_on_free_port NAME TEMPLATE CMD...: picks a free port, writes
+# TEMPLATE (unless it is -) to $BERTH_TMP/NAME.conf with @ADDR@ made
+# 127.0.0.1:<port>, runs CMD with @PORT@ in its arguments made <port> in the
+# background (stdout to NAME.out, stderr to NAME.log) and waits until it
+# listens. Another test may take the port between the choice and the bind:
+# then it tries another. Sets SERVED_ADDR; fails with the server's log after
+# five tries, or when one try is not listening in 30 s.
+serve_on_free_port() {
+	local name=$1 template=$2 try port pid i a
+	local -a cmd
+	shift 2
+	for try in 1 2 3 4 5; do
+		port=$(free_port)
+		[ "$template" = - ] || sed "s/@ADDR@/127.0.0.1:$port/g" "$template" >"$BERTH_TMP/$name.conf"
+		cmd=()
+		for a in "$@"; do cmd+=("${a//@PORT@/$port}"); done
+		"${cmd[@]}" >"$BERTH_TMP/$name.out" 2>"$BERTH_TMP/$name.log" &
+		pid=$!
+		track_pid $pid
+		for i in $(seq 300); do
+			if ss -ltnH "sport = :$port" | grep -q .; then
+				SERVED_ADDR="127.0.0.1:$port"
+				return 0
+			fi
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 $pid 2>/dev/null && break
+	done
+	echo "$name did not come up (last on port $port):" >&2
+	cat "$BERTH_TMP/$name.log" >&2
+	return 1
 }
 
 # Containers first (their shims are ours: a shim outlives containerd), then the daemons.

@@ -13,8 +13,6 @@ setup() {
 	export BERTH_CONF_DIR="$BERTH_TMP/conf"
 	mkdir -p "$BERTH_CONF_DIR"
 	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
-	PORT=$(free_port)
-	REG="127.0.0.1:$PORT"
 	mkdir -p "$BERTH_TMP/registry"
 	cat >"$BERTH_TMP/registry.yml" <<YML
 version: 0.1
@@ -24,14 +22,10 @@ storage:
   filesystem:
     rootdirectory: $BERTH_TMP/registry
 http:
-  addr: $REG
+  addr: @ADDR@
 YML
-	docker-registry serve "$BERTH_TMP/registry.yml" >"$BERTH_TMP/registry.log" 2>&1 &
-	track_pid $!
-	for i in $(seq 100); do
-		curl -fs "http://$REG/v2/" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
+	REG=$SERVED_ADDR
 	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
 		"docker://$REG/test/busybox:1"
 	"$BERTH" system start >/dev/null
@@ -101,28 +95,21 @@ teardown() {
 }
 
 @test "the Bearer token flow: the token is fetched for the repository and used for every request" {
-	tport=$(free_port)
-	python3 "$SRC/tests/fixtures/tokenproxy.py" "$tport" "$REG" >"$BERTH_TMP/scopes" &
-	track_pid $!
-	for i in $(seq 50); do
-		curl -s "http://127.0.0.1:$tport/v2/" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	run "$BERTH" pull "127.0.0.1:$tport/test/busybox:1"
+	serve_on_free_port tokenproxy - python3 "$SRC/tests/fixtures/tokenproxy.py" @PORT@ "$REG"
+	local treg=$SERVED_ADDR
+	run "$BERTH" pull "$treg/test/busybox:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Download complete"* ]]
-	[ "$(cat "$BERTH_TMP/scopes")" = "repository:test/busybox:pull" ]
-	[ "$("$BERTH" run --rm "127.0.0.1:$tport/test/busybox:1" echo via-token)" = via-token ]
+	[ "$(cat "$BERTH_TMP/tokenproxy.out")" = "repository:test/busybox:pull" ]
+	[ "$("$BERTH" run --rm "$treg/test/busybox:1" echo via-token)" = via-token ]
 	# the token is kept until it expires: a second pull asks for none
-	run -0 "$BERTH" pull "127.0.0.1:$tport/test/busybox:1"
-	[ "$(wc -l <"$BERTH_TMP/scopes")" -eq 1 ]
+	run -0 "$BERTH" pull "$treg/test/busybox:1"
+	[ "$(wc -l <"$BERTH_TMP/tokenproxy.out")" -eq 1 ]
 	[ "$(stat -c %a "$BERTH_ROOT/image/tokens.json")" = 600 ]
 }
 
 @test "login: credentials checked, kept in a 0600 config, sent with pulls; logout forgets them" {
 	export BERTH_CONFIG="$BERTH_TMP/home/config.json"
-	aport=$(free_port)
-	AREG="127.0.0.1:$aport"
 	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
 	mkdir -p "$BERTH_TMP/aregistry"
 	cat >"$BERTH_TMP/aregistry.yml" <<YML
@@ -137,14 +124,10 @@ auth:
     realm: berth-test
     path: $BERTH_TMP/htpasswd
 http:
-  addr: $AREG
+  addr: @ADDR@
 YML
-	docker-registry serve "$BERTH_TMP/aregistry.yml" >"$BERTH_TMP/aregistry.log" 2>&1 &
-	track_pid $!
-	for i in $(seq 100); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$AREG/v2/")" = 401 ] && break
-		sleep 0.1
-	done
+	serve_on_free_port aregistry "$BERTH_TMP/aregistry.yml" docker-registry serve "$BERTH_TMP/aregistry.conf"
+	AREG=$SERVED_ADDR
 	skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret \
 		"docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$AREG/test/busybox:1"
 	run "$BERTH" pull "$AREG/test/busybox:1"
@@ -198,23 +181,8 @@ YML
 
 # a misbehaving front (tests/fixtures/badregistry.py MODE) on its own port
 bad_front() {
-	local pid try i
-	# a random port may be taken (another test's server): then the front dies at once and
-	# another port is tried; it is ours only while our process is alive and answering
-	for try in $(seq 10); do
-		BPORT=$(free_port)
-		python3 "$SRC/tests/fixtures/badregistry.py" "$BPORT" "$REG" "$1" >"$BERTH_TMP/bad-$1.out" 2>/dev/null &
-		pid=$!
-		track_pid $pid
-		for i in $(seq 50); do
-			kill -0 $pid 2>/dev/null || break
-			curl -s -o /dev/null "http://127.0.0.1:$BPORT/v2/" && break
-			sleep 0.1
-		done
-		sleep 0.1
-		kill -0 $pid 2>/dev/null && break
-	done
-	BREG="127.0.0.1:$BPORT"
+	serve_on_free_port "bad-$1" - python3 "$SRC/tests/fixtures/badregistry.py" @PORT@ "$REG" "$1"
+	BREG=$SERVED_ADDR
 }
 
 # nothing half made: no image, no temporary blob or snapshot
@@ -309,8 +277,6 @@ make_certs() {
 @test "TLS per registry from certs.d: its CA, a client certificate; a wrong CA is a clear error" {
 	command -v openssl >/dev/null || skip "openssl is not installed"
 	make_certs "$BERTH_TMP/pki"
-	tport=$(free_port)
-	TREG="127.0.0.1:$tport"
 	mkdir -p "$BERTH_TMP/tregistry"
 	cat >"$BERTH_TMP/tregistry.yml" <<YML
 version: 0.1
@@ -320,22 +286,17 @@ storage:
   filesystem:
     rootdirectory: $BERTH_TMP/tregistry
 http:
-  addr: $TREG
+  addr: @ADDR@
   tls:
     certificate: $BERTH_TMP/pki/server.crt
     key: $BERTH_TMP/pki/server.key
     clientcas:
       - $BERTH_TMP/pki/ca.crt
 YML
-	docker-registry serve "$BERTH_TMP/tregistry.yml" >"$BERTH_TMP/tregistry.log" 2>&1 &
-	track_pid $!
+	serve_on_free_port tregistry "$BERTH_TMP/tregistry.yml" docker-registry serve "$BERTH_TMP/tregistry.conf"
+	TREG=$SERVED_ADDR
 	mkdir -p "$BERTH_TMP/skopeo-certs"
 	cp "$BERTH_TMP/pki/ca.crt" "$BERTH_TMP/pki/client.cert" "$BERTH_TMP/pki/client.key" "$BERTH_TMP/skopeo-certs/"
-	for i in $(seq 100); do
-		curl -s --cacert "$BERTH_TMP/pki/ca.crt" --cert "$BERTH_TMP/pki/client.cert" --key "$BERTH_TMP/pki/client.key" \
-			"https://$TREG/v2/" >/dev/null && break
-		sleep 0.1
-	done
 	skopeo copy -q --dest-cert-dir "$BERTH_TMP/skopeo-certs" "docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$TREG/test/busybox:tls"
 	local certs="$BERTH_CONF_DIR/certs.d/$TREG"
 	# no certs.d: a loopback registry is spoken to in plain HTTP, which this one refuses
