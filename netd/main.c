@@ -92,6 +92,9 @@ static int netd_init(struct daemon *d, struct err *err)
 
 	d->priv = n;
 	n->d = d;
+	/* closed at fini even when init fails before the hook starts */
+	n->hook_ports = n->hook_peers = n->hook_local = n->hook_links[0] = n->hook_links[1] = -1;
+	n->hook_nl = -1;
 	LIST_INIT(&n->nets);
 	n->state_file = xasprintf("%s/networks.json", d->state_dir);
 	n->nft_table = xstrdup(env_or("BERTH_NFT_TABLE", "berth"));

@@ -23,6 +23,9 @@ teardown() {
 	if [ -n "${VETH:-}" ]; then
 		ip link del "${VETH}a" 2>/dev/null || true
 	fi
+	if [ -n "${OCCUPIER:-}" ]; then
+		ip link del "$OCCUPIER" 2>/dev/null || true
+	fi
 	# the stand-in for an outside host (its veth goes with it)
 	if [ -n "${OUTSIDE_NS:-}" ]; then
 		ip link del "${OUTSIDE_NS}h" 2>/dev/null || true
@@ -357,4 +360,18 @@ c, peer = s.accept(); print(peer[0], flush=True)' >"$BERTH_TMP/peer" &
 	peer=$(cat "$BERTH_TMP/peer")
 	# it came from the host's address on that link, not from the container's
 	[ "$peer" = "$host_ip" ]
+}
+
+@test "a default subnet the host already uses: netd says so and exits 1 (it crashed on the way out)" {
+	b system stop >/dev/null
+	# this test's own bridge holds an address of the subnet asked for
+	sub="10.$((RANDOM % 150 + 100)).$((RANDOM % 256))"
+	OCCUPIER="${BERTH_BRIDGE}o"
+	ip link add "$OCCUPIER" type bridge
+	ip addr add "$sub.1/24" dev "$OCCUPIER"
+	# a fresh root: a netd that has its default network already does not look again
+	run timeout 20 env BERTH_SUBNET="$sub.0/24" "$BUILD/berth-netd" --foreground \
+		--root "$BERTH_TMP/fresh" --run "$BERTH_TMP/fresh-run"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"BERTH_SUBNET: subnet $sub.0/24 overlaps the address of ${BERTH_BRIDGE}o on this host"* ]]
 }
