@@ -17,6 +17,7 @@
 #include "format.h"
 #include "proto/tags.h"
 #include "lib/bc_session.h"
+#include "lib/bclient.h"
 
 const char cmd_ps_usage[] =
     "ps [-a] [-q] [-n N] [-l] [--no-trunc] [--filter KEY=VALUE]... [--format table|json]\n"
@@ -173,35 +174,6 @@ static void ports_text(const cJSON *c, char *buf, size_t len)
 	}
 }
 
-static void status_text(const cJSON *c, char *buf, size_t len)
-{
-	const char *state = sget(c, "State");
-	char age[64];
-
-	if (!strcmp(state, "running") || !strcmp(state, "paused")) {
-		const char *health = cJSON_GetStringValue(cJSON_GetObjectItem(c, "Health"));
-		char h[32] = "";
-
-		/* as Docker: (health: starting), (healthy), (unhealthy) */
-		if (health)
-			snprintf(h, sizeof(h),
-				 !strcmp(health, "starting") ? " (health: %s)" : " (%s)", health);
-		format_age(age, sizeof(age), format_age_seconds(sget(c, "StartedAt")));
-		snprintf(buf, len, "Up %s%s%s", age, !strcmp(state, "paused") ? " (Paused)" : "",
-			 h);
-	} else if (!strcmp(state, "exited") || !strcmp(state, "restarting")) {
-		long s = format_age_seconds(sget(c, "FinishedAt"));
-
-		format_age(age, sizeof(age), s);
-		snprintf(buf, len, "%s (%d) %s ago",
-			 !strcmp(state, "exited") ? "Exited" : "Restarting",
-			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "ExitCode")),
-			 s < 0 ? "?" : age);
-	} else {
-		snprintf(buf, len, "%c%s", state[0] - 32, state + 1);
-	}
-}
-
 /* A ps row for --format templates: the fields Docker's ps templates name. */
 static cJSON *ps_row(const cJSON *k, const char *const *cells, bool sizes)
 {
@@ -354,7 +326,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		else
 			snprintf(cmd, sizeof(cmd), "\"%.17s...\"", sget(k, "Command"));
 		format_ago(sget(k, "Created"), created, sizeof(created));
-		status_text(k, status, sizeof(status));
+		bc_ctr_status(k, status, sizeof(status));
 		cells[0] = id;
 		cells[1] = sget(k, "Image");
 		cells[2] = cmd;
@@ -400,162 +372,12 @@ int cmd_inspect(struct ctl *ctl, int argc, char **argv)
 
 /* ---- logs ---- */
 
-struct log_opts {
-	bool timestamps;
-	long long since_ns, until_ns; /* 0: no bound */
-	long tail;		      /* -1: all */
-};
-
-/* "2026-11-28T04:22:04.123456789Z" into nanoseconds since the epoch. */
-static long long rfc3339_ns(const char *s)
+static void logs_out(int stream, const void *data, size_t n, void *arg)
 {
-	struct tm tm = {0};
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	long long ns = 0;
-
-	if (!rest)
-		return -1;
-	if (*rest == '.') {
-		int digits = 0;
-
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-			if (digits < 9)
-				ns = ns * 10 + (*rest - '0');
-		for (; digits < 9; digits++)
-			ns *= 10;
-	}
-	return (long long)timegm(&tm) * 1000000000ll + ns;
-}
-
-/* RFC 3339, Unix seconds, or a duration back from now ("10m", "2h", "30s"). */
-static int parse_time(const char *s, long long *ns)
-{
-	char *end;
-	double v;
-
-	if (strchr(s, 'T') && strchr(s, '-')) {
-		*ns = rfc3339_ns(s);
-		return *ns < 0 ? -1 : 0;
-	}
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (!*end) {
-		*ns = (long long)(v * 1e9);
-		return 0;
-	}
-	if (end[1])
-		return -1;
-	switch (*end) {
-	case 's':
-		break;
-	case 'm':
-		v *= 60;
-		break;
-	case 'h':
-		v *= 3600;
-		break;
-	default:
-		return -1;
-	}
-	{
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		*ns = (long long)now.tv_sec * 1000000000ll + now.tv_nsec - (long long)(v * 1e9);
-	}
-	return 0;
-}
-
-struct line {
-	char *text;
-	size_t len;
-	int stream;
-	char time[40];
-};
-
-static void print_line(const struct log_opts *o, const char *t, const char *text, size_t n,
-		       int stream)
-{
-	FILE *out = stream == 2 ? stderr : stdout;
-
-	if (o->timestamps)
-		fprintf(out, "%s ", t);
-	fwrite(text, 1, n, out);
-}
-
-/* One json-file line: 1 printed or kept, 0 filtered out. */
-static int parse_log_line(const struct log_opts *o, const char *l, struct line *out)
-{
-	cleanup_cjson cJSON *doc = cJSON_Parse(l);
-	const char *log = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "log"));
-	const char *stream = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "stream"));
-	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "time"));
-	long long ns;
-
-	if (!log || !t)
-		return 0;
-	ns = rfc3339_ns(t);
-	if ((o->since_ns && ns < o->since_ns) || (o->until_ns && ns >= o->until_ns))
-		return 0;
-	out->len = strlen(log);
-	out->text = xstrndup(log, out->len);
-	out->stream = stream && !strcmp(stream, "stderr") ? 2 : 1;
-	snprintf(out->time, sizeof(out->time), "%s", t);
-	return 1;
-}
-
-/* Read the log files (oldest first), at most sizes[i] bytes of each; keep the tail. */
-static void print_logs(const struct log_opts *o, int *fds, unsigned n, const cJSON *sizes)
-{
-	size_t cap = o->tail >= 0 ? (size_t)o->tail : 0, count = 0, head = 0;
-	struct line *ring = cap ? xcalloc(cap, sizeof(*ring)) : NULL;
-
-	for (unsigned i = 0; i < n; i++) {
-		long long limit =
-		    (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(sizes, (int)i));
-		FILE *f = fdopen(fds[i], "r");
-		char *l = NULL;
-		size_t lcap = 0;
-		ssize_t got;
-		long long off = 0;
-
-		if (!f)
-			continue;
-		while ((got = getline(&l, &lcap, f)) > 0 && off + got <= limit) {
-			struct line ln;
-
-			off += got;
-			if (!parse_log_line(o, l, &ln))
-				continue;
-			if (o->tail < 0) {
-				print_line(o, ln.time, ln.text, ln.len, ln.stream);
-				free(ln.text);
-				continue;
-			}
-			if (!cap) {
-				free(ln.text);
-				continue;
-			}
-			if (count == cap) {
-				free(ring[head].text);
-				ring[head] = ln;
-				head = (head + 1) % cap;
-			} else {
-				ring[(head + count++) % cap] = ln;
-			}
-		}
-		free(l);
-		fclose(f);
-	}
-	for (size_t i = 0; i < count; i++) {
-		struct line *ln = &ring[(head + i) % cap];
-
-		print_line(o, ln->time, ln->text, ln->len, ln->stream);
-		free(ln->text);
-	}
-	free(ring);
-	fflush(stdout);
+	(void)arg;
+	fwrite(data, 1, n, stream == 2 ? stderr : stdout);
+	if (stream == 2)
+		fflush(stderr);
 }
 
 int cmd_logs(struct ctl *ctl, int argc, char **argv)
@@ -567,17 +389,14 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 					     {"timestamps", no_argument, NULL, 't'},
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
-	struct log_opts o = {.tail = -1};
-	cleanup_cjson cJSON *out = NULL;
-	int fds[PROTO_MAX_FDS], c, rc;
-	bool follow = false;
-	unsigned nfds = 0, nlogs;
-	struct pbuf pb;
+	struct bc_logs o = {.tail = -1, .output = logs_out};
+	struct err err = ERR_INIT;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+fn:t", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			follow = true;
+			o.follow = true;
 			break;
 		case 'n':
 			if (!strcmp(optarg, "all"))
@@ -593,14 +412,14 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 			}
 			break;
 		case 'S':
-			if (parse_time(optarg, &o.since_ns) < 0)
+			if (bc_parse_time(optarg, &o.since_ns) < 0)
 				return ctl_fail(EXIT_DAEMON,
 						"invalid --since '%s': RFC 3339, Unix seconds or a "
 						"duration like 10m",
 						optarg);
 			break;
 		case 'U':
-			if (parse_time(optarg, &o.until_ns) < 0)
+			if (bc_parse_time(optarg, &o.until_ns) < 0)
 				return ctl_fail(EXIT_DAEMON,
 						"invalid --until '%s': RFC 3339, Unix seconds or a "
 						"duration like 10m",
@@ -618,27 +437,12 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return ctl_fail(EXIT_DAEMON, "logs needs one container");
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, argv[optind]);
-	pb_put_u32(&pb, TAG_STREAM, follow);
-	rc = ctl_container_call(ctl, MSG_CONTAINER_LOGS, &pb, &out, fds, &nfds, EXIT_FAIL);
-	if (rc)
-		return rc;
-	nlogs = (unsigned)cJSON_GetArraySize(cJSON_GetObjectItem(out, "Sizes"));
-	if (nlogs > nfds)
-		nlogs = nfds;
-	print_logs(&o, fds, nlogs, cJSON_GetObjectItem(out, "Sizes"));
-	if (nfds > nlogs) {
-		struct session s = {
-		    .fd = fds[nlogs],
-		    .req_id = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "AttachId")),
-		};
-		int code;
-
-		rc = ctl_session(&s, &code);
-		close(fds[nlogs]);
-		return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	o.ref = argv[optind];
+	if (bc_logs(&ctl->paths, &o, &err) < 0) {
+		fflush(stdout);
+		return ctl_fail_err(&err, EXIT_FAIL);
 	}
+	fflush(stdout);
 	return EXIT_OK;
 }
 
@@ -1055,7 +859,7 @@ int cmd_events(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'S':
 		case 'U':
-			if (parse_time(optarg, c == 'S' ? &since : &until) < 0)
+			if (bc_parse_time(optarg, c == 'S' ? &since : &until) < 0)
 				return ctl_fail(EXIT_DAEMON, "invalid --%s '%s'",
 						c == 'S' ? "since" : "until", optarg);
 			break;

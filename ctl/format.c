@@ -122,35 +122,6 @@ void format_duration(char *buf, size_t len, unsigned long long ms)
 }
 
 /* Seconds since an RFC 3339 time, or -1. */
-long format_age_seconds(const char *rfc3339)
-{
-	struct tm tm = {0};
-
-	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm) || tm.tm_year < 1)
-		return -1;
-	return (long)(time(NULL) - timegm(&tm));
-}
-
-void format_age(char *buf, size_t len, long d)
-{
-	if (d < 1)
-		snprintf(buf, len, "Less than a second");
-	else if (d < 60)
-		snprintf(buf, len, "%ld second%s", d, d == 1 ? "" : "s");
-	else if (d < 3600)
-		snprintf(buf, len, "%ld minute%s", d / 60, d / 60 == 1 ? "" : "s");
-	else if (d < 86400)
-		snprintf(buf, len, "%ld hour%s", d / 3600, d / 3600 == 1 ? "" : "s");
-	else if (d < 86400 * 30)
-		snprintf(buf, len, "%ld day%s", d / 86400, d / 86400 == 1 ? "" : "s");
-	else if (d < 86400 * 365)
-		snprintf(buf, len, "%ld month%s", d / (86400 * 30),
-			 d / (86400 * 30) == 1 ? "" : "s");
-	else
-		snprintf(buf, len, "%ld year%s", d / (86400 * 365),
-			 d / (86400 * 365) == 1 ? "" : "s");
-}
-
 void format_ago(const char *rfc3339, char *buf, size_t len)
 {
 	long d = format_age_seconds(rfc3339);

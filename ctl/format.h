@@ -5,6 +5,8 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "lib/bc_text.h"
+
 enum out_format {
 	FORMAT_TEXT = 0,
 	FORMAT_JSON,
@@ -47,10 +49,6 @@ void json_print(FILE *out, const cJSON *doc);
 /* "3s", "5m 2s", "2h 5m", "3d 4h". */
 void format_duration(char *buf, size_t len, unsigned long long ms);
 
-/* Seconds since an RFC 3339 time (-1 when unparsable). */
-long format_age_seconds(const char *rfc3339);
-/* "5 minutes", "Less than a second". */
-void format_age(char *buf, size_t len, long seconds);
 /* "5 minutes ago", or "N/A". */
 void format_ago(const char *rfc3339, char *buf, size_t len);
 

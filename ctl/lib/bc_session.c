@@ -44,7 +44,7 @@ static int send_frame(int fd, uint16_t type, struct pbuf *pb)
 	return r == 1 ? 0 : -1;
 }
 
-static void send_stdin(const struct session *s, const void *buf, size_t n)
+void session_send_stdin(const struct session *s, const void *buf, size_t n)
 {
 	struct pbuf pb;
 
@@ -180,7 +180,7 @@ static int pump_stdin(const struct session *s, size_t *matched, bool *detached)
 				return 1;
 			}
 	}
-	send_stdin(s, buf, (size_t)n);
+	session_send_stdin(s, buf, (size_t)n);
 	return 0;
 }
 

@@ -33,6 +33,8 @@ extern volatile sig_atomic_t session_cancel;
  */
 int session_run(const struct session *s, int *exit_code, struct err *err);
 void session_close_stdin(const struct session *s);
+/* Bytes for the process's stdin (what a client sent before the session began). */
+void session_send_stdin(const struct session *s, const void *buf, size_t n);
 /* "ctrl-p,ctrl-q" into bytes (static buffer); NULL when malformed. */
 const char *detach_keys_parse(const char *spec);
 

@@ -91,4 +91,18 @@ int bc_start(const struct berth_paths *p, const char *ref, bool attach, cJSON **
 /* Wait until the container is gone (run --rm). */
 int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err);
 
+/* A container's logs, to output; following, until the container stops. */
+struct bc_logs {
+	const char *ref;
+	bool follow;
+	bool timestamps;
+	long long since_ns, until_ns; /* 0: no bound */
+	long tail;		      /* -1: all */
+	void (*output)(int stream, const void *data, size_t n, void *arg);
+	void *arg;
+};
+int bc_logs(const struct berth_paths *p, const struct bc_logs *o, struct err *err);
+/* RFC 3339, Unix seconds, or a duration back from now ("10m", "2h", "30s"). */
+int bc_parse_time(const char *s, long long *ns);
+
 #endif
