@@ -20,6 +20,7 @@
 #include "common/safepath.h"
 #include "common/xalloc.h"
 #include "daemon.h"
+#include "service.h"
 
 static const uint32_t daemon_roles[DAEMON_COUNT] = {
     [DAEMON_IMAGED] = ROLE_IMAGED,
@@ -145,60 +146,6 @@ static int make_dirs(struct daemon *d, struct err *err)
 	return mkdir_secure(d->state_dir, 0700, err);
 }
 
-static int daemonize(struct err *err)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return err_sys(err, "fork");
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return err_sys(err, "setsid");
-	pid = fork();
-	if (pid < 0)
-		return err_sys(err, "fork");
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		return err_sys(err, "chdir /");
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(err, "open /dev/null");
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	return 0;
-}
-
-/* Tell systemd we are ready (Type=notify), without libsystemd. */
-static void notify_ready(void)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	cleanup_close int fd = -1;
-	char msg[64];
-	socklen_t len;
-	int n;
-
-	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	n = snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%d", (int)getpid());
-	if (sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
-		log_warn("sd_notify");
-	unsetenv("NOTIFY_SOCKET");
-}
-
 /* A burst of requests (a load, a hundred containers) leaves freed heap behind. */
 static void on_trim(uv_timer_t *t)
 {
@@ -252,7 +199,7 @@ static int setup(struct daemon *d, struct err *err)
 	if (r < 0)
 		return r;
 	if (!d->foreground) {
-		r = daemonize(err);
+		r = service_daemonize(err);
 		if (r < 0)
 			return r;
 		log_init(d->ops.name, false, log_get_level());
@@ -286,7 +233,7 @@ static int setup(struct daemon *d, struct err *err)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("%s %s serving %s%s (root %s, run %s)", d->ops.name, PACKAGE_VERSION, d->socket,
 		 d->srv.activated ? " (socket activated)" : "", d->paths.root, d->paths.run);
-	notify_ready();
+	service_notify_ready();
 	return 0;
 }
 

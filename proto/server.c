@@ -14,13 +14,13 @@
 #include "common/xalloc.h"
 #include "addr.h"
 #include "server.h"
+#include "service.h"
 #include "tags.h"
 
 /* Stop reading from a peer that does not read its replies. */
 #define CONN_MAX_QUEUED (64u * 1024 * 1024)
 /* Reads per readiness callback, so one busy peer cannot starve the others. */
 #define CONN_READS_PER_WAKEUP 16
-#define LISTEN_FDS_START 3
 
 #define OWN_ANY OWN_MINE
 #define OWN_CONTAINERD OWN_OTHER
@@ -385,95 +385,18 @@ static void on_accept(uv_poll_t *p, int status, int events)
 
 /* ---- listening socket ---- */
 
-static int take_activated(struct server *s, struct err *err)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int type = 0, acc = 0;
-	socklen_t len = sizeof(type);
-
-	if (!pid || !fds || strtol(pid, NULL, 10) != getpid() || strtol(fds, NULL, 10) < 1)
-		return 0;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-	    type != SOCK_STREAM)
-		return err_set(err, EINVAL, "LISTEN_FDS: fd %d is not a stream socket",
-			       LISTEN_FDS_START);
-	len = sizeof(acc);
-	if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc)
-		return err_set(err, EINVAL, "LISTEN_FDS: fd %d is not listening", LISTEN_FDS_START);
-	if (fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) < 0 ||
-	    fcntl(LISTEN_FDS_START, F_SETFL, fcntl(LISTEN_FDS_START, F_GETFL) | O_NONBLOCK) < 0)
-		return err_sys(err, "LISTEN_FDS: fcntl");
-	s->lfd = LISTEN_FDS_START;
-	s->activated = true;
-	return 1;
-}
-
-/* ENOENT: nothing there; 0: stale socket removed; <0 error (EADDRINUSE when alive). */
-static int clear_stale(const char *path, const struct sockaddr_un *sun, struct err *err)
-{
-	cleanup_close int fd = -1;
-	struct stat st;
-
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return err_sys(err, "stat %s", path);
-	}
-	if (!S_ISSOCK(st.st_mode))
-		return err_set(err, EEXIST, "%s exists and is not a socket", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(err, "socket");
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
-		return err_set(err, EADDRINUSE, "another daemon is already serving %s", path);
-	if (errno != ECONNREFUSED)
-		return err_sys(err, "probe %s", path);
-	log_info("removing stale socket %s", path);
-	if (unlink(path) < 0)
-		return err_sys(err, "remove stale socket %s", path);
-	return 0;
-}
-
 int server_listen(struct server *s, const char *path, gid_t gid, struct err *err)
 {
-	struct sockaddr_un sun;
-	cleanup_close int fd = -1, dirfd = -1;
-	mode_t old;
 	int r;
 
 	s->gid = gid;
 	s->path = xstrdup(path);
-	r = take_activated(s, err);
-	if (r != 0)
+	r = service_take_activated(&s->lfd, err);
+	if (r != 0) {
+		s->activated = r > 0;
 		return r < 0 ? r : 0;
-	if (unix_addr(path, &sun, &dirfd, err) < 0)
-		return -err->code;
-	r = clear_stale(path, &sun, err);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return err_sys(err, "socket");
-	old = umask(0117);
-	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r < 0)
-		return err_sys(err, "bind %s", path);
-	if (chown(path, 0, gid) < 0 || chmod(path, 0660) < 0) {
-		r = err_sys(err, "set owner root:%u and mode 0660 on %s", (unsigned)gid, path);
-		unlink(path);
-		return r;
 	}
-	if (listen(fd, 128) < 0) {
-		r = err_sys(err, "listen on %s", path);
-		unlink(path);
-		return r;
-	}
-	s->lfd = steal_fd(&fd);
-	return 0;
+	return service_listen_unix(path, gid, &s->lfd, err);
 }
 
 int server_start(struct server *s, struct err *err)
