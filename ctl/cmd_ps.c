@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "format.h"
 #include "proto/tags.h"
+#include "lib/bc_filter.h"
 #include "lib/bc_session.h"
 #include "lib/bclient.h"
 
@@ -28,7 +29,8 @@ const char cmd_ps_usage[] =
     "  -n, --last N     the N most recently created (any state)\n"
     "  -l, --latest     the most recently created one\n"
     "      --no-trunc   full ids and commands\n"
-    "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX\n"
+    "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX,\n"
+    "                   exited=CODE; filters of one key: any matches; of several keys: all\n"
     "      --format     table (default), json, or a template: '{{.ID}} {{.Names}}',\n"
     "                   'table {{.ID}}\\t{{.Status}}' (see berth-inspect(1))\n";
 const char cmd_inspect_usage[] =
@@ -120,40 +122,6 @@ static double image_size(const cJSON *imgs, const char *id)
 	return 0;
 }
 
-static bool filter_match(const cJSON *c, const char *f)
-{
-	const char *eq = strchr(f, '='), *v = eq ? eq + 1 : "";
-	size_t klen = eq ? (size_t)(eq - f) : strlen(f);
-	const char *name = cJSON_GetStringValue(
-	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "Names"), 0));
-
-	if (!strncmp(f, "status", klen) && klen == 6)
-		return !strcmp(sget(c, "State"), v);
-	if (!strncmp(f, "name", klen) && klen == 4)
-		return name && strstr(name, v);
-	if (!strncmp(f, "id", klen) && klen == 2)
-		return !strncmp(sget(c, "Id"), v, strlen(v));
-	if (!strncmp(f, "ancestor", klen) && klen == 8) {
-		const char *img = sget(c, "Image");
-		size_t n = strlen(v);
-
-		return !strcmp(img, v) || (!strncmp(img, v, n) && img[n] == ':') ||
-		       !strncmp(sget(c, "ImageID") + 7, v, n);
-	}
-	if (!strncmp(f, "label", klen) && klen == 5) {
-		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(c, "Labels");
-		cleanup_free char *key = xstrdup(v);
-		char *veq = strchr(key, '=');
-		const cJSON *l;
-
-		if (veq)
-			*veq++ = '\0';
-		l = cJSON_GetObjectItemCaseSensitive(labels, key);
-		return l && (!veq || !strcmp(cJSON_GetStringValue(l) ?: "", veq));
-	}
-	return false;
-}
-
 /* "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp" */
 static void ports_text(const cJSON *c, char *buf, size_t len)
 {
@@ -225,8 +193,9 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	cleanup_cjson cJSON *imgs = NULL, *rows = cJSON_CreateArray();
 	cleanup_listfmt struct listfmt lf = {0};
 	bool show_all = false, quiet = false, notrunc = false, sizes = false;
-	const char *filters[16];
-	int nfilters = 0, last = -1, c, rc;
+	struct bc_filters fs = {0};
+	struct err err = ERR_INIT;
+	int last = -1, c, rc;
 	const cJSON *k;
 	struct table *t;
 
@@ -251,13 +220,11 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			sizes = true;
 			break;
 		case 'f':
-			if (nfilters == 16)
-				return ctl_fail(EXIT_DAEMON, "too many --filter options");
-			if (!strchr(optarg, '='))
-				return ctl_fail(EXIT_DAEMON,
-						"invalid --filter '%s': expected KEY=VALUE",
-						optarg);
-			filters[nfilters++] = optarg;
+			if (bc_filter_add(&fs, optarg, &err) < 0) {
+				ctl_fail(EXIT_DAEMON, "%s", err_msg(&err));
+				err_clear(&err);
+				return EXIT_DAEMON;
+			}
 			break;
 		case 'F':
 			if (listfmt_parse(optarg, &lf) < 0)
@@ -270,21 +237,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 			return EXIT_DAEMON;
 		}
 	}
-	for (int i = 0; i < nfilters; i++) {
-		static const char *const keys[] = {
-		    "status=", "name=", "label=", "ancestor=", "id="};
-		bool ok = false;
-
-		for (size_t j = 0; j < 5; j++)
-			ok = ok || !strncmp(filters[i], keys[j], strlen(keys[j]));
-		if (!ok)
-			return ctl_fail(EXIT_DAEMON,
-					"invalid --filter '%s': use status, name, label, ancestor "
-					"or id",
-					filters[i]);
-		if (!strncmp(filters[i], "status=", 7))
-			show_all = true;
-	}
+	if (fs.has_status)
+		show_all = true;
 	rc = list_sized(ctl, &all, sizes);
 	if (rc)
 		return rc;
@@ -294,9 +248,7 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 		bool ok = show_all || last > 0 || !strcmp(sget(k, "State"), "running") ||
 			  !strcmp(sget(k, "State"), "paused");
 
-		for (int i = 0; ok && i < nfilters; i++)
-			ok = filter_match(k, filters[i]);
-		if (!ok)
+		if (!ok || !bc_filter_match(&fs, k))
 			continue;
 		if (last >= 0 && cJSON_GetArraySize(shown) >= last)
 			break;

@@ -1,0 +1,28 @@
+/*
+ * libberthclient: container list filters as Docker has them. A filter is
+ * "key=value"; filters of one key match when any of them does, and every
+ * key given must match (docker ps --filter, GET /containers/json?filters=).
+ */
+#ifndef BERTH_BC_FILTER_H
+#define BERTH_BC_FILTER_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/err.h"
+
+#define BC_FILTER_MAX 64
+
+struct bc_filters {
+	const char *f[BC_FILTER_MAX];
+	unsigned n;
+	bool has_status; /* a status filter shows stopped containers too */
+};
+
+/* Adds "key=value" (kept by reference) after checking the key; -1 with err naming it. */
+int bc_filter_add(struct bc_filters *fs, const char *kv, struct err *err);
+/* Whether a container summary (a MSG_CONTAINER_LIST entry) passes every key. */
+bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr);
+
+#endif
