@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "format.h"
 #include "proto/tags.h"
+#include "system.h"
 
 const char cmd_system_usage[] =
     "system COMMAND\n"
@@ -29,8 +30,9 @@ const char cmd_system_usage[] =
     "Commands:\n"
     "  start [--log-level LVL] [--group NAME] [--timeout SECONDS]\n"
     "            start berth-imaged, berth-netd and berth-containerd in the background,\n"
-    "            wait until each answers and print their pids; daemons already\n"
-    "            running are left alone. Logs go to $ROOT/log/<daemon>.log.\n"
+    "            then berth-apid (the Docker API on $RUN/docker.sock) when the socket\n"
+    "            group exists; wait until each answers and print their pids; daemons\n"
+    "            already running are left alone. Logs go to $ROOT/log/<daemon>.log.\n"
     "  stop [--timeout SECONDS]\n"
     "            ask each daemon to stop (SIGTERM) and wait for it; after the\n"
     "            timeout (default 10) it is killed.\n"
@@ -48,7 +50,7 @@ const char cmd_system_usage[] =
 
 #define STATUS_NOT_RUNNING 3
 
-static uint64_t mono_ms(void)
+uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
@@ -56,16 +58,15 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(unsigned ms)
+void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
 
-static char *daemon_path(enum berth_daemon d)
+static char *daemon_path(const char *bin)
 {
-	const char *bin = berth_daemons[d].binary;
 	const char *env = getenv("BERTH_DAEMON_DIR");
 	char self[PATH_MAX];
 	ssize_t n;
@@ -107,7 +108,7 @@ static int probe(struct ctl *ctl, enum berth_daemon d, pid_t *pid, struct err *e
 	return r;
 }
 
-static void print_log_tail(const char *log)
+void print_log_tail(const char *log)
 {
 	cleanup_fclose FILE *f = fopen(log, "re");
 	char line[1024];
@@ -129,9 +130,9 @@ static void print_log_tail(const char *log)
 	}
 }
 
-static pid_t spawn(struct ctl *ctl, enum berth_daemon d, const char *log, struct err *err)
+pid_t system_spawn(struct ctl *ctl, const char *bin, const char *log, struct err *err)
 {
-	cleanup_free char *path = daemon_path(d);
+	cleanup_free char *path = daemon_path(bin);
 	const char *argv[16];
 	int argc = 0;
 	pid_t pid;
@@ -271,7 +272,7 @@ static int system_start(struct ctl *ctl, int argc, char **argv)
 			continue;
 		}
 		err_clear(&err);
-		child = spawn(ctl, (enum berth_daemon)d, log, &err);
+		child = system_spawn(ctl, berth_daemons[d].binary, log, &err);
 		if (child < 0) {
 			ctl_fail(EXIT_FAIL, "start %s: %s", berth_daemons[d].binary, err_msg(&err));
 			err_clear(&err);
@@ -281,11 +282,11 @@ static int system_start(struct ctl *ctl, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	return EXIT_OK;
+	return apid_start(ctl, logdir, timeout);
 }
 
 /* True while pid exists and is not a zombie. */
-static bool alive(pid_t pid)
+bool system_alive(pid_t pid)
 {
 	char path[64], buf[512];
 	cleanup_close int fd = -1;
@@ -322,7 +323,7 @@ static int stop_one(struct ctl *ctl, enum berth_daemon d, unsigned timeout)
 		return ctl_fail(EXIT_FAIL, "signal %s (pid %d): %s", bin, (int)pid,
 				strerror(errno));
 	deadline = mono_ms() + timeout * 1000ULL;
-	while (alive(pid)) {
+	while (system_alive(pid)) {
 		if (mono_ms() > deadline) {
 			kill(pid, SIGKILL);
 			return ctl_fail(EXIT_FAIL, "%s (pid %d) did not stop within %us: killed",
@@ -354,6 +355,8 @@ static int system_stop(struct ctl *ctl, int argc, char **argv)
 			return EXIT_DAEMON;
 		}
 	}
+	/* apid first: it is a client of the others */
+	rc = apid_stop(ctl, timeout);
 	for (int d = DAEMON_COUNT - 1; d >= 0; d--) {
 		int r = stop_one(ctl, (enum berth_daemon)d, timeout);
 
@@ -430,6 +433,10 @@ static int system_status(struct ctl *ctl, int argc, char **argv)
 			rc = STATUS_NOT_RUNNING;
 		cJSON_AddItemToArray(doc, o);
 	}
+	o = apid_status(ctl);
+	if (!strcmp(cJSON_GetObjectItem(o, "status")->valuestring, "stopped"))
+		rc = STATUS_NOT_RUNNING;
+	cJSON_AddItemToArray(doc, o);
 	if (fmt == FORMAT_JSON) {
 		json_print(stdout, doc);
 		return rc;

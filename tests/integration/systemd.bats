@@ -3,6 +3,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 setup() { berth_setup; }
 teardown() { berth_teardown; }
 
@@ -30,6 +32,36 @@ teardown() { berth_teardown; }
 		grep -q '^SocketMode=0660$' "$SRC/contrib/systemd/berth-$d.socket.in"
 		grep -q '^Type=notify$' "$SRC/contrib/systemd/berth-$d.service.in"
 	done
+	# berth-apid: its own user, group berth, nothing else
+	u="$SRC/contrib/systemd/berth-apid.service.in"
+	grep -q '^User=berth-apid$' "$u"
+	grep -q '^Group=berth$' "$u"
+	grep -q '^CapabilityBoundingSet=$' "$u"
+	grep -q '^NoNewPrivileges=yes$' "$u"
+	grep -q '^ListenStream=@berthrundir@/docker.sock$' "$SRC/contrib/systemd/berth-apid.socket.in"
+}
+
+@test "sysusers: group berth and the user berth-apid, whose primary group is berth" {
+	command -v systemd-sysusers >/dev/null || skip "systemd-sysusers not installed"
+	mkdir -p "$BERTH_TMP/sysroot/etc"
+	run -0 systemd-sysusers --root="$BERTH_TMP/sysroot" "$SRC/contrib/sysusers.d/berth.conf"
+	gid=$(awk -F: '$1 == "berth" {print $3}' "$BERTH_TMP/sysroot/etc/group")
+	[ -n "$gid" ]
+	[ "$(awk -F: '$1 == "berth-apid" {print $4}' "$BERTH_TMP/sysroot/etc/passwd")" = "$gid" ]
+}
+
+@test "socket activation of berth-apid: it serves the socket it was given, as no one" {
+	mkdir -p "$BERTH_RUN"
+	chmod 711 "$BERTH_RUN"
+	systemd-socket-activate -l "$BERTH_RUN/docker.sock" \
+		"$BUILD/berth-apid" --foreground --group "$(id -gn nobody)" --user nobody \
+		--root "$BERTH_ROOT" --run "$BERTH_RUN" 2>"$BERTH_TMP/apid.log" &
+	track_pid $!
+	wait_socket "$BERTH_RUN/docker.sock"
+	run -0 curl -fsS --max-time 10 --unix-socket "$BERTH_RUN/docker.sock" http://berth/_ping
+	[ "$output" = OK ]
+	grep -q "(socket activated)" "$BERTH_TMP/apid.log"
+	grep -q "running as uid $(id -u nobody) gid $(id -g nobody)" "$BERTH_TMP/apid.log"
 }
 
 @test "socket activation: the daemon serves the socket it was given (LISTEN_FDS)" {

@@ -1,0 +1,504 @@
+/* /containers/...: create, list, inspect, the lifecycle, wait, logs. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apid.h"
+#include "common/cleanup.h"
+#include "common/signame.h"
+#include "common/xalloc.h"
+#include "ctl/lib/bc_text.h"
+#include "ctl/lib/bc_filter.h"
+#include "ctl/lib/bclient.h"
+#include "proto/tags.h"
+
+/* One call on a container: TAG_REF plus what fill adds; 204 or the error. */
+static int ref_call(struct apid *a, struct resp *rs, uint16_t type, const char *ref,
+		    struct pbuf *pb, cJSON **out)
+{
+	struct err err = ERR_INIT;
+	struct pbuf own;
+
+	if (!pb) {
+		pb_init(&own);
+		pb = &own;
+	}
+	pb_put_str(pb, TAG_REF, ref);
+	if (bc_call(&a->paths, DAEMON_CONTAINERD, type, pb, out, NULL, NULL, &err) < 0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		return -1;
+	}
+	return 0;
+}
+
+void h_ctr_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *body = body_json(rs, rq), *req = NULL, *o = NULL;
+	cleanup_free char *name = req_query(rq, "name");
+	struct bc_create cr = {.pull = "never"};
+	struct err err = ERR_INIT;
+	char id[65];
+	cJSON *x;
+
+	(void)arg;
+	if (!body)
+		return;
+	if (!cJSON_IsString(cJSON_GetObjectItem(body, "Image")) ||
+	    !*cJSON_GetObjectItem(body, "Image")->valuestring) {
+		resp_error(rs, 400, "Config.Image: a container needs an image");
+		return;
+	}
+	/* Docker's body is the Config with HostConfig and NetworkingConfig inside */
+	req = cJSON_CreateObject();
+	if (name && *name)
+		cJSON_AddStringToObject(req, "Name", name);
+	if ((x = cJSON_DetachItemFromObject(body, "HostConfig")))
+		cJSON_AddItemToObject(req, "HostConfig", x);
+	if ((x = cJSON_DetachItemFromObject(body, "NetworkingConfig")))
+		cJSON_AddItemToObject(req, "NetworkingConfig", x);
+	cJSON_AddItemReferenceToObject(req, "Config", body);
+	cr.req = req;
+	if (bc_create(&a->paths, &cr, id, &err) < 0) {
+		/* the CLI pulls on a 404 whose message names the image */
+		if (err.code == ENOENT && strstr(err_msg(&err), "image"))
+			resp_error(rs, 404, "No such image: %s",
+				   cJSON_GetObjectItem(body, "Image")->valuestring);
+		else
+			resp_err(rs, &err);
+		err_clear(&err);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Id", id);
+	cJSON_AddItemToObject(o, "Warnings", cJSON_CreateArray());
+	resp_json(rs, 201, o);
+}
+
+static double unix_time(const char *rfc3339)
+{
+	struct tm tm = {0};
+
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return (double)timegm(&tm);
+}
+
+/* berth's summary into Docker's /containers/json entry. */
+static cJSON *list_entry(const cJSON *k)
+{
+	cJSON *o = cJSON_CreateObject(), *ports = cJSON_CreateArray(), *hc;
+	const cJSON *p;
+	char status[128];
+
+	cJSON_AddItemToObject(o, "Id", cJSON_Duplicate(cJSON_GetObjectItem(k, "Id"), true));
+	cJSON_AddItemToObject(o, "Names", cJSON_Duplicate(cJSON_GetObjectItem(k, "Names"), true));
+	cJSON_AddItemToObject(o, "Image", cJSON_Duplicate(cJSON_GetObjectItem(k, "Image"), true));
+	cJSON_AddItemToObject(o, "ImageID",
+			      cJSON_Duplicate(cJSON_GetObjectItem(k, "ImageID"), true));
+	cJSON_AddItemToObject(o, "Command",
+			      cJSON_Duplicate(cJSON_GetObjectItem(k, "Command"), true));
+	cJSON_AddNumberToObject(o, "Created",
+				unix_time(cJSON_GetStringValue(cJSON_GetObjectItem(k, "Created"))));
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(k, "Ports")) {
+		cJSON *e = cJSON_CreateObject();
+		const char *ip = cJSON_GetStringValue(cJSON_GetObjectItem(p, "HostIp"));
+		const char *proto = cJSON_GetStringValue(cJSON_GetObjectItem(p, "Proto"));
+
+		cJSON_AddStringToObject(e, "IP", ip && *ip ? ip : "0.0.0.0");
+		cJSON_AddNumberToObject(
+		    e, "PrivatePort",
+		    cJSON_GetNumberValue(cJSON_GetObjectItem(p, "ContainerPort")));
+		cJSON_AddNumberToObject(e, "PublicPort",
+					cJSON_GetNumberValue(cJSON_GetObjectItem(p, "HostPort")));
+		cJSON_AddStringToObject(e, "Type", proto ? proto : "tcp");
+		cJSON_AddItemToArray(ports, e);
+	}
+	cJSON_AddItemToObject(o, "Ports", ports);
+	cJSON_AddItemToObject(o, "Labels", cJSON_Duplicate(cJSON_GetObjectItem(k, "Labels"), true));
+	cJSON_AddItemToObject(o, "State", cJSON_Duplicate(cJSON_GetObjectItem(k, "State"), true));
+	bc_ctr_status(k, status, sizeof(status));
+	cJSON_AddStringToObject(o, "Status", status);
+	if (cJSON_GetObjectItem(k, "SizeRw"))
+		cJSON_AddItemToObject(o, "SizeRw",
+				      cJSON_Duplicate(cJSON_GetObjectItem(k, "SizeRw"), true));
+	hc = cJSON_AddObjectToObject(o, "HostConfig");
+	cJSON_AddStringToObject(hc, "NetworkMode", "bridge");
+	cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks");
+	cJSON_AddItemToObject(o, "Mounts", cJSON_CreateArray());
+	return o;
+}
+
+void h_ctr_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
+	bool show_all = req_query_bool(rq, "all", false);
+	long long limit = req_query_int(rq, "limit", -1);
+	struct err err = ERR_INIT;
+	struct filters f;
+	struct bc_filters fs = {0};
+	struct pbuf pb;
+	const cJSON *k;
+
+	(void)arg;
+	if (req_filters(rs, rq, &f) < 0)
+		return;
+	for (unsigned i = 0; i < f.n; i++) {
+		if (bc_filter_add(&fs, f.kv[i], &err) < 0) {
+			resp_error(rs, 400, "%s", err_msg(&err));
+			err_clear(&err);
+			filters_free(&f);
+			return;
+		}
+	}
+	pb_init(&pb);
+	if (req_query_bool(rq, "size", false))
+		pb_put_u32(&pb, TAG_ALL, 1);
+	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_LIST, &pb, &all, NULL, NULL, &err) <
+	    0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		filters_free(&f);
+		return;
+	}
+	cJSON_ArrayForEach (k, all) {
+		const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(k, "State"));
+
+		if (limit >= 0 && cJSON_GetArraySize(out) >= limit)
+			break;
+		if (!show_all && !fs.has_status && limit < 0 && state && strcmp(state, "running") &&
+		    strcmp(state, "paused") && strcmp(state, "restarting"))
+			continue;
+		if (!bc_filter_match(&fs, k))
+			continue;
+		cJSON_AddItemToArray(out, list_entry(k));
+	}
+	filters_free(&f);
+	resp_json(rs, 200, out);
+}
+
+static cJSON *ensure_object(cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItem(parent, key);
+
+	if (cJSON_IsObject(o))
+		return o;
+	cJSON_DeleteItemFromObject(parent, key);
+	return cJSON_AddObjectToObject(parent, key);
+}
+
+/* What Docker's inspect always has and clients read without looking (the SDK's run does). */
+static void inspect_defaults(cJSON *ctr)
+{
+	cJSON *hc = ensure_object(ctr, "HostConfig"), *cfg = ensure_object(ctr, "Config"), *o;
+
+	if (!cJSON_GetObjectItem(hc, "LogConfig")) {
+		o = cJSON_AddObjectToObject(hc, "LogConfig");
+		cJSON_AddStringToObject(o, "Type", "json-file");
+		cJSON_AddObjectToObject(o, "Config");
+	}
+	if (!cJSON_GetObjectItem(hc, "RestartPolicy")) {
+		o = cJSON_AddObjectToObject(hc, "RestartPolicy");
+		cJSON_AddStringToObject(o, "Name", "no");
+		cJSON_AddNumberToObject(o, "MaximumRetryCount", 0);
+	}
+	if (!cJSON_GetObjectItem(hc, "NetworkMode"))
+		cJSON_AddStringToObject(hc, "NetworkMode", "bridge");
+	if (!cJSON_GetObjectItem(cfg, "Tty"))
+		cJSON_AddFalseToObject(cfg, "Tty");
+	if (!cJSON_GetObjectItem(cfg, "OpenStdin"))
+		cJSON_AddFalseToObject(cfg, "OpenStdin");
+}
+
+void h_ctr_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *out = NULL;
+
+	(void)rq;
+	if (ref_call(a, rs, MSG_CONTAINER_INSPECT, arg[0], NULL, &out) < 0)
+		return;
+	inspect_defaults(out);
+	resp_json(rs, 200, out);
+}
+
+void h_ctr_start(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *out = NULL;
+	struct err err = ERR_INIT;
+	bool handed = false;
+
+	(void)rq;
+	if (attach_hand_start(a, arg[0], &err, &handed) || handed) {
+		if (err_isset(&err)) {
+			resp_err(rs, &err);
+			err_clear(&err);
+			return;
+		}
+		resp_empty(rs, 204);
+		return;
+	}
+	if (ref_call(a, rs, MSG_CONTAINER_START, arg[0], NULL, &out) == 0)
+		resp_empty(rs, 204);
+}
+
+static void stop_like(struct apid *a, struct resp *rs, const struct request *rq, const char *ref,
+		      uint16_t type)
+{
+	long long t = req_query_int(rq, "t", -1);
+	struct pbuf pb;
+
+	pb_init(&pb);
+	if (t >= 0)
+		pb_put_u32(&pb, TAG_TIMEOUT, (uint32_t)t);
+	if (ref_call(a, rs, type, ref, &pb, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_stop(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	stop_like(a, rs, rq, arg[0], MSG_CONTAINER_STOP);
+}
+
+void h_ctr_restart(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	long long t = req_query_int(rq, "t", -1);
+	struct pbuf pb;
+
+	pb_init(&pb);
+	if (t >= 0)
+		pb_put_u32(&pb, TAG_TIMEOUT, (uint32_t)t);
+	if (ref_call(a, rs, MSG_CONTAINER_STOP, arg[0], &pb, NULL) == 0 &&
+	    ref_call(a, rs, MSG_CONTAINER_START, arg[0], NULL, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_kill(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *sig = req_query(rq, "signal");
+	int n = sig && *sig ? signal_parse(sig) : SIGKILL;
+	struct pbuf pb;
+
+	if (n < 0) {
+		resp_error(rs, 400, "invalid signal '%s'", sig);
+		return;
+	}
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_SIGNAL, (uint32_t)n);
+	if (ref_call(a, rs, MSG_CONTAINER_KILL, arg[0], &pb, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_FORCE, req_query_bool(rq, "force", false));
+	if (req_query_bool(rq, "v", false))
+		pb_put_u32(&pb, TAG_ALL, 1);
+	if (ref_call(a, rs, MSG_CONTAINER_REMOVE, arg[0], &pb, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_rename(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *name = req_query(rq, "name");
+	struct pbuf pb;
+
+	if (!name || !*name) {
+		resp_error(rs, 400, "rename needs ?name=NEW");
+		return;
+	}
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_NAME, name);
+	if (ref_call(a, rs, MSG_CONTAINER_RENAME, arg[0], &pb, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_pause(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	(void)rq;
+	if (ref_call(a, rs, MSG_CONTAINER_PAUSE, arg[0], NULL, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_unpause(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	(void)rq;
+	if (ref_call(a, rs, MSG_CONTAINER_UNPAUSE, arg[0], NULL, NULL) == 0)
+		resp_empty(rs, 204);
+}
+
+void h_ctr_top(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *out = NULL;
+
+	(void)rq;
+	if (ref_call(a, rs, MSG_CONTAINER_TOP, arg[0], NULL, &out) == 0)
+		resp_json(rs, 200, out);
+}
+
+/* The headers go out at once (the CLI waits for them before it starts the container). */
+void h_ctr_wait(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *cond = req_query(rq, "condition");
+	cleanup_cjson cJSON *out = NULL, *inspect = NULL, *o = cJSON_CreateObject();
+	cleanup_free char *text = NULL, *line = NULL;
+	struct err err = ERR_INIT;
+	bool removed = cond && !strcmp(cond, "removed");
+	struct pbuf pb;
+
+	if (cond && *cond && strcmp(cond, "not-running") && strcmp(cond, "next-exit") && !removed) {
+		resp_error(rs, 400, "invalid condition '%s' (not-running, next-exit, removed)",
+			   cond);
+		return;
+	}
+	/* a missing container is a 404, before the stream begins */
+	if (ref_call(a, rs, MSG_CONTAINER_INSPECT, arg[0], NULL, &inspect) < 0)
+		return;
+	if (resp_stream_begin(rs, 200, "application/json") < 0)
+		return;
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, arg[0]);
+	if (removed)
+		pb_put_u32(&pb, TAG_ALL, 1);
+	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_WAIT, &pb, &out, NULL, NULL, &err) <
+	    0) {
+		cJSON_AddNumberToObject(o, "StatusCode", -1);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message",
+					err_msg(&err));
+		err_clear(&err);
+	} else {
+		const cJSON *code = cJSON_GetObjectItem(out, "StatusCode");
+
+		cJSON_AddNumberToObject(o, "StatusCode",
+					cJSON_IsNumber(code) ? code->valuedouble : 0);
+		cJSON_AddNullToObject(o, "Error");
+	}
+	text = cJSON_PrintUnformatted(o);
+	line = xasprintf("%s\n", text);
+	resp_chunk(rs, line, strlen(line));
+	resp_stream_end(rs);
+}
+
+void h_ctr_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *all = NULL, *o = cJSON_CreateObject();
+	struct err err = ERR_INIT;
+	cJSON *deleted = cJSON_AddArrayToObject(o, "ContainersDeleted");
+	const cJSON *k;
+
+	(void)rq;
+	(void)arg;
+	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_LIST, NULL, &all, NULL, NULL,
+		    &err) < 0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		return;
+	}
+	cJSON_ArrayForEach (k, all) {
+		const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(k, "State"));
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(k, "Id"));
+		struct pbuf pb;
+
+		if (!id || !state ||
+		    (strcmp(state, "exited") && strcmp(state, "created") && strcmp(state, "dead")))
+			continue;
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_REF, id);
+		if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_REMOVE, &pb, NULL, NULL,
+			    NULL, &err) == 0)
+			cJSON_AddItemToArray(deleted, cJSON_CreateString(id));
+		err_clear(&err);
+	}
+	cJSON_AddNumberToObject(o, "SpaceReclaimed", 0);
+	resp_json(rs, 200, o);
+}
+
+/* ---- logs ---- */
+
+struct log_sink {
+	struct resp *rs;
+	bool tty;
+	bool want[3];
+	bool broken;
+};
+
+static void log_out(int stream, const void *data, size_t n, void *arg)
+{
+	struct log_sink *s = arg;
+	int r;
+
+	if (s->broken || !s->want[stream == 2 ? 2 : 1])
+		return;
+	if (s->tty)
+		r = resp_chunk(s->rs, data, n);
+	else {
+		/* one chunk per frame: its 8-byte header and the data */
+		uint8_t *buf = xmalloc(n + 8);
+
+		buf[0] = (uint8_t)(stream == 2 ? 2 : 1);
+		buf[1] = buf[2] = buf[3] = 0;
+		buf[4] = (uint8_t)(n >> 24);
+		buf[5] = (uint8_t)(n >> 16);
+		buf[6] = (uint8_t)(n >> 8);
+		buf[7] = (uint8_t)n;
+		memcpy(buf + 8, data, n);
+		r = resp_chunk(s->rs, buf, n + 8);
+		free(buf);
+	}
+	if (r < 0)
+		s->broken = true;
+}
+
+void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *inspect = NULL;
+	cleanup_free char *since = req_query(rq, "since"), *until = req_query(rq, "until");
+	cleanup_free char *tail = req_query(rq, "tail");
+	struct log_sink sink = {.rs = rs};
+	struct bc_logs o = {.ref = arg[0], .tail = -1, .output = log_out, .arg = &sink};
+	struct err err = ERR_INIT;
+
+	o.follow = req_query_bool(rq, "follow", false);
+	o.timestamps = req_query_bool(rq, "timestamps", false);
+	sink.want[1] = req_query_bool(rq, "stdout", false);
+	sink.want[2] = req_query_bool(rq, "stderr", false);
+	if (!sink.want[1] && !sink.want[2]) {
+		resp_error(rs, 400, "Bad parameters: you must choose at least one stream");
+		return;
+	}
+	if (since && *since && strcmp(since, "0") && bc_parse_time(since, &o.since_ns) < 0) {
+		resp_error(rs, 400, "invalid since '%s'", since);
+		return;
+	}
+	if (until && *until && strcmp(until, "0") && bc_parse_time(until, &o.until_ns) < 0) {
+		resp_error(rs, 400, "invalid until '%s'", until);
+		return;
+	}
+	if (tail && *tail && strcmp(tail, "all")) {
+		char *end;
+
+		o.tail = strtol(tail, &end, 10);
+		if (*end || o.tail < 0) {
+			resp_error(rs, 400, "invalid tail '%s': a number or all", tail);
+			return;
+		}
+	}
+	if (ref_call(a, rs, MSG_CONTAINER_INSPECT, arg[0], NULL, &inspect) < 0)
+		return;
+	sink.tty = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "Config"), "Tty"));
+	if (resp_stream_begin(rs, 200,
+			      sink.tty ? "application/vnd.docker.raw-stream"
+				       : "application/vnd.docker.multiplexed-stream") < 0)
+		return;
+	if (bc_logs(&a->paths, &o, &err) < 0)
+		err_clear(&err); /* the stream began: it just ends */
+	if (!sink.broken)
+		resp_stream_end(rs);
+}

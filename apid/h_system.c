@@ -1,0 +1,128 @@
+/* /_ping, /version, /info. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "apid.h"
+#include "common/cleanup.h"
+#include "ctl/lib/bclient.h"
+#include "proto/tags.h"
+
+void h_ping(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	(void)a;
+	(void)arg;
+	if (!strcmp(rq->method, "HEAD"))
+		resp_text(rs, 200, "text/plain; charset=utf-8", "");
+	else
+		resp_text(rs, 200, "text/plain; charset=utf-8", "OK");
+}
+
+static const char *arch(void)
+{
+	static struct utsname u;
+
+	if (uname(&u) < 0)
+		return "unknown";
+	if (!strcmp(u.machine, "x86_64"))
+		return "amd64";
+	if (!strcmp(u.machine, "aarch64"))
+		return "arm64";
+	return u.machine;
+}
+
+void h_version(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	cJSON *comps, *c;
+	struct utsname u;
+
+	(void)a;
+	(void)rq;
+	(void)arg;
+	uname(&u);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Platform"), "Name",
+				"berth " PACKAGE_VERSION);
+	comps = cJSON_AddArrayToObject(o, "Components");
+	c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "Name", "Engine");
+	cJSON_AddStringToObject(c, "Version", PACKAGE_VERSION);
+	cJSON_AddItemToArray(comps, c);
+	cJSON_AddStringToObject(o, "Version", PACKAGE_VERSION);
+	cJSON_AddStringToObject(o, "ApiVersion", APID_API_VERSION);
+	cJSON_AddStringToObject(o, "MinAPIVersion", APID_API_MIN);
+	cJSON_AddStringToObject(o, "GitCommit", "");
+	cJSON_AddStringToObject(o, "GoVersion", "");
+	cJSON_AddStringToObject(o, "Os", "linux");
+	cJSON_AddStringToObject(o, "Arch", arch());
+	cJSON_AddStringToObject(o, "KernelVersion", u.release);
+	cJSON_AddStringToObject(o, "BuildTime", "");
+	resp_json(rs, 200, o);
+}
+
+static double count_state(const cJSON *list, const char *state)
+{
+	const cJSON *k;
+	double n = 0;
+
+	cJSON_ArrayForEach (k, list) {
+		const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(k, "State"));
+
+		if (!state || (s && !strcmp(s, state)))
+			n++;
+	}
+	return n;
+}
+
+void h_info(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	struct err err = ERR_INIT;
+	cleanup_cjson cJSON *ci = NULL, *ctrs = NULL, *imgs = NULL, *o = cJSON_CreateObject();
+	const char *s;
+	double total;
+
+	(void)rq;
+	(void)arg;
+	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_INFO, NULL, &ci, NULL, NULL, &err) < 0 ||
+	    bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_LIST, NULL, &ctrs, NULL, NULL,
+		    &err) < 0 ||
+	    bc_call(&a->paths, DAEMON_IMAGED, MSG_IMAGE_LIST, NULL, &imgs, NULL, NULL, &err) < 0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		return;
+	}
+	total = count_state(ctrs, NULL);
+	cJSON_AddStringToObject(o, "ID", "");
+	cJSON_AddNumberToObject(o, "Containers", total);
+	cJSON_AddNumberToObject(o, "ContainersRunning", count_state(ctrs, "running"));
+	cJSON_AddNumberToObject(o, "ContainersPaused", count_state(ctrs, "paused"));
+	cJSON_AddNumberToObject(o, "ContainersStopped",
+				total - count_state(ctrs, "running") - count_state(ctrs, "paused"));
+	cJSON_AddNumberToObject(o, "Images", cJSON_GetArraySize(imgs));
+	cJSON_AddStringToObject(o, "Driver", "overlay2");
+	cJSON_AddStringToObject(o, "LoggingDriver", "json-file");
+	cJSON_AddStringToObject(o, "CgroupDriver", "cgroupfs");
+	cJSON_AddStringToObject(
+	    o, "CgroupVersion",
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(ci, "cgroup_version")) == 2 ? "2" : "1");
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(ci, "kernel"));
+	cJSON_AddStringToObject(o, "KernelVersion", s ? s : "");
+	cJSON_AddStringToObject(o, "OperatingSystem", "berth " PACKAGE_VERSION);
+	cJSON_AddStringToObject(o, "OSType", "linux");
+	cJSON_AddStringToObject(o, "Architecture", arch());
+	cJSON_AddNumberToObject(o, "NCPU", (double)sysconf(_SC_NPROCESSORS_ONLN));
+	cJSON_AddNumberToObject(o, "MemTotal",
+				(double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE));
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(ci, "hostname"));
+	cJSON_AddStringToObject(o, "Name", s ? s : "");
+	cJSON_AddStringToObject(o, "DockerRootDir", a->paths.root);
+	cJSON_AddStringToObject(o, "ServerVersion", PACKAGE_VERSION);
+	cJSON_AddStringToObject(o, "DefaultRuntime", "berth-runtime");
+	cJSON_AddItemToObject(
+	    o, "SecurityOptions",
+	    cJSON_CreateStringArray((const char *[]){"name=seccomp,profile=builtin"}, 1));
+	cJSON_AddItemToObject(o, "Warnings", cJSON_CreateArray());
+	resp_json(rs, 200, o);
+}

@@ -1,0 +1,281 @@
+#!/usr/bin/env bats
+# berth-apid, the Docker Engine API: the real docker CLI and Debian's
+# python3-docker drive berth through $BERTH_RUN/docker.sock.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	# apid runs as a member of the socket group: this file's own
+	export APID_GROUP="bapi$$"
+	groupadd --system "$APID_GROUP"
+}
+
+teardown_file() {
+	groupdel "$APID_GROUP" 2>/dev/null || true
+}
+
+setup() {
+	berth_setup
+	export DOCKER_HOST="unix://$BERTH_RUN/docker.sock" DOCKER_CONFIG="$BERTH_TMP/docker-config"
+	unset DOCKER_API_VERSION DOCKER_CONTEXT
+	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
+	"$BERTH" system start --group "$APID_GROUP" >/dev/null
+	"$BERTH" load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	IMG=berth-test/busybox
+}
+
+teardown() {
+	engine_teardown
+}
+
+# The docker CLI 28 this host has in /usr/local/bin (Debian's docker.io is 20.10).
+need_docker() {
+	command -v docker >/dev/null || skip "the docker CLI is not installed"
+}
+
+# A raw HTTP exchange on the socket: prints the status line and the body.
+raw() {
+	python3 - "$BERTH_RUN/docker.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+s.settimeout(10)
+data = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        break
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+print(body.decode(errors="replace"))
+PY
+}
+
+@test "apid holds no privilege: its own uid, group berth only, no capabilities, no_new_privs, seccomp" {
+	pid=$(cat "$BERTH_RUN/berth-apid.pid")
+	[ "$(readlink "/proc/$pid/exe")" = "$BUILD/berth-apid" ]
+	gid=$(getent group "$APID_GROUP" | cut -d: -f3)
+	status_of() { awk -v k="$1:" '$1 == k {print $2, $3, $4, $5}' "/proc/$pid/status"; }
+	read -r ruid euid _ <<<"$(status_of Uid)"
+	[ "$ruid" != 0 ] && [ "$euid" != 0 ]
+	[ "$(status_of Gid)" = "$gid $gid $gid $gid" ]
+	# no supplementary group: its own gid is its only one
+	[ -z "$(awk '$1 == "Groups:" {print $2}' "/proc/$pid/status")" ]
+	grep -q '^CapEff:	0000000000000000' "/proc/$pid/status"
+	grep -q '^CapPrm:	0000000000000000' "/proc/$pid/status"
+	grep -q '^CapBnd:	0000000000000000' "/proc/$pid/status"
+	grep -q '^NoNewPrivs:	1' "/proc/$pid/status"
+	grep -q '^Seccomp:	2' "/proc/$pid/status"
+	[ "$(stat -c '%a %U %G' "$BERTH_RUN/docker.sock")" = "660 root $APID_GROUP" ]
+	grep -q "running as uid $ruid gid $gid; kept capabilities: none; no_new_privs: yes; seccomp: filter" \
+		"$BERTH_ROOT/log/berth-apid.log"
+	run -0 "$BERTH" system status
+	[[ "$output" == *"berth-apid"*"running"*"docker.sock"* ]]
+	run -0 "$BERTH" system stop
+	[[ "$output" == *"berth-apid stopped"* ]]
+	[ ! -e "$BERTH_RUN/docker.sock" ]
+}
+
+@test "version and ping: API 1.45, negotiation down to what the client asks, a version too new refused" {
+	need_docker
+	run -0 docker version --format '{{.Server.APIVersion}} {{.Server.Os}}'
+	[ "$output" = "1.45 linux" ]
+	run -0 env DOCKER_API_VERSION=1.41 docker version --format '{{.Client.APIVersion}}'
+	[ "$output" = 1.41 ]
+	run -0 raw 'GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+	[ "${lines[1]}" = OK ]
+	run -0 raw 'GET /v9.99/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	[[ "$output" == *"client version 9.99 is too new. Maximum supported API version is 1.45"* ]]
+	run -0 docker info --format '{{.Images}} {{.Driver}}'
+	[ "$output" = "1 overlay2" ]
+}
+
+@test "docker run: output, the exit code, stdin, --rm leaves nothing" {
+	need_docker
+	run -0 docker run --rm "$IMG" echo hello from docker
+	[ "$output" = "hello from docker" ]
+	run -7 docker run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 7'
+	[[ "$output" == *out* ]] && [[ "$output" == *err* ]]
+	run -0 bash -c "printf 'piped in\n' | docker run --rm -i $IMG cat"
+	[ "$output" = "piped in" ]
+	[ -z "$(docker ps -aq)" ]
+	[ -z "$("$BERTH" ps -aq)" ]
+	# the pid namespace is the container's own
+	run -0 docker run --rm "$IMG" sh -c 'echo $$'
+	[ "$output" = 1 ]
+}
+
+@test "docker run -d -p, ps, logs -f, exec, inspect, stop, rm" {
+	need_docker
+	run -0 docker run -d --name web -p 127.0.0.1:18301:80 "$IMG" \
+		sh -c 'echo served >/tmp/index.html; echo up; httpd -f -p 80 -h /tmp'
+	id=$output
+	[ ${#id} -eq 64 ]
+	for _ in $(seq 50); do curl -fs http://127.0.0.1:18301/index.html >/dev/null && break; sleep 0.1; done
+	[ "$(curl -fs http://127.0.0.1:18301/index.html)" = served ]
+	run -0 docker ps --format '{{.Names}} {{.Status}} {{.Ports}}'
+	[[ "$output" == "web Up "*"127.0.0.1:18301->80/tcp" ]]
+	run -0 docker logs web
+	[ "$output" = up ]
+	run -0 docker exec web cat /tmp/index.html
+	[ "$output" = served ]
+	run -3 docker exec web sh -c 'exit 3'
+	run -0 bash -c "echo via-stdin | docker exec -i web cat"
+	[ "$output" = via-stdin ]
+	[ "$(docker inspect -f '{{.State.Status}} {{.Id}}' web)" = "running $id" ]
+	# logs -f follows until the container stops
+	docker logs -f web >"$BERTH_TMP/follow.out" 2>&1 &
+	follow=$!
+	track_pid $follow
+	sleep 0.3
+	docker exec web sh -c 'echo later >/proc/1/fd/1'
+	run -0 docker stop -t 1 web
+	for _ in $(seq 50); do kill -0 $follow 2>/dev/null || break; sleep 0.1; done
+	! kill -0 $follow 2>/dev/null
+	[ "$(cat "$BERTH_TMP/follow.out")" = "$(printf 'up\nlater')" ]
+	[ "$(docker inspect -f '{{.State.Status}}' web)" = exited ]
+	run -0 docker ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "web Exited ("* ]]
+	run -0 docker rm web
+	[ -z "$(docker ps -aq)" ]
+}
+
+@test "ps filters, shared with berth ps: one key's values any, several keys all" {
+	need_docker
+	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
+	docker run --name f2 -l tier=db "$IMG" sh -c 'exit 3' || true
+	docker run --name f3 -l tier=web "$IMG" true
+	run -0 docker ps -a --filter label=tier=web --format '{{.Names}}'
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "f1 f3 " ]
+	run -0 docker ps --filter status=exited --filter status=running --format '{{.Names}}'
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "f1 f2 f3 " ]
+	run -0 docker ps -a --filter label=tier=web --filter status=exited --format '{{.Names}}'
+	[ "$output" = f3 ]
+	run -0 docker ps -a --filter exited=3 --format '{{.Names}}'
+	[ "$output" = f2 ]
+	# the same from berth
+	run -0 "$BERTH" ps --filter exited=3 --filter name=f --format '{{.Names}}'
+	[ "$output" = f2 ]
+	run -1 docker ps --filter colour=blue
+	[[ "$output" == *"invalid filter 'colour=blue'"* ]]
+	run -0 curl -sS --unix-socket "$BERTH_RUN/docker.sock" 'http://x/v1.45/containers/json?filters=notjson'
+	[[ "$output" == *"invalid filters 'notjson'"* ]]
+}
+
+@test "docker pull from a registry, and run pulls what is missing" {
+	need_docker
+	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
+	mkdir -p "$BERTH_TMP/registry"
+	cat >"$BERTH_TMP/registry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/registry
+http:
+  addr: @ADDR@
+YML
+	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
+	REG=$SERVED_ADDR
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
+		"docker://$REG/test/busybox:1"
+	run -0 docker pull "$REG/test/busybox:1"
+	[[ "$output" == *"Pull complete"* || "$output" == *"Download complete"* || "$output" == *"Status:"* ]]
+	run -0 docker images --format '{{.Repository}}:{{.Tag}}'
+	[[ "$output" == *"$REG/test/busybox:1"* ]]
+	docker rmi "$REG/test/busybox:1" >/dev/null
+	run -0 docker run --rm "$REG/test/busybox:1" echo pulled-by-run
+	[[ "$output" == *"Unable to find image"* ]]
+	[[ "$output" == *pulled-by-run ]]
+	run -1 docker pull "$REG/test/nosuch:1"
+	[[ "$output" == *"Error response from daemon"* || "$output" == *"nosuch"* ]]
+}
+
+@test "networks and volumes: create, use, list, remove" {
+	need_docker
+	run -0 docker network create apinet
+	run -0 docker network ls --format '{{.Name}}'
+	[[ "$output" == *apinet* ]]
+	run -0 docker volume create apivol
+	run -0 docker run --rm -v apivol:/data "$IMG" sh -c 'echo kept >/data/f'
+	run -0 docker run --rm --network apinet -v apivol:/data "$IMG" cat /data/f
+	[ "$output" = kept ]
+	run -0 docker volume ls --format '{{.Name}}'
+	[ "$output" = apivol ]
+	run -0 docker volume rm apivol
+	run -0 docker network rm apinet
+	run -0 docker network ls --format '{{.Name}}'
+	[[ "$output" != *apinet* ]]
+}
+
+@test "python3-docker drives it too" {
+	[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import docker' 2>/dev/null ||
+		skip "python3-docker is not installed"
+	run -0 /usr/bin/python3 - "$DOCKER_HOST" "$IMG" <<'PY'
+import sys, docker
+c = docker.DockerClient(base_url=sys.argv[1])
+img = sys.argv[2]
+assert c.ping()
+out = c.containers.run(img, ["echo", "sdk"], remove=True)
+assert out == b"sdk\n", out
+k = c.containers.run(img, ["sh", "-c", "echo bg; sleep 100"], detach=True, name="sdkbg")
+k.reload()
+assert k.status == "running", k.status
+assert [x.name for x in c.containers.list()] == ["sdkbg"]
+code, out = k.exec_run(["echo", "execd"])
+assert (code, out) == (0, b"execd\n"), (code, out)
+k.kill()
+assert k.wait()["StatusCode"] == 137
+assert b"bg" in k.logs()
+k.remove()
+assert c.containers.list(all=True) == []
+assert any(img + ":latest" in i.tags for i in c.images.list())
+print("ok")
+PY
+	[ "${lines[-1]}" = ok ]
+}
+
+@test "bad requests get a 4xx with a message, and apid goes on serving" {
+	run -0 raw 'GARBAGE\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	[[ "$output" == *'"message":"malformed HTTP'* ]]
+	big=$(head -c 70000 /dev/zero | tr '\0' a)
+	run -0 raw "GET /_ping HTTP/1.1\\r\\nHost: x\\r\\nX-Big: $big\\r\\n\\r\\n"
+	[ "${lines[0]}" = "HTTP/1.1 431 Request Header Fields Too Large" ]
+	run -0 raw 'POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 413 Payload Too Large" ]
+	run -0 raw 'POST /v1.45/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"Image":'
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	[[ "$output" == *"invalid JSON in the request body"* ]]
+	run -0 raw 'POST /v1.45/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	[[ "$output" == *"a container needs an image"* ]]
+	run -0 raw 'GET /v1.45/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 404 Not Found" ]
+	run -0 raw 'PUT /v1.45/containers/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 405 Method Not Allowed" ]
+	need_docker
+	# Docker's codes the CLI acts on
+	run -1 docker inspect nosuch
+	[[ "$output" == *"No such"* || "$output" == *"no such"* ]]
+	run -125 docker run --rm nosuch/image:1
+	docker run -d --name one "$IMG" sleep 100 >/dev/null
+	run -125 docker run -d --name one "$IMG" sleep 100
+	[[ "$output" == *"Conflict"* || "$output" == *"already in use"* ]]
+	run -1 docker rm one
+	[[ "$output" == *"Error response from daemon"* ]]
+	[ "$(docker inspect -f '{{.State.Status}}' one)" = running ]
+	# still serving
+	run -0 docker run --rm "$IMG" echo still-here
+	[ "$output" = still-here ]
+}
