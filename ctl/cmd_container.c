@@ -230,11 +230,6 @@ static int start_one(struct ctl *ctl, const char *ref, bool attach, bool interac
 	return rc < 0 ? EXIT_DAEMON : 0;
 }
 
-int ctl_start_attached(struct ctl *ctl, const char *id, int *exit_code)
-{
-	return start_one(ctl, id, true, false, false, NULL, exit_code);
-}
-
 static int wait_removed(struct ctl *ctl, const char *id)
 {
 	struct err err = ERR_INIT;

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "lib/build.h"
 #include "common/cleanup.h"
 #include "common/paths.h"
 #include "common/xalloc.h"

@@ -150,8 +150,6 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 int ctl_imaged_call(struct ctl *ctl, uint16_t type, struct pbuf *pb, cJSON **out);
 /* The container's record as containerd has it (*out: an object with its Id). */
 int ctl_container_inspect(struct ctl *ctl, const char *ref, cJSON **out);
-/* Start a created container with its output on ours; *exit_code is its exit status. */
-int ctl_start_attached(struct ctl *ctl, const char *id, int *exit_code);
 int cmd_build(struct ctl *ctl, int argc, char **argv);
 int cmd_commit(struct ctl *ctl, int argc, char **argv);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "ctl/dockerfile.h"
+#include "ctl/lib/dockerfile.h"
 #include "tap.h"
 
 static struct dockerfile parse_ok(const char *text)

@@ -16,7 +16,8 @@
 #include "build.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "ctl.h"
+#include "bc_session.h"
+#include "bclient.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
 
@@ -372,14 +373,51 @@ static cJSON *run_command(struct builder *b, struct stage *s, const struct df_in
 	return bld_shell_form(s, script);
 }
 
-static int remove_container(struct ctl *ctl, const char *id)
+static void remove_container(struct builder *b, const char *id)
 {
+	struct err err = ERR_INIT;
 	struct pbuf pb;
 
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, id);
 	pb_put_u32(&pb, TAG_FORCE, 1);
-	return ctl_container_call(ctl, MSG_CONTAINER_REMOVE, &pb, NULL, NULL, NULL, EXIT_FAIL);
+	if (bc_call(b->paths, DAEMON_CONTAINERD, MSG_CONTAINER_REMOVE, &pb, NULL, NULL, NULL,
+		    &err) < 0)
+		fprintf(b->err_out ?: b->out, "warning: the step's container %.12s: %s\n", id,
+			err_msg(&err));
+	err_clear(&err);
+}
+
+static void step_output(int stream, const void *data, size_t n, void *arg)
+{
+	struct builder *b = arg;
+
+	if (b->quiet)
+		return;
+	fwrite(data, 1, n, stream == 2 && b->err_out ? b->err_out : b->out);
+	fflush(stream == 2 && b->err_out ? b->err_out : b->out);
+}
+
+/* Start the step's container attached; its output to the build's. */
+static int run_attached(struct builder *b, const char *id, int *code, struct err *err)
+{
+	cleanup_cjson cJSON *out = NULL;
+	int fd, rc;
+
+	if (bc_start(b->paths, id, true, &out, &fd, err) < 0)
+		return -err->code;
+	{
+		struct session ss = {
+		    .fd = fd,
+		    .req_id = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "AttachId")),
+		    .output = step_output,
+		    .arg = b,
+		};
+
+		rc = session_run(&ss, code, err);
+		close(fd);
+	}
+	return rc < 0 ? -err->code : 0;
 }
 
 static int step_run(struct builder *b, struct stage *s, const struct df_instr *in, struct err *err)
@@ -388,7 +426,7 @@ static int step_run(struct builder *b, struct stage *s, const struct df_instr *i
 	cleanup_free char *text = NULL, *id = NULL;
 	cJSON *cfg, *hc, *env, *it;
 	const char *net = df_flag(in, "network") ?: b->network;
-	int code = 0, saved[2] = {-1, -1}, rc;
+	int code = 0, rc;
 	struct pbuf pb;
 
 	if (!s->manifest[0])
@@ -429,35 +467,20 @@ static int step_run(struct builder *b, struct stage *s, const struct df_instr *i
 	text = cJSON_PrintUnformatted(req);
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_JSON, text);
-	rc = ctl_container_call(b->ctl, MSG_CONTAINER_CREATE, &pb, &out, NULL, NULL, EXIT_FAIL);
-	if (rc)
-		return err_set(err, EIO, "RUN: could not create the step's container");
+	if (bc_call(b->paths, DAEMON_CONTAINERD, MSG_CONTAINER_CREATE, &pb, &out, NULL, NULL, err) <
+	    0)
+		return err_wrap(err, "RUN: could not create the step's container");
 	id = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(out, "Id")) ?: "");
 	fflush(b->out);
-	if (b->quiet) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		saved[0] = dup(1);
-		saved[1] = dup(2);
-		dup2(null, 1);
-		dup2(null, 2);
-		close(null);
-	}
-	rc = ctl_start_attached(b->ctl, id, &code);
-	if (b->quiet) {
-		dup2(saved[0], 1);
-		dup2(saved[1], 2);
-		close(saved[0]);
-		close(saved[1]);
-	}
+	rc = run_attached(b, id, &code, err);
 	if (rc == 0 && code == 0)
 		rc = bld_commit(b, s, id, -1, NULL, err) < 0 ? -1 : 0;
 	else if (rc == 0)
 		err_set(err, EIO, "RUN %s: returned a non-zero code: %d", in->rest, code);
 	else
-		err_set(err, EIO, "RUN: the step's container did not run");
+		err_wrap(err, "RUN: the step's container did not run");
 	/* a failed or interrupted step leaves no container (removing it kills what runs) */
-	remove_container(b->ctl, id);
+	remove_container(b, id);
 	return rc == 0 && code == 0 ? 0 : -err->code;
 }
 

@@ -1,6 +1,6 @@
 /* berth build: the builder's parts shared between its files. */
-#ifndef BERTH_CTL_BUILD_H
-#define BERTH_CTL_BUILD_H
+#ifndef BERTH_BC_BUILD_H
+#define BERTH_BC_BUILD_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -53,11 +53,41 @@ int lw_add_tar(struct layer_w *w, int fd, bool strip_top, const char *dest,
 int tar_first_file(int fd, size_t max, char **out, struct err *err);
 int lw_add_bytes(struct layer_w *w, const char *dest, const char *body, const struct copy_opts *o);
 
-/* ---- the builder (build.c, build_steps.c, cmd_build.c) ---- */
+/* ---- the builder (build.c, build_steps.c, build_run.c) ---- */
 
+#include <stdio.h>
+
+#include "common/paths.h"
 #include "proto/client.h"
 
-struct ctl;
+/* What to build, for bc_build. */
+struct bc_build {
+	const char *context_dir;     /* the context directory, or NULL (a Dockerfile alone) */
+	const char *dockerfile;	     /* its name or path (default: CONTEXT/Dockerfile) */
+	const char *dockerfile_text; /* the Dockerfile itself instead of a file */
+	cJSON *build_args;	     /* name -> value (borrowed) */
+	cJSON *labels;		     /* name -> value (borrowed) */
+	cJSON *tags;		     /* names for the result (borrowed) */
+	const char *target, *network;
+	bool no_cache, pull, quiet;
+	FILE *out;     /* the steps and the RUN steps' stdout; NULL: dropped */
+	FILE *err_out; /* the RUN steps' stderr; NULL: to out */
+	/* results */
+	char id[DIGEST_STR_LEN + 8]; /* sha256:... */
+	cJSON *unused_args;	     /* --build-arg names no ARG took (the caller frees) */
+};
+
+/* Build; -1 with err set (prefixed with Dockerfile:line) when a step fails. */
+int bc_build(const struct berth_paths *p, struct bc_build *o, struct err *err);
+/*
+ * A context sent as bytes (docker build -, POST /build): a tar is unpacked
+ * (no owners, no special files, nothing outside) into a new temporary *dir;
+ * anything else is the Dockerfile itself (*dockerfile).
+ */
+int bc_build_context(const char *data, size_t len, char **dockerfile, char **dir, struct err *err);
+void bc_build_context_remove(const char *dir);
+/* All of f (at most max bytes), NUL-terminated. */
+int bc_read_all(FILE *f, char **out, size_t max, struct err *err);
 
 struct stage {
 	char *name;			   /* AS name, lower case; or NULL */
@@ -70,7 +100,7 @@ struct stage {
 };
 
 struct builder {
-	struct ctl *ctl;
+	const struct berth_paths *paths;
 	struct dockerfile df;
 	struct build_ctx ctx;
 	cJSON *build_args, *used_args, *global_args, *labels, *tags;
@@ -80,7 +110,8 @@ struct builder {
 	size_t nstages, step, nsteps;
 	struct client im;
 	bool im_open;
-	FILE *out;
+	FILE *out, *err_out, *null_out;
+	char id[DIGEST_STR_LEN + 8];
 };
 
 int bld_fail_at(struct builder *b, const struct df_instr *in, struct err *err);

@@ -25,8 +25,7 @@
 #include "build.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
-#include "ctl.h"
-#include "lib/bclient.h"
+#include "bclient.h"
 #include "dockerfile.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
@@ -42,7 +41,7 @@ static int im_connect(struct builder *b, struct err *err)
 {
 	if (b->im_open)
 		return 0;
-	if (ctl_try_connect(b->ctl, DAEMON_IMAGED, &b->im, err) < 0)
+	if (bc_connect(b->paths, DAEMON_IMAGED, &b->im, err) < 0)
 		return -err->code;
 	b->im_open = true;
 	return 0;
@@ -99,7 +98,7 @@ int bld_base_image(struct builder *b, const char *ref, char manifest[DIGEST_STR_
 		if ((attempt || b->pull) && (attempt == 0 || !b->pull)) {
 			struct bc_pull pull = {.ref = ref};
 
-			if (bc_pull(&b->ctl->paths, &pull, err) < 0)
+			if (bc_pull(b->paths, &pull, err) < 0)
 				return err_wrap(err, "could not pull %s", ref);
 		}
 		pb_init(&pb);
