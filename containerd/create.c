@@ -118,6 +118,17 @@ static void take_if_missing(cJSON *cfg, const cJSON *img, const char *key)
 	}
 }
 
+static void drop_nulls(cJSON *cfg)
+{
+	cJSON *it = cfg ? cfg->child : NULL, *next;
+
+	for (; it; it = next) {
+		next = it->next;
+		if (cJSON_IsNull(it))
+			cJSON_Delete(cJSON_DetachItemViaPointer(cfg, it));
+	}
+}
+
 /* Docker's rules: the user's Entrypoint drops the image's Cmd as well. */
 static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short_id,
 			struct err *err)
@@ -128,6 +139,7 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 
 	if (!img)
 		img = image_config;
+	drop_nulls(cfg); /* the Docker API sends "Cmd": null for "not given" */
 	set_item(cfg, "Env", merge_env(item(img, "Env"), item(cfg, "Env")));
 	if (!item(cfg, "Entrypoint")) {
 		take_if_missing(cfg, img, "Entrypoint");
