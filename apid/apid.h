@@ -121,6 +121,8 @@ void http_done_cb(uv_async_t *h);
 const char *req_header(const struct request *r, const char *name);
 /* The value of a query parameter (decoded, heap), or NULL. */
 char *req_query(const struct request *r, const char *name);
+/* Its n-th value when it is given more than once (?t=a&t=b). */
+char *req_query_nth(const struct request *r, const char *name, unsigned n);
 /* A query flag: 1, true, True (absent: def). */
 bool req_query_bool(const struct request *r, const char *name, bool def);
 long long req_query_int(const struct request *r, const char *name, long long def);
@@ -141,6 +143,10 @@ int resp_stream_end(struct resp *rs);
 int resp_hijack(struct resp *rs, const char *type);
 /* Write everything (blocking on the non-blocking fd). */
 int conn_write_all(struct conn *c, const void *data, size_t n);
+/* One message of a JSON stream (pull, build): the object and CRLF, as a chunk. */
+int resp_message(struct resp *rs, const cJSON *msg);
+/* {"errorDetail": {"message": ...}, "error": ...}: how a stream says it failed. */
+int resp_stream_error(struct resp *rs, const struct err *err);
 /* Docker's stdcopy frame: stream 1 or 2, then data. */
 int resp_stdcopy(struct resp *rs, int stream, const void *data, size_t n);
 
@@ -189,11 +195,14 @@ void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, ch
 void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_build(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 
 void h_net_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_net_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_net_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_net_connect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_net_disconnect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_net_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_vol_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_vol_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

@@ -37,6 +37,32 @@ static int ref_call(struct apid *a, struct resp *rs, uint16_t type, const char *
 	return 0;
 }
 
+/*
+ * NetworkingConfig.EndpointsConfig: the aliases given for the container's
+ * own network (HostConfig.NetworkMode) are berth's NetworkAliases.
+ */
+static void endpoint_aliases(cJSON *req, const cJSON *nc)
+{
+	cJSON *hc = cJSON_GetObjectItem(req, "HostConfig"), *to;
+	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "NetworkMode"));
+	const cJSON *ep, *al;
+
+	if (!hc)
+		hc = cJSON_AddObjectToObject(req, "HostConfig");
+	cJSON_ArrayForEach (ep, cJSON_GetObjectItem(nc, "EndpointsConfig")) {
+		if (!mode || strcmp(ep->string, mode))
+			continue;
+		to = cJSON_GetObjectItem(hc, "NetworkAliases");
+		if (!cJSON_IsArray(to)) {
+			cJSON_DeleteItemFromObject(hc, "NetworkAliases");
+			to = cJSON_AddArrayToObject(hc, "NetworkAliases");
+		}
+		cJSON_ArrayForEach (al, cJSON_GetObjectItem(ep, "Aliases"))
+			if (cJSON_IsString(al))
+				cJSON_AddItemToArray(to, cJSON_CreateString(al->valuestring));
+	}
+}
+
 void h_ctr_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *body = body_json(rs, rq), *req = NULL, *o = NULL;
@@ -60,8 +86,10 @@ void h_ctr_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 		cJSON_AddStringToObject(req, "Name", name);
 	if ((x = cJSON_DetachItemFromObject(body, "HostConfig")))
 		cJSON_AddItemToObject(req, "HostConfig", x);
-	if ((x = cJSON_DetachItemFromObject(body, "NetworkingConfig")))
-		cJSON_AddItemToObject(req, "NetworkingConfig", x);
+	if ((x = cJSON_DetachItemFromObject(body, "NetworkingConfig"))) {
+		endpoint_aliases(req, x);
+		cJSON_Delete(x);
+	}
 	cJSON_AddItemReferenceToObject(req, "Config", body);
 	cr.req = req;
 	if (bc_create(&a->paths, &cr, id, &err) < 0) {

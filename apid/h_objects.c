@@ -51,6 +51,14 @@ static void call_reply(struct apid *a, struct resp *rs, enum berth_daemon d, uin
 
 /* ---- images ---- */
 
+static void add_default(cJSON *o, const char *key, cJSON *v)
+{
+	if (cJSON_GetObjectItem(o, key))
+		cJSON_Delete(v);
+	else
+		cJSON_AddItemToObject(o, key, v);
+}
+
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
@@ -90,10 +98,36 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 	resp_json(rs, 200, out);
 }
 
+/* What Docker's image inspect always has, for clients of API < 1.45 (compose 1.29). */
+static void img_view(cJSON *i)
+{
+	const cJSON *cfg = cJSON_GetObjectItem(i, "Config");
+	cJSON *gd;
+
+	add_default(i, "ContainerConfig", cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject());
+	add_default(i, "Parent", cJSON_CreateString(""));
+	add_default(i, "Comment", cJSON_CreateString(""));
+	add_default(i, "Container", cJSON_CreateString(""));
+	add_default(i, "DockerVersion", cJSON_CreateString(""));
+	add_default(i, "VirtualSize",
+		    cJSON_CreateNumber(cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"))));
+	if (!cJSON_GetObjectItem(i, "GraphDriver")) {
+		gd = cJSON_AddObjectToObject(i, "GraphDriver");
+		cJSON_AddStringToObject(gd, "Name", "overlay2");
+		cJSON_AddObjectToObject(gd, "Data");
+	}
+	add_default(i, "Metadata", cJSON_CreateObject());
+}
+
 void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
+	cleanup_cjson cJSON *out = NULL;
+
 	(void)rq;
-	call_reply(a, rs, DAEMON_IMAGED, MSG_IMAGE_INSPECT, arg[0]);
+	if (call(a, rs, DAEMON_IMAGED, MSG_IMAGE_INSPECT, arg[0], NULL, NULL, &out) < 0)
+		return;
+	img_view(out);
+	resp_json(rs, 200, out);
 }
 
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
@@ -182,22 +216,8 @@ static void pull_line(const char *line, void *arg)
 	} else {
 		cJSON_AddStringToObject(o, "status", line);
 	}
-	text = cJSON_PrintUnformatted(o);
-	chunk = xasprintf("%s\r\n", text);
-	if (resp_chunk(s->rs, chunk, strlen(chunk)) < 0)
+	if (resp_message(s->rs, o) < 0)
 		s->broken = true;
-}
-
-static void stream_error(struct resp *rs, const struct err *err)
-{
-	cleanup_cjson cJSON *o = cJSON_CreateObject();
-	cleanup_free char *text = NULL, *chunk = NULL;
-
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", err_msg(err));
-	cJSON_AddStringToObject(o, "error", err_msg(err));
-	text = cJSON_PrintUnformatted(o);
-	chunk = xasprintf("%s\r\n", text);
-	resp_chunk(rs, chunk, strlen(chunk));
 }
 
 /* X-Registry-Auth: base64url JSON {"username","password"} into base64 "user:password". */
@@ -263,7 +283,7 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 	if (resp_stream_begin(rs, 200, "application/json") < 0)
 		return;
 	if (bc_pull(&a->paths, &pull, &err) < 0) {
-		stream_error(rs, &err);
+		resp_stream_error(rs, &err);
 		err_clear(&err);
 	}
 	if (auth)
@@ -274,17 +294,164 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 
 /* ---- networks ---- */
 
+/*
+ * A network as Docker shows it: the bridge name netd chose itself is not an
+ * option the user gave (compose compares options to its file), and the
+ * fields Docker always has are there.
+ */
+static void net_view(cJSON *n)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(n, "Id")) ?: "";
+	cJSON *opts = cJSON_GetObjectItem(n, "Options"), *ipam = cJSON_GetObjectItem(n, "IPAM");
+	const char *br =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(opts, "com.docker.network.bridge.name"));
+	char own[16];
+
+	snprintf(own, sizeof(own), "br-%.12s", id);
+	if (br && !strcmp(br, own))
+		cJSON_DeleteItemFromObject(opts, "com.docker.network.bridge.name");
+	add_default(n, "Scope", cJSON_CreateString("local"));
+	add_default(n, "EnableIPv6", cJSON_CreateFalse());
+	add_default(n, "Attachable", cJSON_CreateFalse());
+	add_default(n, "Ingress", cJSON_CreateFalse());
+	add_default(n, "ConfigOnly", cJSON_CreateFalse());
+	if (ipam) {
+		add_default(ipam, "Driver", cJSON_CreateString("default"));
+		add_default(ipam, "Options", cJSON_CreateObject());
+	}
+}
+
+static bool labels_match(const cJSON *labels, const char *v)
+{
+	cleanup_free char *key = xstrdup(v);
+	char *eq = strchr(key, '=');
+	const cJSON *l;
+
+	if (eq)
+		*eq++ = '\0';
+	l = cJSON_GetObjectItemCaseSensitive(labels, key);
+	return l && (!eq || !strcmp(cJSON_GetStringValue(l) ?: "", eq));
+}
+
+/* A network or volume filter: name (part of), id (prefix), label, driver. */
+static bool object_match(const cJSON *o, const char *kv, bool *known)
+{
+	const char *v = strchr(kv, '=') + 1;
+	size_t k = (size_t)(v - 1 - kv);
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Name")) ?: "";
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Id")) ?: "";
+	const char *driver = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Driver")) ?: "";
+
+	*known = true;
+	if (k == 4 && !strncmp(kv, "name", 4))
+		return strstr(name, v) != NULL;
+	if (k == 2 && !strncmp(kv, "id", 2))
+		return *v && !strncmp(id, v, strlen(v));
+	if (k == 5 && !strncmp(kv, "label", 5))
+		return labels_match(cJSON_GetObjectItem(o, "Labels"), v);
+	if (k == 6 && !strncmp(kv, "driver", 6))
+		return !strcmp(driver, v);
+	*known = false;
+	return false;
+}
+
+/*
+ * Keep the entries of list that pass filters (values of one key: any; keys:
+ * all); -1 after answering 400 for a key we do not know.
+ */
+static int filter_objects(struct resp *rs, const struct filters *f, cJSON *list)
+{
+	cJSON *o = list ? list->child : NULL, *next;
+
+	for (; o; o = next) {
+		bool keep = true;
+
+		next = o->next;
+		for (unsigned i = 0; i < f->n && keep; i++) {
+			size_t klen = (size_t)(strchr(f->kv[i], '=') - f->kv[i]);
+			bool any = false, known = true;
+
+			for (unsigned j = 0; j < f->n; j++) {
+				if (strncmp(f->kv[i], f->kv[j], klen + 1))
+					continue;
+				any = any || object_match(o, f->kv[j], &known);
+				if (!known) {
+					resp_error(
+					    rs, 400,
+					    "invalid filter '%s': use name, id, label or driver",
+					    f->kv[j]);
+					return -1;
+				}
+			}
+			keep = any;
+		}
+		if (!keep)
+			cJSON_Delete(cJSON_DetachItemViaPointer(list, o));
+	}
+	return 0;
+}
+
 void h_net_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
-	(void)rq;
+	cleanup_cjson cJSON *out = NULL;
+	struct filters f;
+	cJSON *n;
+
 	(void)arg;
-	call_reply(a, rs, DAEMON_NETD, MSG_NETWORK_LIST, NULL);
+	if (req_filters(rs, rq, &f) < 0)
+		return;
+	if (call(a, rs, DAEMON_NETD, MSG_NETWORK_LIST, NULL, NULL, NULL, &out) == 0 &&
+	    filter_objects(rs, &f, out) == 0) {
+		cJSON_ArrayForEach (n, out)
+			net_view(n);
+		resp_json(rs, 200, out);
+	}
+	filters_free(&f);
 }
 
 void h_net_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
+	cleanup_cjson cJSON *out = NULL;
+
 	(void)rq;
-	call_reply(a, rs, DAEMON_NETD, MSG_NETWORK_INSPECT, arg[0]);
+	if (call(a, rs, DAEMON_NETD, MSG_NETWORK_INSPECT, arg[0], NULL, NULL, &out) < 0)
+		return;
+	net_view(out);
+	resp_json(rs, 200, out);
+}
+
+/* POST /networks/ID/connect and disconnect: {"Container": ..., "EndpointConfig": {...}} */
+static void net_connect(struct apid *a, struct resp *rs, const struct request *rq,
+			const char *network, uint16_t type)
+{
+	cleanup_cjson cJSON *body = body_json(rs, rq), *out = NULL, *opts = NULL;
+	const char *ctr;
+	const cJSON *aliases;
+
+	if (!body)
+		return;
+	ctr = cJSON_GetStringValue(cJSON_GetObjectItem(body, "Container"));
+	if (!ctr || !*ctr) {
+		resp_error(rs, 400, "Container: the container to connect is missing");
+		return;
+	}
+	aliases = cJSON_GetObjectItem(cJSON_GetObjectItem(body, "EndpointConfig"), "Aliases");
+	if (type == MSG_CONTAINER_CONNECT && cJSON_IsArray(aliases)) {
+		opts = cJSON_CreateObject();
+		cJSON_AddItemToObject(opts, "Aliases", cJSON_Duplicate(aliases, true));
+	}
+	if (call(a, rs, DAEMON_CONTAINERD, type, ctr, network, opts, &out) == 0)
+		resp_empty(rs, 200);
+}
+
+void h_net_connect(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	net_connect(a, rs, rq, arg[0], MSG_CONTAINER_CONNECT);
+}
+
+void h_net_disconnect(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	net_connect(a, rs, rq, arg[0], MSG_CONTAINER_DISCONNECT);
 }
 
 void h_net_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
@@ -343,10 +510,17 @@ void h_net_remove(struct apid *a, struct resp *rs, const struct request *rq, cha
 void h_vol_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *out = NULL, *o = cJSON_CreateObject();
+	struct filters f;
+	int rc;
 
-	(void)rq;
 	(void)arg;
-	if (call(a, rs, DAEMON_CONTAINERD, MSG_VOLUME_LIST, NULL, NULL, NULL, &out) < 0)
+	if (req_filters(rs, rq, &f) < 0)
+		return;
+	rc = call(a, rs, DAEMON_CONTAINERD, MSG_VOLUME_LIST, NULL, NULL, NULL, &out);
+	if (rc == 0)
+		rc = filter_objects(rs, &f, out);
+	filters_free(&f);
+	if (rc < 0)
 		return;
 	cJSON_AddItemToObject(o, "Volumes", out);
 	out = NULL;

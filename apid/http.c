@@ -81,13 +81,18 @@ static char *url_decode(const char *s, size_t n)
 
 char *req_query(const struct request *r, const char *name)
 {
+	return req_query_nth(r, name, 0);
+}
+
+char *req_query_nth(const struct request *r, const char *name, unsigned n)
+{
 	size_t len = strlen(name);
 	const char *p = r->query;
 
 	while (p && *p) {
 		size_t seg = strcspn(p, "&");
 
-		if (seg >= len && !strncmp(p, name, len) && (seg == len || p[len] == '='))
+		if (seg >= len && !strncmp(p, name, len) && (seg == len || p[len] == '=') && !n--)
 			return seg == len ? xstrdup("") : url_decode(p + len + 1, seg - len - 1);
 		p += seg;
 		if (*p == '&')

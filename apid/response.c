@@ -85,6 +85,8 @@ static int head(struct resp *rs, int status, const char *type, long long length,
 	n = snprintf(buf, sizeof(buf),
 		     "HTTP/1.1 %d %s\r\n"
 		     "Api-Version: " APID_API_VERSION "\r\n"
+		     /* the classic builder (POST /build), not BuildKit's session */
+		     "Builder-Version: 1\r\n"
 		     "Docker-Experimental: false\r\n"
 		     "Ostype: linux\r\n"
 		     "Server: berth-apid/" PACKAGE_VERSION " (linux)\r\n"
@@ -242,4 +244,21 @@ int resp_stdcopy(struct resp *rs, int stream, const void *data, size_t n)
 	if (conn_write_all(rs->c, h, sizeof(h)) < 0)
 		return -1;
 	return conn_write_all(rs->c, data, n);
+}
+
+int resp_message(struct resp *rs, const cJSON *msg)
+{
+	cleanup_free char *text = cJSON_PrintUnformatted(msg), *chunk = NULL;
+
+	chunk = xasprintf("%s\r\n", text);
+	return resp_chunk(rs, chunk, strlen(chunk));
+}
+
+int resp_stream_error(struct resp *rs, const struct err *err)
+{
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", err_msg(err));
+	cJSON_AddStringToObject(o, "error", err_msg(err));
+	return resp_message(rs, o);
 }

@@ -45,6 +45,7 @@ static const struct route routes[] = {
     {"POST", "/exec/*/resize", h_exec_resize},
 
     {"GET", "/images/json", h_img_list},
+    {"POST", "/build", h_build},
     {"POST", "/images/create", h_img_create},
     {"GET", "/images/*/json", h_img_inspect},
     {"GET", "/images/*/history", h_img_history},
@@ -55,6 +56,8 @@ static const struct route routes[] = {
     {"GET", "/networks/*", h_net_inspect},
     {"POST", "/networks/create", h_net_create},
     {"DELETE", "/networks/*", h_net_remove},
+    {"POST", "/networks/*/connect", h_net_connect},
+    {"POST", "/networks/*/disconnect", h_net_disconnect},
     {"GET", "/volumes", h_vol_list},
     {"GET", "/volumes/*", h_vol_inspect},
     {"POST", "/volumes/create", h_vol_create},
@@ -122,6 +125,7 @@ void route(struct apid *a, struct resp *rs, const struct request *rq)
 	char *args[MAX_ARGS] = {0};
 	bool path_known = false;
 
+	log_debug("%s %s", rq->method, rq->url);
 	if (!version_ok(rs, rq))
 		return;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -133,7 +137,6 @@ void route(struct apid *a, struct resp *rs, const struct request *rq)
 			args[0] = NULL;
 			continue;
 		}
-		log_debug("%s %s", rq->method, rq->url);
 		routes[i].fn(a, rs, rq, args);
 		free(args[0]);
 		return;

@@ -101,6 +101,72 @@ static void write_in_place(struct ctr *k, const char *name, const char *text)
 		close(fd);
 }
 
+static void add_strings(cJSON *to, const cJSON *from)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach (e, from)
+		if (cJSON_IsString(e))
+			cJSON_AddItemToArray(to, cJSON_CreateString(e->valuestring));
+}
+
+static cJSON *aliases_for(struct ctr *k, const char *network, bool primary)
+{
+	cJSON *l = cJSON_CreateArray();
+
+	if (primary)
+		add_strings(l, ctr_cfg(k, "HostConfig", "NetworkAliases"));
+	add_strings(l, cJSON_GetObjectItemCaseSensitive(ctr_cfg(k, "HostConfig", "EndpointAliases"),
+							network));
+	return l;
+}
+
+/* Remember the aliases a connect gave for network (replacing earlier ones). */
+static void set_endpoint_aliases(struct ctr *k, const char *network, const cJSON *aliases)
+{
+	cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig"), *m;
+
+	if (!cJSON_IsArray(aliases) || !cJSON_GetArraySize(aliases) || !hc)
+		return;
+	m = cJSON_GetObjectItem(hc, "EndpointAliases");
+	if (!cJSON_IsObject(m)) {
+		cJSON_DeleteItemFromObject(hc, "EndpointAliases");
+		m = cJSON_AddObjectToObject(hc, "EndpointAliases");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(m, network);
+	cJSON_AddItemToObject(m, network, cJSON_Duplicate(aliases, true));
+}
+
+static void drop_endpoint_aliases(struct ctr *k, const char *network)
+{
+	cJSON *m =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(k->config, "HostConfig"), "EndpointAliases");
+
+	cJSON_DeleteItemFromObjectCaseSensitive(m, network);
+}
+
+/* The aliases of a connect request (TAG_JSON {"Aliases": [...]}), or NULL. */
+static cJSON *req_aliases(struct frame *f, struct err *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_cjson cJSON *doc = NULL;
+	cJSON *l;
+	const cJSON *e;
+
+	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0)
+		return NULL;
+	doc = cJSON_Parse(text);
+	l = cJSON_DetachItemFromObject(doc, "Aliases");
+	cJSON_ArrayForEach (e, l) {
+		if (!cJSON_IsString(e) || !*e->valuestring || strlen(e->valuestring) > 253) {
+			cJSON_Delete(l);
+			err_set(err, EINVAL, "Aliases: each alias is a non-empty name");
+			return NULL;
+		}
+	}
+	return l;
+}
+
 /* One network into the container's namespace; the result in *out. */
 static int attach_one(struct ctr *k, const char *network, const char *ifname, bool primary,
 		      cJSON **out, struct err *err)
@@ -115,11 +181,11 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	cJSON_AddItemToObject(req, "Ports", primary ? port_list(k) : cJSON_CreateArray());
 	cJSON_AddStringToObject(req, "Interface", ifname);
 	cJSON_AddBoolToObject(req, "DefaultRoute", primary);
-	/* the aliases name the container on its first network, as docker run's do */
-	if (primary && ctr_cfg(k, "HostConfig", "NetworkAliases"))
-		cJSON_AddItemToObject(
-		    req, "Aliases",
-		    cJSON_Duplicate(ctr_cfg(k, "HostConfig", "NetworkAliases"), true));
+	/*
+	 * The aliases: docker run's name the container on its first network;
+	 * those given at connect (EndpointAliases) on theirs.
+	 */
+	cJSON_AddItemToObject(req, "Aliases", aliases_for(k, network, primary));
 	text = cJSON_PrintUnformatted(req);
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, network);
@@ -287,22 +353,38 @@ int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
 {
 	cleanup_free char *network = NULL;
 	struct ctr *k = req_ctr(c, f, &network, err);
+	cleanup_cjson cJSON *aliases = NULL;
+	bool live;
 	cJSON *list;
 
 	if (!k)
+		return -err->code;
+	aliases = req_aliases(f, err);
+	if (err_isset(err))
 		return -err->code;
 	if (!ctr_uses_netd(k))
 		return err_set(err, EINVAL, "container %s uses --network %s: it cannot join others",
 			       k->name, ctr_network(k));
 	list = extra_list(k);
+	live = k->status == CS_RUNNING || k->status == CS_PAUSED;
+	/* a container not running yet takes its first network's aliases (compose) */
+	if (!live && !strcmp(network, ctr_network(k)) && aliases) {
+		set_endpoint_aliases(k, network, aliases);
+		if (ctr_save_config(k, err) < 0)
+			return -err->code;
+		reply_ok(c, f);
+		return 0;
+	}
 	if (!strcmp(network, ctr_network(k)) || index_of(list, network) >= 0)
 		return err_set(err, EEXIST, "container %s is already connected to network %s",
 			       k->name, network);
 	if (net_exists(k->cd, network, err) < 0)
 		return -err->code;
-	if ((k->status == CS_RUNNING || k->status == CS_PAUSED) &&
-	    net_connect_running(k, network, err) < 0)
+	set_endpoint_aliases(k, network, aliases);
+	if (live && net_connect_running(k, network, err) < 0) {
+		drop_endpoint_aliases(k, network);
 		return -err->code;
+	}
 	cJSON_AddItemToArray(list, cJSON_CreateString(network));
 	if (ctr_save_config(k, err) < 0 || ctr_save_state(k, err) < 0)
 		return -err->code;
@@ -334,6 +416,7 @@ int h_CONTAINER_DISCONNECT(struct conn *c, struct frame *f, struct err *err)
 	    net_disconnect_running(k, network, err) < 0)
 		return -err->code;
 	cJSON_DeleteItemFromArray(list, i);
+	drop_endpoint_aliases(k, network);
 	if (ctr_save_config(k, err) < 0 || ctr_save_state(k, err) < 0)
 		return -err->code;
 	event_emit(k->cd, k, "disconnect", "network", network);

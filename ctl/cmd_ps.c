@@ -30,7 +30,7 @@ const char cmd_ps_usage[] =
     "  -l, --latest     the most recently created one\n"
     "      --no-trunc   full ids and commands\n"
     "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX,\n"
-    "                   exited=CODE; filters of one key: any matches; of several keys: all\n"
+    "                   exited=CODE; of one key any matches (label: all), of several keys all\n"
     "      --format     table (default), json, or a template: '{{.ID}} {{.Names}}',\n"
     "                   'table {{.ID}}\\t{{.Status}}' (see berth-inspect(1))\n";
 const char cmd_inspect_usage[] =

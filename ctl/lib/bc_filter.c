@@ -11,6 +11,7 @@
 
 static const char *const keys[] = {"status", "name", "label", "ancestor", "id", "exited"};
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define KEY_LABEL 2
 
 static const char *sget(const cJSON *o, const char *k)
 {
@@ -105,11 +106,17 @@ bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr)
 	for (size_t k = 0; k < NKEYS; k++) {
 		bool given = false, any = false;
 
-		for (unsigned i = 0; i < fs->n && !any; i++) {
+		for (unsigned i = 0; i < fs->n; i++) {
+			bool m;
+
 			if (key_index(fs->f[i]) != (int)k)
 				continue;
 			given = true;
-			any = one_match(ctr, (int)k, strchr(fs->f[i], '=') + 1);
+			m = one_match(ctr, (int)k, strchr(fs->f[i], '=') + 1);
+			/* labels are all required, as Docker's are */
+			if (k == KEY_LABEL && !m)
+				return false;
+			any = any || m;
 		}
 		if (given && !any)
 			return false;

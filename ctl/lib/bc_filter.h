@@ -1,7 +1,8 @@
 /*
  * libberthclient: container list filters as Docker has them. A filter is
- * "key=value"; filters of one key match when any of them does, and every
- * key given must match (docker ps --filter, GET /containers/json?filters=).
+ * "key=value"; filters of one key match when any of them does (labels: when
+ * all do), and every key given must match (docker ps --filter, GET
+ * /containers/json?filters=).
  */
 #ifndef BERTH_BC_FILTER_H
 #define BERTH_BC_FILTER_H

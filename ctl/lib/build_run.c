@@ -400,11 +400,60 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+/* A context path may not be absolute nor climb out: it goes under dir. */
+static int context_path(const char *dir, const char *path, char **out, struct err *err)
+{
+	const char *p = path;
+
+	if (path[0] == '/')
+		return err_set(err, EINVAL, "the context tar: %s: an absolute path", path);
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return err_set(err, EINVAL,
+				       "the context tar: %s: a path out of the context", path);
+		p += n;
+		p += strspn(p, "/");
+	}
+	*out = xasprintf("%s/%s", dir, path);
+	return 0;
+}
+
+/* The context's files, as the user that builds: no owners, no device nodes. */
+static int extract_entry(struct archive *a, struct archive_entry *e, const char *dir,
+			 struct err *err)
+{
+	const char *link = archive_entry_hardlink(e);
+	char *path = NULL, *target = NULL;
+	int r;
+
+	if (archive_entry_filetype(e) != AE_IFREG && archive_entry_filetype(e) != AE_IFDIR &&
+	    archive_entry_filetype(e) != AE_IFLNK)
+		return 0;
+	r = context_path(dir, archive_entry_pathname(e), &path, err);
+	if (r == 0 && link)
+		r = context_path(dir, link, &target, err);
+	if (r < 0)
+		goto out;
+	archive_entry_set_pathname(e, path);
+	if (target)
+		archive_entry_set_hardlink(e, target);
+	if (archive_read_extract(a, e,
+				 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+				     ARCHIVE_EXTRACT_SECURE_SYMLINKS) != ARCHIVE_OK)
+		r = err_set(err, EINVAL, "the context tar: %s", archive_error_string(a));
+out:
+	free(path);
+	free(target);
+	return r;
+}
+
 int bc_build_context(const char *data, size_t len, char **dockerfile, char **dir, struct err *err)
 {
 	struct archive *a;
 	struct archive_entry *e;
-	int r = 0, cwd;
+	int r = 0;
 
 	*dockerfile = *dir = NULL;
 	a = archive_read_new();
@@ -429,27 +478,10 @@ int bc_build_context(const char *data, size_t len, char **dockerfile, char **dir
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	archive_read_open_memory(a, data, len);
-	/* extraction is relative to the working directory: go there and back */
-	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || chdir(*dir) < 0)
-		r = err_sys(err, "enter %s", *dir);
-	while (r == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		/* the context's files, as the user that builds: no owners, no device nodes */
-		if (archive_entry_filetype(e) != AE_IFREG &&
-		    archive_entry_filetype(e) != AE_IFDIR && archive_entry_filetype(e) != AE_IFLNK)
-			continue;
-		if (archive_read_extract(a, e,
-					 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-					     ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-					     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS) != ARCHIVE_OK)
-			r = err_set(err, EINVAL, "the context tar: %s", archive_error_string(a));
-	}
+	/* no chdir: the process may be a threaded daemon; each path is put under dir */
+	while (r == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK)
+		r = extract_entry(a, e, *dir, err);
 	archive_read_free(a);
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && r == 0)
-			r = err_sys(err, "back to the working directory");
-		close(cwd);
-	}
 	if (r < 0) {
 		bc_build_context_remove(*dir);
 		free(*dir);

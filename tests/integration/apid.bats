@@ -245,6 +245,86 @@ PY
 	[ "${lines[-1]}" = ok ]
 }
 
+@test "docker build: streamed RUN output, build-args, tags, cache, -q, a failing RUN; the built CMD runs" {
+	need_docker
+	export DOCKER_BUILDKIT=0
+	mkdir -p "$BERTH_TMP/ctx"
+	printf 'FROM %s\nARG WHO=nobody\nRUN echo "built by $WHO" >/who && echo step-output\nCOPY f /f\nCMD ["cat", "/who", "/f"]\n' \
+		"$IMG" >"$BERTH_TMP/ctx/Dockerfile"
+	echo from-context >"$BERTH_TMP/ctx/f"
+	run -0 timeout 120 docker build --build-arg WHO=apid --build-arg UNUSED=1 -t apibuilt:1 "$BERTH_TMP/ctx"
+	[[ "$output" == *"step-output"* ]]
+	[[ "$output" == *"Successfully built "* ]]
+	[[ "$output" == *"Successfully tagged apibuilt:1"* ]]
+	[[ "$output" == *"build-args [UNUSED] were not consumed"* ]]
+	# no command given: the image's CMD runs (the API's "Cmd": null is no command)
+	run -0 docker run --rm apibuilt:1
+	[ "$output" = "built by apid
+from-context" ]
+	# the same build again is cached; -q prints the image id alone
+	run -0 --separate-stderr timeout 120 docker build -q --build-arg WHO=apid -t apibuilt:2 "$BERTH_TMP/ctx"
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ "$output" = "$(docker image inspect -f '{{.Id}}' apibuilt:1)" ]
+	run -0 docker image inspect -f '{{.Id}}' apibuilt:2
+	# a failing RUN: exit 1, the step and its code, nothing tagged
+	printf 'FROM %s\nRUN echo failing; exit 3\n' "$IMG" >"$BERTH_TMP/ctx/Dockerfile"
+	run -1 timeout 120 docker build -t apibad "$BERTH_TMP/ctx"
+	[[ "$output" == *"failing"* ]]
+	[[ "$output" == *"returned a non-zero code: 3"* ]]
+	run -1 docker image inspect apibad
+	# a Dockerfile the parser refuses
+	printf 'FROM %s\nFROBNICATE x\n' "$IMG" >"$BERTH_TMP/ctx/Dockerfile"
+	run -1 timeout 120 docker build "$BERTH_TMP/ctx"
+	[[ "$output" == *"FROBNICATE"* ]]
+	run -0 docker version --format '{{.Server.APIVersion}}'
+	docker rmi apibuilt:1 apibuilt:2 >/dev/null
+}
+
+@test "docker-compose: up -d --build, ps, logs, service names resolve, down -v leaves nothing" {
+	command -v docker-compose >/dev/null || skip "docker-compose is not installed"
+	mkdir -p "$BERTH_TMP/proj/client"
+	printf 'FROM %s\nCOPY greeting /greeting\nCMD ["sh", "-c", "cat /greeting; sleep 1000"]\n' \
+		"$IMG" >"$BERTH_TMP/proj/client/Dockerfile"
+	echo client up >"$BERTH_TMP/proj/client/greeting"
+	cat >"$BERTH_TMP/proj/docker-compose.yml" <<YML
+version: "3.8"
+services:
+  web:
+    image: $IMG
+    command: ["sh", "-c", "echo web up; echo served >/data/index.html; httpd -f -p 80 -h /data"]
+    ports:
+      - "127.0.0.1:18302:80"
+    volumes:
+      - webdata:/data
+  client:
+    build: ./client
+volumes:
+  webdata:
+YML
+	cd "$BERTH_TMP/proj"
+	run -0 timeout 120 docker-compose -p bproj up -d --build
+	[[ "$output" == *"Successfully built"* ]]
+	docker image inspect bproj_client >/dev/null
+	run -0 docker-compose -p bproj ps
+	[[ "$output" == *"bproj_web_1"*"Up"*"127.0.0.1:18302->80/tcp"* ]]
+	[[ "$output" == *"bproj_client_1"*"Up"* ]]
+	[ "$(grep -c bproj_ <<<"$output")" -eq 2 ]
+	for _ in $(seq 50); do curl -fs http://127.0.0.1:18302/index.html >/dev/null && break; sleep 0.1; done
+	[ "$(curl -fs http://127.0.0.1:18302/index.html)" = served ]
+	# the service's name is an alias on the project's network
+	run -0 docker exec bproj_client_1 busybox wget -qO- http://web/index.html
+	[ "$output" = served ]
+	run -0 timeout 30 docker-compose -p bproj logs --no-color
+	[[ "$output" == *"web_1"*"web up"* ]]
+	[[ "$output" == *"client_1"*"client up"* ]]
+	[ "$(docker volume ls -q)" = bproj_webdata ]
+	run -0 timeout 120 docker-compose -p bproj down -v
+	[ -z "$(docker ps -aq)" ]
+	[ -z "$(docker volume ls -q)" ]
+	[ "$(docker network ls --format '{{.Name}}')" = bridge ]
+	docker rmi bproj_client >/dev/null
+}
+
 @test "bad requests get a 4xx with a message, and apid goes on serving" {
 	run -0 raw 'GARBAGE\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
@@ -264,6 +344,32 @@ PY
 	[ "${lines[0]}" = "HTTP/1.1 404 Not Found" ]
 	run -0 raw 'PUT /v1.45/containers/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 405 Method Not Allowed" ]
+	# build contexts that climb out of their directory
+	python3 - "$BERTH_TMP" <<'PY2'
+import io, sys, tarfile
+def tar(path, entries):
+    with tarfile.open(path, "w") as t:
+        for name, kind, data in entries:
+            i = tarfile.TarInfo(name)
+            if kind == "l":
+                i.type, i.linkname = tarfile.SYMTYPE, data
+                t.addfile(i)
+            else:
+                i.size = len(data)
+                t.addfile(i, io.BytesIO(data))
+df = ("Dockerfile", "f", b"FROM scratch\n")
+tar(sys.argv[1] + "/up.tar", [df, ("../escaped", "f", b"x")])
+tar(sys.argv[1] + "/link.tar", [df, ("l", "l", "/"), ("l/escaped", "f", b"x")])
+PY2
+	run -0 curl -s --unix-socket "$BERTH_RUN/docker.sock" -w '\n%{http_code}' -XPOST \
+		-H 'Content-Type: application/x-tar' --data-binary @"$BERTH_TMP/up.tar" 'http://x/build?t=esc'
+	[ "${lines[-1]}" = 400 ]
+	[[ "${lines[0]}" == *"../escaped: a path out of the context"* ]]
+	run -0 curl -s --unix-socket "$BERTH_RUN/docker.sock" -w '\n%{http_code}' -XPOST \
+		-H 'Content-Type: application/x-tar' --data-binary @"$BERTH_TMP/link.tar" 'http://x/build?t=esc'
+	[ "${lines[-1]}" = 400 ]
+	[[ "${lines[0]}" == *"through symlink"* ]]
+	[ ! -e "$BERTH_TMP/escaped" ] && [ ! -e /tmp/escaped ] && [ ! -e /escaped ]
 	need_docker
 	# Docker's codes the CLI acts on
 	run -1 docker inspect nosuch
