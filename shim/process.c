@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -139,11 +140,36 @@ int exec_check(const struct spec_process *p, struct err *err)
 /*
  * The last steps before execve, in an order that leaves the user's seccomp
  * filter for the very end: bounding set, ids, working directory, the path to
- * exec, fds, the capability sets and no_new_privs, then the filter. Without
+ * exec, fds, the capability sets and no_new_privs, signals back to their
+ * defaults, then the filter. Without
  * no_new_privs loading a filter needs CAP_SYS_ADMIN in the effective set: it
  * stays there for that one call (execve computes the process's sets afresh from
  * the bounding, inheritable and ambient ones, so it does not outlive exec).
  */
+/*
+ * A process starts as after a fresh exec from init: every signal at its
+ * default, none blocked. execve keeps what is ignored (the shim ignores
+ * SIGPIPE) and the mask: a writer to a closed pipe would then spin on EPIPE
+ * instead of dying, as `yes | head` must.
+ */
+static int signals_reset(struct err *err)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* the C library's own (32, 33) say EINVAL: nothing to reset there */
+		if (sigaction(sig, &dfl, NULL) < 0 && errno != EINVAL)
+			return err_sys(err, "reset the handler of signal %d", sig);
+	}
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return err_sys(err, "unblock signals");
+	return 0;
+}
+
 int process_finalize(const struct spec *s, const struct spec_process *p, unsigned first_fd,
 		     char **path, struct err *err)
 {
@@ -178,7 +204,9 @@ int process_finalize(const struct spec *s, const struct spec_process *p, unsigne
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_sys(err, "PR_SET_NO_NEW_PRIVS");
 	*path = exec_path(p);
-	r = seccomp_apply(s, err);
+	r = signals_reset(err);
+	if (r == 0)
+		r = seccomp_apply(s, err);
 	if (r < 0) {
 		free(*path);
 		*path = NULL;

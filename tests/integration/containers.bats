@@ -49,6 +49,20 @@ sentinel_ok() {
 	! grep -q "$BERTH_RUN/containers" /proc/mounts
 }
 
+@test "processes start with every signal at its default and none blocked: yes | head ends" {
+	run -0 b run --rm "$IMG" cat /proc/self/status
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	# a writer to a closed pipe dies of SIGPIPE (ignored, it would spin on EPIPE)
+	run -0 timeout 20 "$BERTH" run --rm "$IMG" sh -c 'yes | head -c 100000 | busybox wc -c'
+	[ "$output" = 100000 ]
+	b run -d --name sigs "$IMG" sleep 100 >/dev/null
+	run -0 b exec sigs cat /proc/self/status
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	b rm -f sigs >/dev/null
+}
+
 @test "run -d, ps, logs, exec, stop, rm" {
 	id=$(b run -d --name web "$IMG" sh -c 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done')
 	[ ${#id} -eq 64 ]
