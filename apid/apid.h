@@ -76,6 +76,7 @@ struct conn {
 	/* the thread's answer: close or keep */
 	bool close_after;
 	uid_t peer_uid;
+	char *tls_subject; /* the client certificate's subject, on TCP with TLS */
 	TAILQ_ENTRY(conn) done_link;
 	LIST_ENTRY(conn) link;
 };
@@ -90,8 +91,21 @@ struct resp {
 	int status;
 };
 
+/* The API on TCP (tcp.c): where, and the TLS files or plain HTTP on loopback. */
+struct apid_tcp_opts {
+	char *listen; /* ADDR:PORT, or NULL: the Unix socket only */
+	char *cacert;
+	char *cert;
+	char *key;
+	bool insecure;
+};
+
+struct tcp;
+
 struct apid {
 	struct berth_paths paths;
+	struct apid_tcp_opts tcp_opts;
+	struct tcp *tcp;
 	char *socket;
 	char *pidfile;
 	char *group;
@@ -118,6 +132,17 @@ struct apid {
 int http_start(struct apid *a, struct err *err);
 void http_stop(struct apid *a);
 void http_done_cb(uv_async_t *h);
+/* A connected socket (non-blocking) joins the loop; subject is taken (or NULL). */
+void conn_adopt(struct apid *a, int fd, uid_t peer_uid, char *tls_subject);
+
+/* ---- tcp.c ---- */
+/* TLS, or plain HTTP on loopback when asked: what the options allow. */
+int tcp_check_opts(const struct apid_tcp_opts *o, struct err *err);
+/* As root, before the drop: check the options, load the certificates, bind. */
+int tcp_setup(struct apid *a, const struct apid_tcp_opts *o, struct err *err);
+int tcp_start(struct apid *a, struct err *err);
+void tcp_stop(struct apid *a);
+void tcp_free(struct apid *a);
 const char *req_header(const struct request *r, const char *name);
 /* The value of a query parameter (decoded, heap), or NULL. */
 char *req_query(const struct request *r, const char *name);

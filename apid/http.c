@@ -277,6 +277,7 @@ static void conn_free(struct conn *c)
 {
 	req_free(&c->req);
 	free(c->rest);
+	free(c->tls_subject);
 	free(c);
 }
 
@@ -306,7 +307,12 @@ static void answer_bad(struct conn *c, int status, const char *why)
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "%s", why);
-	log_info("bad request from uid %u: %s", (unsigned)c->peer_uid, why);
+	if (c->tls_subject)
+		log_info("bad request from %s: %s", c->tls_subject, why);
+	else if (c->peer_uid != (uid_t)-1)
+		log_info("bad request from uid %u: %s", (unsigned)c->peer_uid, why);
+	else
+		log_info("bad request over TCP: %s", why);
 	resp_error(&rs, status, "%s", msg);
 	conn_close(c);
 }
@@ -449,12 +455,38 @@ static void conn_read_cb(uv_poll_t *h, int status, int events)
 	(void)events;
 }
 
+void conn_adopt(struct apid *a, int fd, uid_t peer_uid, char *tls_subject)
+{
+	struct conn *c;
+
+	if (a->nconns >= MAX_CONNS) {
+		log_warnx("refusing a connection: %u are open", a->nconns);
+		close(fd);
+		free(tls_subject);
+		return;
+	}
+	c = xzalloc(sizeof(*c));
+	c->a = a;
+	c->fd = fd;
+	c->peer_uid = peer_uid;
+	c->tls_subject = tls_subject;
+	if (uv_poll_init(&a->loop, &c->poll, fd) < 0) {
+		close(fd);
+		free(tls_subject);
+		free(c);
+		return;
+	}
+	c->poll.data = c;
+	LIST_INSERT_HEAD(&a->conns, c, link);
+	a->nconns++;
+	conn_resume(c);
+}
+
 static void accept_cb(uv_poll_t *h, int status, int events)
 {
 	struct apid *a = h->data;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct conn *c;
 	int fd;
 
 	(void)events;
@@ -466,26 +498,9 @@ static void accept_cb(uv_poll_t *h, int status, int events)
 			log_warn("accept");
 		return;
 	}
-	if (a->nconns >= MAX_CONNS) {
-		log_warnx("refusing a connection: %u are open", a->nconns);
-		close(fd);
-		return;
-	}
-	c = xzalloc(sizeof(*c));
-	c->a = a;
-	c->fd = fd;
-	c->peer_uid = (uid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-		c->peer_uid = cred.uid;
-	if (uv_poll_init(&a->loop, &c->poll, fd) < 0) {
-		close(fd);
-		free(c);
-		return;
-	}
-	c->poll.data = c;
-	LIST_INSERT_HEAD(&a->conns, c, link);
-	a->nconns++;
-	conn_resume(c);
+	conn_adopt(a, fd,
+		   getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.uid : (uid_t)-1,
+		   NULL);
 }
 
 int http_start(struct apid *a, struct err *err)

@@ -34,13 +34,12 @@
 #define APID_NAME "berth-apid"
 #define APID_DEFAULT_USER "berth-apid"
 
-/* beyond the base list: threads, sockets to the daemons, fd passing */
+/* beyond the base list: threads, sockets to the daemons, fd passing, TLS pairs */
 static const char *const apid_syscalls[] = {
-    "socket",	      "connect",      "accept4",     "sendmsg",	   "recvmsg",
-    "sendto",	      "recvfrom",     "shutdown",    "getsockopt", "setsockopt",
-    "getpeername",    "getsockname",  "poll",	     "ppoll",	   "pipe2",
-    "rt_sigprocmask", "rt_sigaction", "sigaltstack", "getrandom",  "prctl",
-    "ioctl",	      NULL,
+    "socket",	 "connect",  "accept4",	   "sendmsg",	     "recvmsg",	     "sendto",
+    "recvfrom",	 "shutdown", "getsockopt", "setsockopt",     "getpeername",  "getsockname",
+    "poll",	 "ppoll",    "pipe2",	   "rt_sigprocmask", "rt_sigaction", "sigaltstack",
+    "getrandom", "prctl",    "ioctl",	   "socketpair",     NULL,
 };
 
 static struct priv_spec apid_priv = {
@@ -62,6 +61,14 @@ static void usage(FILE *out)
 		"                        (default %s)\n"
 		"  -u, --user NAME       the user apid runs as (default " APID_DEFAULT_USER
 		", or nobody)\n"
+		"      --tcp ADDR:PORT   serve on TCP too (e.g. 0.0.0.0:2376), with mutual TLS:\n"
+		"      --tlscacert FILE  the CA a client's certificate must be signed by\n"
+		"      --tlscert FILE    apid's certificate (chain), PEM\n"
+		"      --tlskey FILE     its private key, PEM\n"
+		"      --insecure-tcp    plain HTTP instead, on a loopback address only\n"
+		"                        (each also from $BERTH_APID_TCP, $BERTH_APID_TLSCACERT,\n"
+		"                        $BERTH_APID_TLSCERT, $BERTH_APID_TLSKEY, "
+		"$BERTH_APID_INSECURE_TCP=1)\n"
 		"  -l, --log-level LVL   error, warn, info or debug (default info)\n"
 		"  -f, --foreground      stay in the foreground and log to stderr\n"
 		"  -h, --help            show this help\n"
@@ -69,6 +76,30 @@ static void usage(FILE *out)
 		"\n"
 		"See berth-apid(8).\n",
 		BERTH_DEFAULT_ROOT, BERTH_DEFAULT_RUN, BERTH_DEFAULT_GROUP);
+}
+
+static void set_opt(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = *v ? xstrdup(v) : NULL;
+}
+
+/* The TCP options' defaults from the environment (berth system start, systemd's EnvironmentFile).
+ */
+static void tcp_env(struct apid_tcp_opts *o)
+{
+	const char *v;
+
+	if ((v = getenv("BERTH_APID_TCP")))
+		set_opt(&o->listen, v);
+	if ((v = getenv("BERTH_APID_TLSCACERT")))
+		set_opt(&o->cacert, v);
+	if ((v = getenv("BERTH_APID_TLSCERT")))
+		set_opt(&o->cert, v);
+	if ((v = getenv("BERTH_APID_TLSKEY")))
+		set_opt(&o->key, v);
+	if ((v = getenv("BERTH_APID_INSECURE_TCP")))
+		o->insecure = !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true");
 }
 
 static int parse_args(struct apid *a, int argc, char **argv, int *level)
@@ -80,14 +111,21 @@ static int parse_args(struct apid *a, int argc, char **argv, int *level)
 	    {"user", required_argument, NULL, 'u'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"foreground", no_argument, NULL, 'f'},
+	    {"tcp", required_argument, NULL, 'T'},
+	    {"tlscacert", required_argument, NULL, 'A'},
+	    {"tlscert", required_argument, NULL, 'C'},
+	    {"tlskey", required_argument, NULL, 'K'},
+	    {"insecure-tcp", no_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *run = NULL;
+	struct err err = ERR_INIT;
 	int c;
 
 	*level = LOG_LEVEL_INFO;
+	tcp_env(&a->tcp_opts);
 	while ((c = getopt_long(argc, argv, "r:R:g:u:l:fhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -117,6 +155,21 @@ static int parse_args(struct apid *a, int argc, char **argv, int *level)
 		case 'f':
 			a->foreground = true;
 			break;
+		case 'T':
+			set_opt(&a->tcp_opts.listen, optarg);
+			break;
+		case 'A':
+			set_opt(&a->tcp_opts.cacert, optarg);
+			break;
+		case 'C':
+			set_opt(&a->tcp_opts.cert, optarg);
+			break;
+		case 'K':
+			set_opt(&a->tcp_opts.key, optarg);
+			break;
+		case 'I':
+			a->tcp_opts.insecure = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -139,6 +192,11 @@ static int parse_args(struct apid *a, int argc, char **argv, int *level)
 	}
 	if (!a->group)
 		a->group = xstrdup(BERTH_DEFAULT_GROUP);
+	if (tcp_check_opts(&a->tcp_opts, &err) < 0) {
+		fprintf(stderr, APID_NAME ": %s\n", err_msg(&err));
+		err_clear(&err);
+		return 2;
+	}
 	return -1;
 }
 
@@ -220,6 +278,7 @@ static void on_signal(uv_signal_t *h, int signum)
 
 	log_info("%s: shutting down", strsignal(signum));
 	http_stop(a);
+	tcp_stop(a);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	uv_stop(&a->loop);
@@ -238,7 +297,7 @@ static int setup(struct apid *a, struct err *err)
 		return r;
 	a->socket = xasprintf("%s/docker.sock", a->paths.run);
 	a->pidfile = xasprintf("%s/" APID_NAME ".pid", a->paths.run);
-	if ((r = bind_socket(a, err)) < 0)
+	if ((r = bind_socket(a, err)) < 0 || (r = tcp_setup(a, &a->tcp_opts, err)) < 0)
 		return r;
 	if (!a->foreground) {
 		if ((r = service_daemonize(err)) < 0)
@@ -255,7 +314,7 @@ static int setup(struct apid *a, struct err *err)
 	if (r < 0)
 		return err_set(err, -r, "uv_loop_init: %s", uv_strerror(r));
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = drop(a, err)) < 0 || (r = http_start(a, err)) < 0)
+	if ((r = drop(a, err)) < 0 || (r = http_start(a, err)) < 0 || (r = tcp_start(a, err)) < 0)
 		return r;
 	uv_signal_init(&a->loop, &a->sigterm);
 	uv_signal_init(&a->loop, &a->sigint);
@@ -293,6 +352,11 @@ int main(int argc, char **argv)
 	 * them now; whoever starts it next replaces them (a stale socket is
 	 * detected by connect).
 	 */
+	tcp_free(&a);
+	free(a.tcp_opts.listen);
+	free(a.tcp_opts.cacert);
+	free(a.tcp_opts.cert);
+	free(a.tcp_opts.key);
 	paths_free(&a.paths);
 	free(a.socket);
 	free(a.pidfile);

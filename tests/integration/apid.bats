@@ -325,6 +325,103 @@ YML
 	docker rmi bproj_client >/dev/null
 }
 
+# tls_certs DIR: a CA, apid's certificate for 127.0.0.1, a client's, and a client's from another CA.
+tls_certs() {
+	local d=$1
+	mkdir -p "$d"
+	(
+		cd "$d"
+		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+		key ca-key.pem && key other-ca-key.pem && key server-key.pem && key key.pem && key rogue-key.pem
+		openssl req -x509 -key ca-key.pem -out ca.pem -days 2 -subj "/CN=berth test CA"
+		openssl req -x509 -key other-ca-key.pem -out other-ca.pem -days 2 -subj "/CN=another CA"
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		sign() { # CSR-KEY CN CA OUT EXT
+			openssl req -new -key "$1" -subj "/CN=$2" |
+				openssl x509 -req -CA "$3.pem" -CAkey "$3-key.pem" -CAcreateserial -days 2 \
+					-extfile "$5" -out "$4" 2>/dev/null
+		}
+		sign server-key.pem apid ca server-cert.pem server.ext
+		sign key.pem admin ca cert.pem client.ext
+		sign rogue-key.pem rogue other-ca rogue-cert.pem client.ext
+	)
+}
+
+@test "TCP with mutual TLS: a client certificate of the CA gets in; none, another CA's or plain HTTP do not" {
+	need_docker
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	T=$BERTH_TMP/tls
+	tls_certs "$T"
+	port=$(free_port)
+	"$BERTH" system stop >/dev/null
+	BERTH_APID_TCP=127.0.0.1:$port BERTH_APID_TLSCACERT=$T/ca.pem \
+		BERTH_APID_TLSCERT=$T/server-cert.pem BERTH_APID_TLSKEY=$T/server-key.pem \
+		"$BERTH" system start --group "$APID_GROUP" >/dev/null
+	tlsd() { DOCKER_HOST=tcp://127.0.0.1:$port docker --tlsverify --tlscacert "$T/ca.pem" "$@"; }
+	run -0 tlsd --tlscert "$T/cert.pem" --tlskey "$T/key.pem" version --format '{{.Server.APIVersion}}'
+	[ "$output" = 1.45 ]
+	# a hijacked attach over TLS, stdin's end (close_notify) a half-close
+	run -0 bash -c "echo through-tls | DOCKER_HOST=tcp://127.0.0.1:$port docker --tlsverify \
+		--tlscacert '$T/ca.pem' --tlscert '$T/cert.pem' --tlskey '$T/key.pem' \
+		run --rm -i '$IMG' sh -c 'cat; echo done'"
+	[ "$output" = "through-tls
+done" ]
+	run -0 tlsd --tlscert "$T/cert.pem" --tlskey "$T/key.pem" run -d --name tlsbg "$IMG" sleep 100
+	run -0 tlsd --tlscert "$T/cert.pem" --tlskey "$T/key.pem" ps --format '{{.Names}}'
+	[ "$output" = tlsbg ]
+	# no certificate: the handshake fails
+	run -1 tlsd version
+	[[ "$output" == *"certificate required"* || "$output" == *"connection reset"* ]]
+	run -0 grep -q "refused: .*peer did not return a certificate" "$BERTH_ROOT/log/berth-apid.log"
+	# a certificate another CA signed
+	run ! curl -sS --cacert "$T/ca.pem" --cert "$T/rogue-cert.pem" --key "$T/rogue-key.pem" \
+		"https://127.0.0.1:$port/_ping"
+	# plain HTTP to the TLS port: Docker's 400, nothing served
+	run -0 curl -s "http://127.0.0.1:$port/_ping"
+	[ "$output" = "Client sent an HTTP request to an HTTPS server." ]
+	run -0 curl -sS --cacert "$T/ca.pem" --cert "$T/cert.pem" --key "$T/key.pem" \
+		"https://127.0.0.1:$port/_ping"
+	[ "$output" = OK ]
+	run -0 grep -q "client /CN=admin" "$BERTH_ROOT/log/berth-apid.log"
+	docker rm -f tlsbg >/dev/null
+}
+
+@test "TCP options: plain HTTP only on loopback and only when asked; TLS files checked at start" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	T=$BERTH_TMP/tls
+	tls_certs "$T"
+	A=("$BERTH_BUILDDIR/berth-apid" --foreground --root "$BERTH_ROOT" --run "$BERTH_TMP/run2" --group "$APID_GROUP")
+	mkdir -p "$BERTH_TMP/run2"
+	run -2 "${A[@]}" --tcp 0.0.0.0:2376
+	[[ "$output" == *"--tcp 0.0.0.0:2376 needs mutual TLS: --tlscacert, --tlscert and --tlskey (missing: --tlscacert --tlscert --tlskey)"* ]]
+	run -2 "${A[@]}" --tcp 127.0.0.1:2376 --tlscert "$T/server-cert.pem" --tlskey "$T/server-key.pem"
+	[[ "$output" == *"(missing: --tlscacert)"* ]]
+	run -2 "${A[@]}" --tlscacert "$T/ca.pem"
+	[[ "$output" == *"need --tcp ADDRESS:PORT"* ]]
+	run -2 "${A[@]}" --tcp 127.0.0.1:2376 --insecure-tcp --tlscacert "$T/ca.pem"
+	[[ "$output" == *"exclude each other"* ]]
+	run -1 "${A[@]}" --tcp 0.0.0.0:2376 --insecure-tcp
+	[[ "$output" == *"plain HTTP on 0.0.0.0:2376 is refused: --insecure-tcp is for a loopback address only"* ]]
+	run -1 "${A[@]}" --tcp nohost:2376 --insecure-tcp
+	[[ "$output" == *"'nohost' is not an IP address"* ]]
+	run -1 "${A[@]}" --tcp 127.0.0.1:70000 --insecure-tcp
+	[[ "$output" == *"the port must be 1 to 65535"* ]]
+	run -1 "${A[@]}" --tcp 127.0.0.1:2376 --tlscacert "$T/ca.pem" --tlscert "$T/server-cert.pem" --tlskey "$T/key.pem"
+	[[ "$output" == *"--tlskey $T/key.pem"*"mismatch"* ]]
+	run -1 "${A[@]}" --tcp 127.0.0.1:2376 --tlscacert "$T/none.pem" --tlscert "$T/server-cert.pem" --tlskey "$T/server-key.pem"
+	[[ "$output" == *"--tlscacert $T/none.pem"*"No such file"* ]]
+	# the apid of this test's engine was not touched; plain HTTP on loopback when asked
+	run -0 curl -s --unix-socket "$BERTH_RUN/docker.sock" http://x/_ping
+	port=$(free_port)
+	"$BERTH" system stop >/dev/null
+	BERTH_APID_TCP=127.0.0.1:$port BERTH_APID_INSECURE_TCP=1 "$BERTH" system start --group "$APID_GROUP" >/dev/null
+	run -0 curl -s "http://127.0.0.1:$port/_ping"
+	[ "$output" = OK ]
+	run -0 env DOCKER_HOST=tcp://127.0.0.1:$port docker run --rm "$IMG" echo plain-loopback
+	[ "$output" = plain-loopback ]
+}
+
 @test "bad requests get a 4xx with a message, and apid goes on serving" {
 	run -0 raw 'GARBAGE\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
