@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -149,19 +150,25 @@ int exec_check(const struct spec_process *p, struct err *err)
 /*
  * A process starts as after a fresh exec from init: every signal at its
  * default, none blocked. execve keeps what is ignored (the shim ignores
- * SIGPIPE) and the mask: a writer to a closed pipe would then spin on EPIPE
+ * SIGPIPE; whoever started the daemons may have ignored others, 32 and 33
+ * included) and the mask: a writer to a closed pipe would then spin on EPIPE
  * instead of dying, as `yes | head` must.
  */
 static int signals_reset(struct err *err)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	/* the kernel's struct sigaction: the C library refuses its own signals (32, 33) */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = {.handler = SIG_DFL};
 	sigset_t none;
 
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		/* the C library's own (32, 33) say EINVAL: nothing to reset there */
-		if (sigaction(sig, &dfl, NULL) < 0 && errno != EINVAL)
+		if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask)) < 0)
 			return err_sys(err, "reset the handler of signal %d", sig);
 	}
 	sigemptyset(&none);
