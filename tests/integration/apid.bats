@@ -174,21 +174,7 @@ PY
 @test "docker pull from a registry, and run pulls what is missing" {
 	need_docker
 	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
-	mkdir -p "$BERTH_TMP/registry"
-	cat >"$BERTH_TMP/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $BERTH_TMP/registry
-http:
-  addr: @ADDR@
-YML
-	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
-	REG=$SERVED_ADDR
-	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
-		"docker://$REG/test/busybox:1"
+	start_registry
 	run -0 docker pull "$REG/test/busybox:1"
 	[[ "$output" == *"Pull complete"* || "$output" == *"Download complete"* || "$output" == *"Status:"* ]]
 	run -0 docker images --format '{{.Repository}}:{{.Tag}}'

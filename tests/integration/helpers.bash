@@ -16,7 +16,13 @@ berth_setup() {
 	# netd's default bridge, nftables table and subnet: this test's own
 	export BERTH_BRIDGE="bt$$x${BATS_TEST_NUMBER:-0}"
 	export BERTH_NFT_TABLE="berth_test_$$_${BATS_TEST_NUMBER:-0}"
-	export BERTH_SUBNET="10.$((RANDOM % 150 + 100)).$((RANDOM % 256)).0/24"
+	# one no link of the host has (another test's bridge may hold one)
+	local net
+	while :; do
+		net="10.$((RANDOM % 150 + 100)).$((RANDOM % 256))"
+		ip -4 -o addr show | grep -q " inet $net\." || break
+	done
+	export BERTH_SUBNET="$net.0/24"
 	BG_PIDS=""
 }
 
@@ -143,4 +149,25 @@ engine_teardown() {
 		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	berth_teardown
+}
+
+# start_registry: Debian's docker-registry on a free port of 127.0.0.1, its
+# storage in $BERTH_TMP/registry, holding $BERTH_TMP/images/busybox.tar as
+# test/busybox:1; sets REG to its ADDR:PORT.
+start_registry() {
+	mkdir -p "$BERTH_TMP/registry"
+	cat >"$BERTH_TMP/registry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/registry
+http:
+  addr: @ADDR@
+YML
+	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
+	REG=$SERVED_ADDR
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
+		"docker://$REG/test/busybox:1"
 }

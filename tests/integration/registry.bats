@@ -13,21 +13,7 @@ setup() {
 	export BERTH_CONF_DIR="$BERTH_TMP/conf"
 	mkdir -p "$BERTH_CONF_DIR"
 	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" "$BERTH_TMP/canary" >/dev/null
-	mkdir -p "$BERTH_TMP/registry"
-	cat >"$BERTH_TMP/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $BERTH_TMP/registry
-http:
-  addr: @ADDR@
-YML
-	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
-	REG=$SERVED_ADDR
-	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
-		"docker://$REG/test/busybox:1"
+	start_registry
 	"$BERTH" system start >/dev/null
 }
 
