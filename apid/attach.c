@@ -134,14 +134,10 @@ bool attach_hand_start(struct apid *a, const char *ref, struct err *err, bool *h
 	cleanup_cjson cJSON *inspect = NULL, *out = NULL;
 	struct pending_attach *p;
 	const char *id;
-	struct pbuf pb;
 	int fd = -1;
 
 	*handed = false;
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, ref);
-	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, &pb, &inspect, NULL, NULL,
-		    err) < 0) {
+	if (bc_inspect(&a->paths, ref, &inspect, err) < 0) {
 		return true;
 	}
 	id = cJSON_GetStringValue(cJSON_GetObjectItem(inspect, "Id"));
@@ -176,12 +172,8 @@ static bool started_elsewhere(struct apid *a, const char *id)
 	cleanup_cjson cJSON *inspect = NULL;
 	struct err err = ERR_INIT;
 	const char *state;
-	struct pbuf pb;
 
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, id);
-	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, &pb, &inspect, NULL, NULL,
-		    &err) < 0) {
+	if (bc_inspect(&a->paths, id, &inspect, &err) < 0) {
 		err_clear(&err);
 		return true; /* gone: stop waiting */
 	}
@@ -242,10 +234,7 @@ void h_ctr_attach(struct apid *a, struct resp *rs, const struct request *rq, cha
 	struct pbuf pb;
 	int code, fd = -1;
 
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, arg[0]);
-	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, &pb, &inspect, NULL, NULL,
-		    &err) < 0) {
+	if (bc_inspect(&a->paths, arg[0], &inspect, &err) < 0) {
 		resp_err(rs, &err);
 		err_clear(&err);
 		return;
@@ -358,7 +347,6 @@ void h_exec_create(struct apid *a, struct resp *rs, const struct request *rq, ch
 	struct err err = ERR_INIT;
 	const cJSON *cmd;
 	struct exec_rec *e;
-	struct pbuf pb;
 	const char *cid, *state;
 
 	if (!body)
@@ -368,10 +356,7 @@ void h_exec_create(struct apid *a, struct resp *rs, const struct request *rq, ch
 		resp_error(rs, 400, "Cmd: an exec needs a command");
 		return;
 	}
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, arg[0]);
-	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, &pb, &inspect, NULL, NULL,
-		    &err) < 0) {
+	if (bc_inspect(&a->paths, arg[0], &inspect, &err) < 0) {
 		resp_err(rs, &err);
 		err_clear(&err);
 		return;

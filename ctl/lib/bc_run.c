@@ -118,6 +118,17 @@ int bc_start(const struct berth_paths *p, const char *ref, bool attach, cJSON **
 	return 0;
 }
 
+int bc_inspect(const struct berth_paths *p, const char *ref, cJSON **out, struct err *err)
+{
+	struct pbuf pb;
+
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, ref);
+	if (bc_call(p, DAEMON_CONTAINERD, MSG_CONTAINER_INSPECT, &pb, out, NULL, NULL, err) < 0)
+		return -err->code;
+	return 0;
+}
+
 int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err)
 {
 	struct pbuf pb;

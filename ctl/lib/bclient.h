@@ -88,6 +88,8 @@ int bc_create(const struct berth_paths *p, const struct bc_create *cr, char id[6
  */
 int bc_start(const struct berth_paths *p, const char *ref, bool attach, cJSON **out, int *fd,
 	     struct err *err);
+/* A container's inspect JSON (*out, the caller's) by name, id or prefix. */
+int bc_inspect(const struct berth_paths *p, const char *ref, cJSON **out, struct err *err);
 /* Wait until the container is gone (run --rm). */
 int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err);
 
