@@ -450,38 +450,74 @@ void h_ctr_prune(struct apid *a, struct resp *rs, const struct request *rq, char
 
 /* ---- logs ---- */
 
+/* Frames gather in buf and go out as one chunk: once live (following), at once. */
+#define LOG_BUF (64 * 1024)
+
 struct log_sink {
 	struct resp *rs;
 	bool tty;
 	bool want[3];
 	bool broken;
+	bool live;
+	size_t len;
+	uint8_t buf[LOG_BUF];
 };
+
+static void sink_flush(struct log_sink *s)
+{
+	if (s->len && !s->broken && resp_chunk(s->rs, s->buf, s->len) < 0)
+		s->broken = true;
+	s->len = 0;
+}
+
+static void log_flush(void *arg)
+{
+	struct log_sink *s = arg;
+
+	sink_flush(s);
+	s->live = true;
+}
+
+/* Docker's stdcopy header: the stream, three zeros, the length big-endian. */
+static void frame_header(uint8_t *h, int stream, size_t n)
+{
+	h[0] = (uint8_t)(stream == 2 ? 2 : 1);
+	h[1] = h[2] = h[3] = 0;
+	h[4] = (uint8_t)(n >> 24);
+	h[5] = (uint8_t)(n >> 16);
+	h[6] = (uint8_t)(n >> 8);
+	h[7] = (uint8_t)n;
+}
 
 static void log_out(int stream, const void *data, size_t n, void *arg)
 {
 	struct log_sink *s = arg;
-	int r;
+	size_t need = n + (s->tty ? 0 : 8);
 
 	if (s->broken || !s->want[stream == 2 ? 2 : 1])
 		return;
-	if (s->tty)
-		r = resp_chunk(s->rs, data, n);
-	else {
-		/* one chunk per frame: its 8-byte header and the data */
-		uint8_t *buf = xmalloc(n + 8);
+	if (s->len + need > LOG_BUF)
+		sink_flush(s);
+	if (need > LOG_BUF) {
+		/* a line longer than the buffer: a chunk of its own */
+		uint8_t *big = xmalloc(need);
 
-		buf[0] = (uint8_t)(stream == 2 ? 2 : 1);
-		buf[1] = buf[2] = buf[3] = 0;
-		buf[4] = (uint8_t)(n >> 24);
-		buf[5] = (uint8_t)(n >> 16);
-		buf[6] = (uint8_t)(n >> 8);
-		buf[7] = (uint8_t)n;
-		memcpy(buf + 8, data, n);
-		r = resp_chunk(s->rs, buf, n + 8);
-		free(buf);
+		if (!s->tty)
+			frame_header(big, stream, n);
+		memcpy(big + need - n, data, n);
+		if (!s->broken && resp_chunk(s->rs, big, need) < 0)
+			s->broken = true;
+		free(big);
+		return;
 	}
-	if (r < 0)
-		s->broken = true;
+	if (!s->tty) {
+		frame_header(s->buf + s->len, stream, n);
+		s->len += 8;
+	}
+	memcpy(s->buf + s->len, data, n);
+	s->len += n;
+	if (s->live)
+		sink_flush(s);
 }
 
 void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
@@ -489,15 +525,18 @@ void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char 
 	cleanup_cjson cJSON *inspect = NULL;
 	cleanup_free char *since = req_query(rq, "since"), *until = req_query(rq, "until");
 	cleanup_free char *tail = req_query(rq, "tail");
-	struct log_sink sink = {.rs = rs};
-	struct bc_logs o = {.ref = arg[0], .tail = -1, .output = log_out, .arg = &sink};
+	/* the sink's buffer is too big for a request thread's stack */
+	cleanup_free struct log_sink *sink = xzalloc(sizeof(*sink));
+	struct bc_logs o = {
+	    .ref = arg[0], .tail = -1, .output = log_out, .flush = log_flush, .arg = sink};
 	struct err err = ERR_INIT;
 
+	sink->rs = rs;
 	o.follow = req_query_bool(rq, "follow", false);
 	o.timestamps = req_query_bool(rq, "timestamps", false);
-	sink.want[1] = req_query_bool(rq, "stdout", false);
-	sink.want[2] = req_query_bool(rq, "stderr", false);
-	if (!sink.want[1] && !sink.want[2]) {
+	sink->want[1] = req_query_bool(rq, "stdout", false);
+	sink->want[2] = req_query_bool(rq, "stderr", false);
+	if (!sink->want[1] && !sink->want[2]) {
 		resp_error(rs, 400, "Bad parameters: you must choose at least one stream");
 		return;
 	}
@@ -520,13 +559,15 @@ void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char 
 	}
 	if (ref_call(a, rs, MSG_CONTAINER_INSPECT, arg[0], NULL, &inspect) < 0)
 		return;
-	sink.tty = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "Config"), "Tty"));
+	sink->tty =
+	    cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "Config"), "Tty"));
 	if (resp_stream_begin(rs, 200,
-			      sink.tty ? "application/vnd.docker.raw-stream"
-				       : "application/vnd.docker.multiplexed-stream") < 0)
+			      sink->tty ? "application/vnd.docker.raw-stream"
+					: "application/vnd.docker.multiplexed-stream") < 0)
 		return;
 	if (bc_logs(&a->paths, &o, &err) < 0)
 		err_clear(&err); /* the stream began: it just ends */
-	if (!sink.broken)
+	sink_flush(sink);
+	if (!sink->broken)
 		resp_stream_end(rs);
 }

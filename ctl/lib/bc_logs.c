@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,16 @@ int bc_parse_time(const char *s, long long *ns)
 }
 
 struct line {
-	char *text;
+	const char *text; /* the reader's scratch until kept */
 	size_t len;
 	int stream;
 	char time[40];
+};
+
+/* One reader's reusable buffer for decoded lines. */
+struct scratch {
+	char *p;
+	size_t cap;
 };
 
 static void print_line(const struct bc_logs *o, const char *t, const char *text, size_t n,
@@ -98,25 +105,144 @@ static void print_line(const struct bc_logs *o, const char *t, const char *text,
 	o->output(stream, text, n, o->arg);
 }
 
-/* One json-file line: 1 printed or kept, 0 filtered out. */
-static int parse_log_line(const struct bc_logs *o, const char *l, struct line *out)
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The string at p (past its opening quote) into o; its end past the closing quote, or NULL. */
+static const char *unescape(const char *p, const char *end, char *o, size_t *len)
+{
+	char *start = o;
+
+	for (;;) {
+		const char *q = p;
+
+		while (q < end && *q != '"' && *q != '\\')
+			q++;
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		if (q >= end)
+			return NULL;
+		if (*q == '"') {
+			*len = (size_t)(o - start);
+			return q + 1;
+		}
+		if (q + 1 >= end)
+			return NULL;
+		switch (q[1]) {
+		case '"':
+		case '\\':
+		case '/':
+			*o++ = q[1];
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'u': /* what the shim writes: \u00XX for one byte; the rest goes to cJSON */
+			if (end - q < 6 || q[2] != '0' || q[3] != '0' || hexval(q[4]) < 0 ||
+			    hexval(q[5]) < 0)
+				return NULL;
+			*o++ = (char)(hexval(q[4]) << 4 | hexval(q[5]));
+			p = q + 6;
+			continue;
+		default:
+			return NULL;
+		}
+		p = q + 2;
+	}
+}
+
+/*
+ * The shim's own form, {"log":"...","stream":"stdout","time":"..."}, read
+ * without a JSON parser (the logs' hot path); 0 when the line is not of it.
+ */
+static int fast_line(const char *l, size_t n, struct scratch *s, struct line *out)
+{
+	static const char head[] = "{\"log\":\"", out_s[] = ",\"stream\":\"stdout\",\"time\":\"",
+			  err_s[] = ",\"stream\":\"stderr\",\"time\":\"";
+	const size_t hl = sizeof(head) - 1, sl = sizeof(out_s) - 1;
+	const char *end = l + n, *p, *t;
+
+	while (end > l && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	if ((size_t)(end - l) < hl + sl + 2 || memcmp(l, head, hl))
+		return 0;
+	if (s->cap < n) {
+		s->cap = n + n / 2;
+		s->p = xrealloc(s->p, s->cap);
+	}
+	p = unescape(l + hl, end, s->p, &out->len);
+	if (!p || end - p < (ptrdiff_t)sl + 2)
+		return 0;
+	if (!memcmp(p, out_s, sl))
+		out->stream = 1;
+	else if (!memcmp(p, err_s, sl))
+		out->stream = 2;
+	else
+		return 0;
+	t = p + sl;
+	p = memchr(t, '"', (size_t)(end - t));
+	if (!p || p + 2 != end || p[1] != '}' || (size_t)(p - t) >= sizeof(out->time))
+		return 0;
+	memcpy(out->time, t, (size_t)(p - t));
+	out->time[p - t] = 0;
+	out->text = s->p;
+	return 1;
+}
+
+/* Any other json-file line, by cJSON. */
+static int slow_line(const char *l, struct scratch *s, struct line *out)
 {
 	cleanup_cjson cJSON *doc = cJSON_Parse(l);
 	const char *log = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "log"));
 	const char *stream = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "stream"));
 	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "time"));
-	long long ns;
 
 	if (!log || !t)
 		return 0;
-	ns = rfc3339_ns(t);
-	if ((o->since_ns && ns < o->since_ns) || (o->until_ns && ns >= o->until_ns))
-		return 0;
 	out->len = strlen(log);
-	out->text = xstrndup(log, out->len);
+	if (s->cap < out->len + 1) {
+		s->cap = out->len + 1;
+		s->p = xrealloc(s->p, s->cap);
+	}
+	memcpy(s->p, log, out->len);
+	out->text = s->p;
 	out->stream = stream && !strcmp(stream, "stderr") ? 2 : 1;
 	snprintf(out->time, sizeof(out->time), "%s", t);
 	return 1;
+}
+
+/* One json-file line: 1 to print or keep (text in s), 0 filtered out. */
+static int parse_log_line(const struct bc_logs *o, const char *l, size_t n, struct scratch *s,
+			  struct line *out)
+{
+	long long ns;
+
+	if (!fast_line(l, n, s, out) && !slow_line(l, s, out))
+		return 0;
+	if (!o->since_ns && !o->until_ns)
+		return 1;
+	ns = rfc3339_ns(out->time);
+	return !((o->since_ns && ns < o->since_ns) || (o->until_ns && ns >= o->until_ns));
 }
 
 /* Read the log files (oldest first), at most sizes[i] bytes of each; keep the tail. */
@@ -124,6 +250,7 @@ static void print_logs(const struct bc_logs *o, int *fds, unsigned n, const cJSO
 {
 	size_t cap = o->tail >= 0 ? (size_t)o->tail : 0, count = 0, head = 0;
 	struct line *ring = cap ? xcalloc(cap, sizeof(*ring)) : NULL;
+	struct scratch scratch = {0};
 
 	for (unsigned i = 0; i < n; i++) {
 		long long limit =
@@ -140,19 +267,17 @@ static void print_logs(const struct bc_logs *o, int *fds, unsigned n, const cJSO
 			struct line ln;
 
 			off += got;
-			if (!parse_log_line(o, l, &ln))
+			if (!parse_log_line(o, l, (size_t)got, &scratch, &ln))
 				continue;
 			if (o->tail < 0) {
 				print_line(o, ln.time, ln.text, ln.len, ln.stream);
-				free(ln.text);
 				continue;
 			}
-			if (!cap) {
-				free(ln.text);
+			if (!cap)
 				continue;
-			}
+			ln.text = xstrndup(ln.text, ln.len);
 			if (count == cap) {
-				free(ring[head].text);
+				free((char *)ring[head].text);
 				ring[head] = ln;
 				head = (head + 1) % cap;
 			} else {
@@ -166,9 +291,10 @@ static void print_logs(const struct bc_logs *o, int *fds, unsigned n, const cJSO
 		struct line *ln = &ring[(head + i) % cap];
 
 		print_line(o, ln->time, ln->text, ln->len, ln->stream);
-		free(ln->text);
+		free((char *)ln->text);
 	}
 	free(ring);
+	free(scratch.p);
 }
 
 int bc_logs(const struct berth_paths *p, const struct bc_logs *o, struct err *err)
@@ -188,6 +314,8 @@ int bc_logs(const struct berth_paths *p, const struct bc_logs *o, struct err *er
 	if (nlogs > nfds)
 		nlogs = nfds;
 	print_logs(o, fds, nlogs, cJSON_GetObjectItem(out, "Sizes"));
+	if (o->flush)
+		o->flush(o->arg);
 	if (nfds > nlogs) {
 		struct session s = {
 		    .fd = fds[nlogs],

@@ -101,6 +101,8 @@ struct bc_logs {
 	long long since_ns, until_ns; /* 0: no bound */
 	long tail;		      /* -1: all */
 	void (*output)(int stream, const void *data, size_t n, void *arg);
+	/* optional: the logged part is out, what follows is live (flush buffers) */
+	void (*flush)(void *arg);
 	void *arg;
 };
 int bc_logs(const struct berth_paths *p, const struct bc_logs *o, struct err *err);

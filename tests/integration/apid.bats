@@ -149,6 +149,26 @@ PY
 	[ -z "$(docker ps -aq)" ]
 }
 
+@test "logs give back the very bytes written: escapes, control bytes, UTF-8, a 100 KiB line, stderr apart" {
+	need_docker
+	python3 - "$BERTH_TMP/out.bin" "$BERTH_TMP/err.bin" <<'PY'
+import sys
+out = b'tab\there "quoted" back\\slash\r\n\x01\x1b[1m\xc3\xa9\x7f /slash\n' + b"x" * 100000 + b"\nlast"
+open(sys.argv[1], "wb").write(out)
+open(sys.argv[2], "wb").write(b"to stderr\n")
+PY
+	id=$("$BERTH" run -d -v "$BERTH_TMP:/in:ro" "$IMG" sh -c 'cat /in/out.bin; cat /in/err.bin >&2')
+	"$BERTH" wait "$id" >/dev/null
+	"$BERTH" logs "$id" 2>/dev/null >"$BERTH_TMP/berth.out"
+	cmp "$BERTH_TMP/out.bin" "$BERTH_TMP/berth.out"
+	docker logs "$id" 2>"$BERTH_TMP/docker.err" >"$BERTH_TMP/docker.out"
+	cmp "$BERTH_TMP/out.bin" "$BERTH_TMP/docker.out"
+	cmp "$BERTH_TMP/err.bin" "$BERTH_TMP/docker.err"
+	run -0 docker logs --tail 1 "$id"
+	[ "$output" = "to stderr" ] || [ "$output" = last ]
+	docker rm "$id" >/dev/null
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
