@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/bc_copy.h"
 #include "lib/build.h"
 #include "common/cleanup.h"
 #include "common/paths.h"
@@ -42,141 +43,25 @@ const char cmd_export_usage[] = "export [-o FILE] CONTAINER\n"
 				"Options:\n"
 				"  -o, --output FILE   write to FILE instead of standard output\n";
 
-/*
- * A container that does not run has no mounted root: containerd mounts it
- * for us (CONTAINER_MOUNT) for as long as this connection stays open.
- */
-struct root_hold {
-	struct client c;
-	bool held;
-};
-
-static void hold_release(struct root_hold *h)
-{
-	if (h->held)
-		client_close(&h->c);
-	h->held = false;
-}
-
-#define cleanup_hold __attribute__((cleanup(hold_release)))
-
-static int hold_root(struct ctl *ctl, const char *ref, struct root_hold *h)
+/* The container's id, its root held while it does not run; EXIT_OK or what was said. */
+static int container_id(struct ctl *ctl, const char *ref, char id[65], struct bc_root_hold *h)
 {
 	struct err err = ERR_INIT;
-	struct frame f;
-	struct pbuf pb;
-	int rc = ctl_connect(ctl, DAEMON_CONTAINERD, &h->c);
 
-	if (rc)
-		return rc;
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, ref);
-	if (client_call(&h->c, MSG_CONTAINER_MOUNT, &pb, NULL, 0, &f, &err) < 0) {
-		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-		err_clear(&err);
-		client_close(&h->c);
-		return rc;
-	}
-	frame_release(&f);
-	h->held = true;
-	return 0;
-}
-
-/* The container's full id, from containerd; its root mounted (held) when it does not run. */
-static int container_id(struct ctl *ctl, const char *ref, char id[65], struct root_hold *h)
-{
-	cleanup_cjson cJSON *rec = NULL;
-	const char *got;
-	int rc = ctl_container_inspect(ctl, ref, &rec);
-
-	if (rc)
-		return rc;
-	got = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "Id"));
-	if (!got || strlen(got) != 64)
-		return ctl_fail(EXIT_FAIL, "berth-containerd sent no id for %s", ref);
-	memcpy(id, got, 65);
-	/* its filesystem is mounted while it runs (paused too) */
-	if (cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "State"), "Running")))
-		return 0;
-	return hold_root(ctl, got, h);
-}
-
-/* Send the copy job with fd; consume is run on our end while the worker works. */
-static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put, bool mounts,
-		    int fd, int (*consume)(int fd, void *arg, struct err *err), int our_end,
-		    void *arg)
-{
-	struct err err = ERR_INIT, jerr = ERR_INIT;
-	struct client c;
-	struct pbuf pb;
-	int rc = ctl_connect(ctl, DAEMON_IMAGED, &c), r = 0;
-
-	if (rc) {
-		close(fd);
-		if (our_end >= 0)
-			close(our_end);
-		return rc;
-	}
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_KEY, id);
-	pb_put_str(&pb, TAG_NAME, path);
-	pb_put_u32(&pb, TAG_STREAM, put);
-	pb_put_u32(&pb, TAG_ALL, mounts); /* cp: through the container's volumes and binds */
-	if (client_send(&c, MSG_SNAPSHOT_COPY, &pb, &fd, 1, NULL, &err) < 0) {
-		r = -err.code;
-	} else {
-		if (consume)
-			r = consume(our_end, arg, &err);
-		/* our reading end goes now: a worker still writing (we stopped early: the reader of
-		 * our output went away) gets EPIPE instead of waiting for us while we wait for it
-		 */
-		if (our_end >= 0) {
-			close(our_end);
-			our_end = -1;
-		}
-		/* the worker's answer says best what went wrong */
-		for (;;) {
-			struct frame f;
-
-			if (client_recv(&c, &f, &jerr) < 0) {
-				err_clear(&err);
-				err = jerr;
-				r = -err.code;
-				break;
-			}
-			bool end = (f.flags & PF_END) || !(f.flags & PF_STREAM);
-
-			frame_release(&f);
-			if (end)
-				break;
-		}
-	}
-	if (our_end >= 0)
-		close(our_end);
-	client_close(&c);
-	if (r < 0) {
-		rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-		err_clear(&err);
-		return rc;
-	}
+	if (bc_container_root(&ctl->paths, ref, id, h, NULL, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
 	return EXIT_OK;
 }
 
-static int pump(int in, void *arg, struct err *err)
+static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put, int fd,
+		    bc_consume_fn consume, int our_end, void *arg)
 {
-	int out = *(int *)arg;
-	char buf[65536];
-	ssize_t n;
+	struct err err = ERR_INIT;
 
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-			if (w < 0)
-				return err_sys(err, "write");
-			off += w;
-		}
-	return n < 0 ? err_sys(err, "read") : 0;
+	/* cp goes through the container's volumes and binds */
+	if (bc_copy_job(&ctl->paths, id, path, put, true, fd, consume, our_end, arg, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
+	return EXIT_OK;
 }
 
 struct unpack_to {
@@ -262,22 +147,25 @@ out:
 
 static int from_container(struct ctl *ctl, const char *ref, const char *src, const char *dest)
 {
-	cleanup_hold struct root_hold hold = {0};
+	cleanup_hold struct bc_root_hold hold = {0};
 	char id[65];
-	int p[2], rc, out = -1;
+	int p[2], rc;
 	struct unpack_to u = {dest, false};
 	size_t n = strlen(src);
 
 	if ((rc = container_id(ctl, ref, id, &hold)))
 		return rc;
+	if (!strcmp(dest, "-")) {
+		struct err err = ERR_INIT;
+
+		if (bc_copy_out(&ctl->paths, id, src, true, 1, &err) < 0)
+			return ctl_fail_err(&err, EXIT_FAIL);
+		return EXIT_OK;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
-	if (!strcmp(dest, "-")) {
-		out = 1;
-		return copy_job(ctl, id, src, false, true, p[1], pump, p[0], &out);
-	}
 	u.contents = n >= 2 && !strcmp(src + n - 2, "/.");
-	return copy_job(ctl, id, src, false, true, p[1], unpack, p[0], &u);
+	return copy_job(ctl, id, src, false, p[1], unpack, p[0], &u);
 }
 
 static int to_container(struct ctl *ctl, const char *src, const char *ref, const char *dest)
@@ -286,7 +174,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	struct layer_w w;
 	struct build_ctx bc = {0};
 	struct copy_opts o = {.uid = -1, .gid = -1, .mode = -1};
-	cleanup_hold struct root_hold hold = {0};
+	cleanup_hold struct bc_root_hold hold = {0};
 	char id[65], key[DIGEST_STR_LEN + 1];
 	cleanup_free char *s1 = xstrdup(src), *s2 = xstrdup(src), *top = NULL;
 	int rc, fd = -1;
@@ -294,7 +182,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	if ((rc = container_id(ctl, ref, id, &hold)))
 		return rc;
 	if (!strcmp(src, "-"))
-		return copy_job(ctl, id, dest, true, true, dup(0), NULL, -1, NULL);
+		return copy_job(ctl, id, dest, true, dup(0), NULL, -1, NULL);
 	{
 		struct stat st;
 
@@ -316,7 +204,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	}
 	lw_free(&w);
 	free(bc.dir);
-	return copy_job(ctl, id, dest, true, true, fd, NULL, -1, NULL);
+	return copy_job(ctl, id, dest, true, fd, NULL, -1, NULL);
 }
 
 /* "name:/path" names a container path; "./a:b" and "/x:y" are host paths. */
@@ -359,10 +247,11 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	cleanup_hold struct root_hold hold = {0};
+	cleanup_hold struct bc_root_hold hold = {0};
+	struct err err = ERR_INIT;
 	const char *output = NULL;
 	char id[65];
-	int c, rc, p[2], out;
+	int c, rc, out;
 
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		if (c == 'o')
@@ -384,9 +273,9 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 	out = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
 	if (out < 0)
 		return ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
-	rc = copy_job(ctl, id, "/", false, false, p[1], pump, p[0], &out);
+	/* the container's own filesystem: no volume, no bind */
+	rc = bc_copy_out(&ctl->paths, id, "/", false, out, &err) < 0 ? ctl_fail_err(&err, EXIT_FAIL)
+								     : EXIT_OK;
 	if (output)
 		close(out);
 	return rc;
