@@ -89,6 +89,7 @@ struct resp {
 	bool chunked;
 	bool hijacked;
 	int status;
+	const char *extra_headers; /* "Name: value\r\n" lines for the next head, or NULL */
 };
 
 /* The API on TCP (tcp.c): where, and the TLS files or plain HTTP on loopback. */
@@ -220,6 +221,9 @@ void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, ch
 void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_archive_get(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_archive_put(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_export(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_build(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 

@@ -79,7 +79,7 @@ static const char *reason(int status)
 
 static int head(struct resp *rs, int status, const char *type, long long length, bool close)
 {
-	char buf[768];
+	char buf[4096];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -93,6 +93,8 @@ static int head(struct resp *rs, int status, const char *type, long long length,
 		     "%s%s%s",
 		     status, reason(status), type ? "Content-Type: " : "", type ? type : "",
 		     type ? "\r\n" : "");
+	if (rs->extra_headers && strlen(rs->extra_headers) < sizeof(buf) - (size_t)n - 256)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", rs->extra_headers);
 	if (length >= 0)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "Content-Length: %lld\r\n", length);
 	else if (status != 101 && status != 204 && status != 304)
@@ -111,6 +113,9 @@ static int whole(struct resp *rs, int status, const char *type, const char *body
 		return -1;
 	if (head(rs, status, type, (long long)len, false) < 0)
 		return -1;
+	/* HEAD: the length of what GET would send, and no body */
+	if (!strcmp(rs->req->method, "HEAD"))
+		return 0;
 	return len ? conn_write_all(rs->c, body, len) : 0;
 }
 
@@ -169,6 +174,7 @@ int resp_status_of(int code)
 	case E2BIG:
 	case ENAMETOOLONG:
 	case ERANGE:
+	case ENOTDIR:
 		return 400;
 	case EACCES:
 	case EPERM:

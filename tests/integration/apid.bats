@@ -169,6 +169,51 @@ PY
 	docker rm "$id" >/dev/null
 }
 
+@test "docker cp both ways, into a stopped container too; docker export; missing paths and non-directories refused" {
+	need_docker
+	docker run -d --name cpc "$IMG" sleep 1000 >/dev/null
+	mkdir -p "$BERTH_TMP/out" "$BERTH_TMP/in/sub"
+	echo deep >"$BERTH_TMP/in/sub/f"
+	echo one >"$BERTH_TMP/one.txt"
+	# out of the container: a file under a new name, a directory into one
+	run -0 docker cp cpc:/etc/hostname "$BERTH_TMP/out/h"
+	[ "$(cat "$BERTH_TMP/out/h")" = "$(docker exec cpc cat /etc/hostname)" ]
+	run -0 docker cp cpc:/etc "$BERTH_TMP/out/"
+	[ -f "$BERTH_TMP/out/etc/passwd" ]
+	run -0 bash -c "docker cp cpc:/etc/hostname - | tar t"
+	[ "$output" = hostname ]
+	# into it: a file, a file under a new name, a directory
+	run -0 docker cp "$BERTH_TMP/one.txt" cpc:/tmp/
+	run -0 docker cp "$BERTH_TMP/one.txt" cpc:/tmp/renamed
+	run -0 docker cp "$BERTH_TMP/in" cpc:/tmp/
+	run -0 docker exec cpc cat /tmp/one.txt /tmp/renamed /tmp/in/sub/f
+	[ "$output" = "one
+one
+deep" ]
+	# the stat the CLI asks for first (HEAD), Go's FileMode for a directory
+	run -0 curl -sfI --unix-socket "$BERTH_RUN/docker.sock" "http://x/v1.45/containers/cpc/archive?path=/etc"
+	stat=$(sed -n 's/^X-Docker-Container-Path-Stat: \(.*\)\r$/\1/p' <<<"$output" | base64 -d)
+	[[ "$stat" == *'"name":"etc"'* && "$stat" == *'"mode":2147484141'* ]]
+	# what is not there, and a file where a directory must be
+	run -1 docker cp cpc:/nonexistent "$BERTH_TMP/out/"
+	[[ "$output" == *"Could not find the file /nonexistent in container cpc"* ]]
+	run -1 docker cp "$BERTH_TMP/one.txt" cpc:/nodir/x
+	[[ "$output" == *"Could not find the file /nodir in container cpc"* ]]
+	run -1 docker cp "$BERTH_TMP/one.txt" cpc:/etc/hostname/x
+	[[ "$output" == *"not a directory"* ]]
+	run -0 curl -s -w '%{http_code}' --unix-socket "$BERTH_RUN/docker.sock" -XPUT "http://x/v1.45/containers/cpc/archive?path=/tmp"
+	[[ "$output" == *"the body must be a tar archive"*400 ]]
+	# a stopped container: its root is mounted for the copy
+	docker stop -t 1 cpc >/dev/null
+	run -0 docker cp "$BERTH_TMP/one.txt" cpc:/tmp/after-stop
+	run -0 docker cp cpc:/tmp/after-stop "$BERTH_TMP/out/after-stop"
+	[ "$(cat "$BERTH_TMP/out/after-stop")" = one ]
+	# export: the container's own files, no volume
+	run -0 bash -c "docker export cpc | tar t"
+	[[ "$output" == *"./tmp/after-stop"* && "$output" == *"./bin/busybox"* ]]
+	docker rm cpc >/dev/null
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
