@@ -34,6 +34,7 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 		const char *value)
 {
 	cJSON *e = cJSON_CreateObject(), *actor, *attrs;
+	const cJSON *l;
 	const char *image = cJSON_GetStringValue(ctr_cfg(k, "Config", "Image"));
 	struct event_sub *s;
 	struct timespec ts;
@@ -52,6 +53,10 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 	attrs = cJSON_AddObjectToObject(actor, "Attributes");
 	cJSON_AddStringToObject(attrs, "name", k->name);
 	cJSON_AddStringToObject(attrs, "image", image ? image : "");
+	/* the container's labels, as Docker's events have them (label= filters) */
+	cJSON_ArrayForEach (l, ctr_cfg(k, "Config", "Labels"))
+		if (cJSON_IsString(l) && !cJSON_GetObjectItem(attrs, l->string))
+			cJSON_AddStringToObject(attrs, l->string, l->valuestring);
 	if (key)
 		cJSON_AddStringToObject(attrs, key, value);
 	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);

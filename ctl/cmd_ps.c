@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "format.h"
 #include "proto/tags.h"
+#include "lib/bc_events.h"
 #include "lib/bc_filter.h"
 #include "lib/bc_session.h"
 #include "lib/bclient.h"
@@ -717,39 +718,12 @@ const char cmd_events_usage[] =
     "\n"
     "Stream container events: create, start, die, oom, kill, stop, pause, unpause,\n"
     "rename, destroy, exec_create, exec_start.\n"
-    "  -f, --filter   container=NAME|ID, event=ACTION, type=container; several of\n"
-    "                 one key match any, different keys must all match\n"
+    "  -f, --filter   container=NAME|ID, event=ACTION, type=container, image=NAME,\n"
+    "                 label=KEY[=VALUE]; several of one key match any, different\n"
+    "                 keys must all match\n"
     "      --since    replay the (recent) events from TIME on\n"
     "      --until    stop at TIME (RFC 3339, Unix seconds, or 10m / 2h ago)\n"
     "      --format   json: one JSON object per line\n";
-
-static bool event_match(const cJSON *e, const char *const *filters, int n)
-{
-	const cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "Actor"), "Attributes");
-	static const char *const keys[] = {"container=", "event=", "type="};
-
-	for (size_t k = 0; k < 3; k++) {
-		bool asked = false, hit = false;
-
-		for (int i = 0; i < n; i++) {
-			const char *v = filters[i] + strlen(keys[k]);
-
-			if (strncmp(filters[i], keys[k], strlen(keys[k])))
-				continue;
-			asked = true;
-			if (k == 0)
-				hit = hit || !strcmp(sget(attrs, "name"), v) ||
-				      !strncmp(sget(e, "id"), v, strlen(v));
-			else if (k == 1)
-				hit = hit || !strcmp(sget(e, "Action"), v);
-			else
-				hit = hit || !strcmp(sget(e, "Type"), v);
-		}
-		if (asked && !hit)
-			return false;
-	}
-	return true;
-}
 
 static void event_print(const cJSON *e, enum out_format fmt)
 {
@@ -783,6 +757,12 @@ static void event_print(const cJSON *e, enum out_format fmt)
 	fflush(stdout);
 }
 
+static int event_out(const cJSON *e, void *arg)
+{
+	event_print(e, *(const enum out_format *)arg);
+	return 0;
+}
+
 int cmd_events(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -790,28 +770,20 @@ int cmd_events(struct ctl *ctl, int argc, char **argv)
 	    {"until", required_argument, NULL, 'U'},  {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'H'},	      {NULL, 0, NULL, 0}};
 	enum out_format fmt = FORMAT_TEXT;
-	long long since = 0, until = 0;
-	const char *filters[16];
+	struct bc_filters fs = {0};
+	struct bc_events o = {.filters = &fs, .on_event = event_out, .arg = &fmt};
 	struct err err = ERR_INIT;
-	struct client cl;
-	struct pbuf pb;
-	uint32_t id;
-	int n = 0, c, rc;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (n == 16 ||
-			    (strncmp(optarg, "container=", 10) && strncmp(optarg, "event=", 6) &&
-			     strncmp(optarg, "type=", 5)))
-				return ctl_fail(
-				    EXIT_DAEMON,
-				    "invalid --filter '%s': container=, event= or type=", optarg);
-			filters[n++] = optarg;
+			if (bc_event_filter_add(&fs, optarg, &err) < 0)
+				return ctl_fail_err(&err, EXIT_DAEMON);
 			break;
 		case 'S':
 		case 'U':
-			if (bc_parse_time(optarg, c == 'S' ? &since : &until) < 0)
+			if (bc_parse_time(optarg, c == 'S' ? &o.since_ns : &o.until_ns) < 0)
 				return ctl_fail(EXIT_DAEMON, "invalid --%s '%s'",
 						c == 'S' ? "since" : "until", optarg);
 			break;
@@ -826,53 +798,9 @@ int cmd_events(struct ctl *ctl, int argc, char **argv)
 			return EXIT_DAEMON;
 		}
 	}
-	rc = ctl_connect(ctl, DAEMON_CONTAINERD, &cl);
-	if (rc)
-		return rc;
-	pb_init(&pb);
-	if (since)
-		pb_put_u64(&pb, TAG_UPTIME, (uint64_t)since);
-	if (client_send(&cl, MSG_EVENTS, &pb, NULL, 0, &id, &err) < 0)
-		goto fail;
-	for (;;) {
-		cleanup_free char *text = NULL;
-		cleanup_cjson cJSON *e = NULL;
-		struct frame f;
-
-		if (until) {
-			struct timespec now;
-			long long left;
-
-			clock_gettime(CLOCK_REALTIME, &now);
-			left = until - ((long long)now.tv_sec * 1000000000ll + now.tv_nsec);
-			/* past events already sent still arrive: a moment for them */
-			client_set_timeout(&cl, (unsigned)((left > 0 ? left / 1000000 : 0) + 200),
-					   &err);
-		}
-		if (client_recv(&cl, &f, &err) < 0) {
-			if (until && (err.code == EAGAIN || err.code == ETIMEDOUT ||
-				      err.code == EWOULDBLOCK))
-				break;
-			goto fail;
-		}
-		p_get_str(f.payload, f.len, TAG_JSON, &text, &err);
-		frame_release(&f);
-		err_clear(&err);
-		if (!text || !(e = cJSON_Parse(text)))
-			continue;
-		if (until &&
-		    cJSON_GetNumberValue(cJSON_GetObjectItem(e, "timeNano")) >= (double)until)
-			break;
-		if (event_match(e, filters, n))
-			event_print(e, fmt);
-	}
-	client_close(&cl);
+	if (bc_events(&ctl->paths, &o, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
 	return EXIT_OK;
-fail:
-	rc = ctl_fail(EXIT_FAIL, "%s", err_msg(&err));
-	err_clear(&err);
-	client_close(&cl);
-	return rc;
 }
 
 /* ---- system df ---- */
