@@ -1,12 +1,17 @@
 /* /_ping, /version, /info. */
 #include "config.h"
 
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "apid.h"
 #include "common/cleanup.h"
+#include "common/log.h"
+#include "ctl/lib/bc_events.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
 
@@ -125,4 +130,68 @@ void h_info(struct apid *a, struct resp *rs, const struct request *rq, char **ar
 	    cJSON_CreateStringArray((const char *[]){"name=seccomp,profile=builtin"}, 1));
 	cJSON_AddItemToObject(o, "Warnings", cJSON_CreateArray());
 	resp_json(rs, 200, o);
+}
+
+/* ---- events ---- */
+
+static int event_send(const cJSON *e, void *arg)
+{
+	cJSON *ev = (cJSON *)e; /* bc_events' own, freed after this */
+	char ns[32];
+
+	/* Go reads an int64: digits, never cJSON's exponent form of a double */
+	snprintf(ns, sizeof(ns), "%.0f", cJSON_GetNumberValue(cJSON_GetObjectItem(ev, "timeNano")));
+	cJSON_ReplaceItemInObject(ev, "timeNano", cJSON_CreateRaw(ns));
+	return resp_message(arg, ev) < 0;
+}
+
+/* The client hung up (docker events ends with ^C): the stream ends with it. */
+static int client_gone(void *arg)
+{
+	struct resp *rs = arg;
+	struct pollfd p = {.fd = rs->c->fd, .events = POLLIN | POLLRDHUP};
+	char c;
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return 1;
+	return recv(rs->c->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *since = req_query(rq, "since"), *until = req_query(rq, "until");
+	struct bc_filters fs = {0};
+	struct bc_events o = {
+	    .filters = &fs, .on_event = event_send, .idle = client_gone, .arg = rs};
+	struct err err = ERR_INIT;
+	struct filters f;
+
+	(void)arg;
+	if (since && *since && bc_parse_time(since, &o.since_ns) < 0) {
+		resp_error(rs, 400, "invalid since '%s'", since);
+		return;
+	}
+	if (until && *until && bc_parse_time(until, &o.until_ns) < 0) {
+		resp_error(rs, 400, "invalid until '%s'", until);
+		return;
+	}
+	if (req_filters(rs, rq, &f) < 0)
+		return;
+	for (unsigned i = 0; i < f.n; i++)
+		if (bc_event_filter_add(&fs, f.kv[i], &err) < 0) {
+			resp_error(rs, 400, "%s", err_msg(&err));
+			err_clear(&err);
+			filters_free(&f);
+			return;
+		}
+	if (resp_stream_begin(rs, 200, "application/json") == 0) {
+		/* a failure after the headers just ends the stream */
+		if (bc_events(&a->paths, &o, &err) < 0)
+			log_info("events: %s", err_msg(&err));
+		resp_stream_end(rs);
+	}
+	err_clear(&err);
+	filters_free(&f);
 }

@@ -21,6 +21,7 @@ static const struct route routes[] = {
     {"HEAD", "/_ping", h_ping},
     {"GET", "/version", h_version},
     {"GET", "/info", h_info},
+    {"GET", "/events", h_events},
 
     {"POST", "/containers/create", h_ctr_create},
     {"GET", "/containers/json", h_ctr_list},

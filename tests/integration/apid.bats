@@ -214,6 +214,37 @@ deep" ]
 	docker rm cpc >/dev/null
 }
 
+@test "docker events: live, replayed with since/until and filters (label, event, container); the stream ends with its client" {
+	need_docker
+	timeout 6 docker events --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' >"$BERTH_TMP/ev" 2>&1 &
+	track_pid $!
+	sleep 0.5
+	docker run --rm --name evx --label team=blue "$IMG" sh -c 'exit 3' || true
+	docker run --rm --name evy "$IMG" true
+	for _ in $(seq 60); do grep -q "destroy evy" "$BERTH_TMP/ev" && break; sleep 0.1; done
+	[ "$(cat "$BERTH_TMP/ev")" = "container create evx
+container start evx
+container die evx
+container destroy evx
+container create evy
+container start evy
+container die evy
+container destroy evy" ]
+	# the CLI sends whole seconds: "until now" ends at the start of this second
+	sleep 1.1
+	run -0 docker events --since 1m --until 0s --filter label=team=blue --filter event=die \
+		--format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}} {{.TimeNano}}'
+	[[ "$output" =~ ^"die evx 3 "[0-9]{19}$ ]]
+	run -0 docker events --since 1m --until 0s --filter container=evy --format '{{.Action}}'
+	[ "$(echo $output)" = "create start die destroy" ]
+	run -1 docker events --until 0s --filter bogus=1
+	[[ "$output" == *"invalid filter 'bogus=1'"* ]]
+	# the live stream's client is gone (timeout): apid's thread for it ends too
+	pid=$(cat "$BERTH_RUN/berth-apid.pid")
+	for _ in $(seq 50); do [ "$(ls /proc/$pid/task | wc -l)" -eq 1 ] && break; sleep 0.2; done
+	[ "$(ls /proc/$pid/task | wc -l)" -eq 1 ]
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
