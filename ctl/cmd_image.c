@@ -311,8 +311,8 @@ int cmd_pull(struct ctl *ctl, int argc, char **argv)
 
 int cmd_push(struct ctl *ctl, int argc, char **argv)
 {
-	struct pbuf pb;
-	char *auth;
+	struct err err = ERR_INIT;
+	struct ctl_progress prog;
 
 	if (argc >= 2 && !strcmp(argv[1], "--help")) {
 		ctl_usage(stdout, cmd_push_usage);
@@ -320,14 +320,10 @@ int cmd_push(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc != 2)
 		return ctl_fail(EXIT_DAEMON, "push needs one image name");
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, argv[1]);
-	if ((auth = bc_registry_auth(argv[1]))) {
-		pb_put_str(&pb, TAG_KEY, auth);
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
-	return run_job(ctl, MSG_IMAGE_PUSH, &pb, -1, show_all, false, NULL);
+	ctl_progress_init(&prog, stdout, false, show_all);
+	if (bc_push(&ctl->paths, argv[1], NULL, ctl_progress_line, &prog, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
+	return EXIT_OK;
 }
 
 int cmd_save(struct ctl *ctl, int argc, char **argv)

@@ -83,14 +83,13 @@ char *bc_registry_auth(const char *image)
 	return auth ? xstrdup(auth) : NULL;
 }
 
-int bc_login(const struct berth_paths *p, const char *registry, const char *user,
-	     const char *password, bc_line_fn on_line, void *arg, struct err *err)
+/* imaged checks user:password (b64, 4096 bytes) against the registry and forgets them. */
+static int login_check(const struct berth_paths *p, const char *registry, const char *user,
+		       const char *password, bc_line_fn on_line, void *arg, unsigned char *b64,
+		       struct err *err)
 {
-	cleanup_free char *path = bc_config_path(), *plain = NULL;
-	cleanup_cjson cJSON *doc = NULL;
-	unsigned char b64[4096];
+	cleanup_free char *plain = NULL;
 	struct pbuf pb;
-	cJSON *entry;
 	int r;
 
 	if (!*registry || strchr(registry, '/'))
@@ -105,15 +104,36 @@ int bc_login(const struct berth_paths *p, const char *registry, const char *user
 	}
 	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)strlen(plain));
 	explicit_bzero(plain, strlen(plain));
-	/* imaged checks them against the registry and forgets them */
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, registry);
 	pb_put_str(&pb, TAG_KEY, (const char *)b64);
 	r = bc_job(p, MSG_IMAGE_LOGIN, &pb, -1, on_line, arg, NULL, err);
-	if (r < 0) {
-		explicit_bzero(b64, sizeof(b64));
+	if (r < 0)
+		explicit_bzero(b64, 4096);
+	return r;
+}
+
+int bc_login_check(const struct berth_paths *p, const char *registry, const char *user,
+		   const char *password, struct err *err)
+{
+	unsigned char b64[4096];
+	int r = login_check(p, registry, user, password, NULL, NULL, b64, err);
+
+	explicit_bzero(b64, sizeof(b64));
+	return r;
+}
+
+int bc_login(const struct berth_paths *p, const char *registry, const char *user,
+	     const char *password, bc_line_fn on_line, void *arg, struct err *err)
+{
+	cleanup_free char *path = bc_config_path();
+	cleanup_cjson cJSON *doc = NULL;
+	unsigned char b64[4096];
+	cJSON *entry;
+	int r = login_check(p, registry, user, password, on_line, arg, b64, err);
+
+	if (r < 0)
 		return r;
-	}
 	doc = bc_config_load(path);
 	entry = cJSON_CreateObject();
 	cJSON_AddStringToObject(entry, "auth", (const char *)b64);

@@ -60,6 +60,25 @@ int bc_pull(const struct berth_paths *p, const struct bc_pull *pull, struct err 
 	return r;
 }
 
+int bc_push(const struct berth_paths *p, const char *ref, const char *auth, bc_line_fn on_line,
+	    void *arg, struct err *err)
+{
+	cleanup_free char *kept = NULL;
+	struct pbuf pb;
+	int r;
+
+	if (!auth)
+		auth = kept = bc_registry_auth(ref);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_REF, ref);
+	if (auth)
+		pb_put_str(&pb, TAG_KEY, auth);
+	r = bc_job(p, MSG_IMAGE_PUSH, &pb, -1, on_line, arg, NULL, err);
+	if (kept)
+		explicit_bzero(kept, strlen(kept));
+	return r;
+}
+
 int bc_create(const struct berth_paths *p, const struct bc_create *cr, char id[65], struct err *err)
 {
 	const char *image = cJSON_GetStringValue(

@@ -55,6 +55,9 @@ char *bc_registry_of(const char *image);
 /* base64 "user:password" kept for the registry of image, or NULL. */
 char *bc_registry_auth(const char *image);
 
+/* Check credentials with a registry through imaged, keeping nothing (the API's /auth). */
+int bc_login_check(const struct berth_paths *p, const char *registry, const char *user,
+		   const char *password, struct err *err);
 /* Check credentials with a registry through imaged, then keep them (0600). */
 int bc_login(const struct berth_paths *p, const char *registry, const char *user,
 	     const char *password, bc_line_fn on_line, void *arg, struct err *err);
@@ -71,6 +74,9 @@ struct bc_pull {
 	void *arg;
 };
 int bc_pull(const struct berth_paths *p, const struct bc_pull *pull, struct err *err);
+/* Push ref with auth (base64 "user:password"; NULL: what login kept), progress to on_line. */
+int bc_push(const struct berth_paths *p, const char *ref, const char *auth, bc_line_fn on_line,
+	    void *arg, struct err *err);
 
 /* What run/create does before the container exists: the image, per the pull policy. */
 struct bc_create {
