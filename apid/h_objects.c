@@ -292,6 +292,27 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 		resp_stream_end(rs);
 }
 
+/* POST /images/NAME/push?tag=T: the push's progress as Docker's JSON stream. */
+void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *tag = req_query(rq, "tag"), *ref = NULL, *auth = registry_auth(rq);
+	struct pull_sink sink = {.rs = rs};
+	struct err err = ERR_INIT;
+
+	ref = tag && *tag ? xasprintf("%s:%s", arg[0], tag) : xstrdup(arg[0]);
+	if (resp_stream_begin(rs, 200, "application/json") < 0)
+		goto out;
+	if (bc_push(&a->paths, ref, auth, pull_line, &sink, &err) < 0) {
+		resp_stream_error(rs, &err);
+		err_clear(&err);
+	}
+	if (!sink.broken)
+		resp_stream_end(rs);
+out:
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+}
+
 /* ---- networks ---- */
 
 /*

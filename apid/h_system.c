@@ -1,8 +1,10 @@
 /* /_ping, /version, /info. */
 #include "config.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -11,6 +13,7 @@
 #include "apid.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "ctl/lib/bc_events.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
@@ -194,4 +197,49 @@ void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **
 	}
 	err_clear(&err);
 	filters_free(&f);
+}
+
+/* ---- auth ---- */
+
+/* POST /auth: the credentials checked with the registry; nothing kept here (the client keeps them).
+ */
+void h_auth(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *body = body_json(rs, rq), *out = NULL;
+	const char *user, *password, *server;
+	cleanup_free char *registry = NULL;
+	struct err err = ERR_INIT;
+	const char *h;
+
+	(void)arg;
+	if (!body)
+		return;
+	user = cJSON_GetStringValue(cJSON_GetObjectItem(body, "username"));
+	password = cJSON_GetStringValue(cJSON_GetObjectItem(body, "password"));
+	server = cJSON_GetStringValue(cJSON_GetObjectItem(body, "serveraddress"));
+	if (!user || !password) {
+		resp_error(rs, 400, "auth needs username and password");
+		return;
+	}
+	/* https://host:port/v1/ or host:port: the registry's host[:port] */
+	h = server && *server ? server : "docker.io";
+	if (strstr(h, "://"))
+		h = strstr(h, "://") + 3;
+	registry = strndup(h, strcspn(h, "/"));
+	if (!registry || !strcmp(registry, "index.docker.io")) {
+		free(registry);
+		registry = xstrdup("docker.io");
+	}
+	if (bc_login_check(&a->paths, registry, user, password, &err) < 0) {
+		int status =
+		    err.code == EACCES || err.code == EPERM ? 401 : resp_status_of(err.code);
+
+		resp_error(rs, status, "%s", err_msg(&err));
+		err_clear(&err);
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "Status", "Login Succeeded");
+	cJSON_AddStringToObject(out, "IdentityToken", "");
+	resp_json(rs, 200, out);
 }

@@ -22,6 +22,7 @@ static const struct route routes[] = {
     {"GET", "/version", h_version},
     {"GET", "/info", h_info},
     {"GET", "/events", h_events},
+    {"POST", "/auth", h_auth},
 
     {"POST", "/containers/create", h_ctr_create},
     {"GET", "/containers/json", h_ctr_list},
@@ -55,6 +56,7 @@ static const struct route routes[] = {
     {"GET", "/images/*/json", h_img_inspect},
     {"GET", "/images/*/history", h_img_history},
     {"POST", "/images/*/tag", h_img_tag},
+    {"POST", "/images/*/push", h_img_push},
     {"DELETE", "/images/*", h_img_remove},
 
     {"GET", "/networks", h_net_list},

@@ -267,7 +267,7 @@ container destroy evy" ]
 	[[ "$output" == *"invalid filters 'notjson'"* ]]
 }
 
-@test "docker pull from a registry, and run pulls what is missing" {
+@test "docker pull from a registry, run pulls what is missing, login and push" {
 	need_docker
 	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
 	start_registry
@@ -281,6 +281,18 @@ container destroy evy" ]
 	[[ "$output" == *pulled-by-run ]]
 	run -1 docker pull "$REG/test/nosuch:1"
 	[[ "$output" == *"Error response from daemon"* || "$output" == *"nosuch"* ]]
+	# push: a new name in the registry, read back by skopeo and pulled again
+	run -0 docker login -u someone -p secret "$REG"
+	[[ "$output" == *"Login Succeeded"* ]]
+	docker tag "$REG/test/busybox:1" "$REG/test/pushed:2"
+	run -0 docker push "$REG/test/pushed:2"
+	[[ "$output" == *"2: digest: sha256:"* || "$output" == *"Pushed"* ]]
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/test/pushed:2"
+	docker rmi "$REG/test/pushed:2" >/dev/null
+	run -0 docker run --rm "$REG/test/pushed:2" echo pushed-and-back
+	[[ "$output" == *pushed-and-back ]]
+	run -1 docker push "$REG/test/notlocal:1"
+	[[ "$output" == *"notlocal"* ]]
 }
 
 @test "networks and volumes: create, use, list, remove" {
