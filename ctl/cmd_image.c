@@ -4,7 +4,6 @@
 #include <bsd/libutil.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bc_filter.h"
 #include "lib/bclient.h"
 #include "format.h"
 #include "proto/tags.h"
@@ -547,8 +547,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 			tg = is_dangling ? NULL : cJSON_GetArrayItem(tags, i);
 			if (tg)
 				split_name(tg->valuestring, repo, sizeof(repo), tag, sizeof(tag));
-			if (refpat && (!tg || (fnmatch(refpat, tg->valuestring, 0) != 0 &&
-					       fnmatch(refpat, repo, 0) != 0)))
+			if (refpat && (!tg || !bc_image_ref_match(refpat, tg->valuestring)))
 				continue;
 			rows++;
 			if (quiet) {

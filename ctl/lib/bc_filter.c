@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,4 +124,17 @@ bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr)
 			return false;
 	}
 	return true;
+}
+
+bool bc_image_ref_match(const char *pattern, const char *tag)
+{
+	const char *colon = strrchr(tag, ':');
+	char repo[512];
+
+	if (!fnmatch(pattern, tag, 0))
+		return true;
+	if (!colon || strchr(colon, '/'))
+		return false;
+	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - tag), tag);
+	return !fnmatch(pattern, repo, 0);
 }

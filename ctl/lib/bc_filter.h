@@ -26,4 +26,8 @@ int bc_filter_add(struct bc_filters *fs, const char *kv, struct err *err);
 /* Whether a container summary (a MSG_CONTAINER_LIST entry) passes every key. */
 bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr);
 
+/* An image's tag ("repo:tag") against a reference= pattern (glob on the whole, or on the
+ * repository). */
+bool bc_image_ref_match(const char *pattern, const char *tag);
+
 #endif
