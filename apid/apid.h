@@ -219,6 +219,9 @@ void h_exec_resize(struct apid *a, struct resp *rs, const struct request *rq, ch
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_img_get(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_img_get_one(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_img_load(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

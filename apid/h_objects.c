@@ -11,6 +11,7 @@
 #include "apid.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "ctl/lib/bc_filter.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
 
@@ -59,29 +60,82 @@ static void add_default(cJSON *o, const char *key, cJSON *v)
 		cJSON_AddItemToObject(o, key, v);
 }
 
+/* The image's repo@digest names whose repository some reference= pattern matches. */
+static cJSON *digests_matching(const cJSON *img, const char *const *refs, unsigned nrefs)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *d;
+
+	cJSON_ArrayForEach (d, cJSON_GetObjectItem(img, "RepoDigests")) {
+		cleanup_free char *repo = xstrndup(d->valuestring, strcspn(d->valuestring, "@"));
+		bool hit = !nrefs;
+
+		for (unsigned k = 0; k < nrefs && !hit; k++)
+			hit = bc_image_ref_match(refs[k], repo);
+		if (hit)
+			cJSON_AddItemToArray(out, cJSON_CreateString(d->valuestring));
+	}
+	return out;
+}
+
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
 	bool show_all = req_query_bool(rq, "all", false);
+	const char *refs[16];
+	unsigned nrefs = 0;
+	int dangling = -1;
+	struct filters f;
 	const cJSON *i;
 
 	(void)arg;
-	if (call(a, rs, DAEMON_IMAGED, MSG_IMAGE_LIST, NULL, NULL, NULL, &all) < 0)
+	if (req_filters(rs, rq, &f) < 0)
 		return;
+	for (unsigned k = 0; k < f.n; k++) {
+		if (!strncmp(f.kv[k], "reference=", 10) && nrefs < 16)
+			refs[nrefs++] = f.kv[k] + 10;
+		else if (!strcmp(f.kv[k], "dangling=true") || !strcmp(f.kv[k], "dangling=false"))
+			dangling = f.kv[k][9] == 't';
+		else {
+			resp_error(rs, 400, "invalid filter '%s' (reference=, dangling=)", f.kv[k]);
+			filters_free(&f);
+			return;
+		}
+	}
+	if (call(a, rs, DAEMON_IMAGED, MSG_IMAGE_LIST, NULL, NULL, NULL, &all) < 0) {
+		filters_free(&f);
+		return;
+	}
 	cJSON_ArrayForEach (i, all) {
-		cJSON *o;
+		cJSON *o, *tags = cJSON_CreateArray();
 		struct tm tm = {0};
 		const char *created = cJSON_GetStringValue(cJSON_GetObjectItem(i, "Created"));
+		const cJSON *t;
 
-		if (!show_all && cJSON_IsTrue(cJSON_GetObjectItem(i, "Intermediate")))
+		if (!show_all && cJSON_IsTrue(cJSON_GetObjectItem(i, "Intermediate"))) {
+			cJSON_Delete(tags);
 			continue;
+		}
+		/* reference=: the image's matching tags only, as Docker lists them */
+		cJSON_ArrayForEach (t, cJSON_GetObjectItem(i, "RepoTags")) {
+			bool hit = !nrefs;
+
+			for (unsigned k = 0; k < nrefs && !hit; k++)
+				hit = bc_image_ref_match(refs[k], t->valuestring);
+			if (hit)
+				cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
+		}
+		if ((nrefs && !cJSON_GetArraySize(tags)) ||
+		    (dangling >= 0 &&
+		     (cJSON_GetArraySize(cJSON_GetObjectItem(i, "RepoTags")) == 0) != dangling)) {
+			cJSON_Delete(tags);
+			continue;
+		}
 		o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, "Id", cJSON_Duplicate(cJSON_GetObjectItem(i, "Id"), true));
 		cJSON_AddStringToObject(o, "ParentId", "");
-		cJSON_AddItemToObject(o, "RepoTags",
-				      cJSON_Duplicate(cJSON_GetObjectItem(i, "RepoTags"), true));
-		cJSON_AddItemToObject(o, "RepoDigests",
-				      cJSON_Duplicate(cJSON_GetObjectItem(i, "RepoDigests"), true));
+		cJSON_AddItemToObject(o, "RepoTags", tags);
+		cJSON_AddItemToObject(o, "RepoDigests", digests_matching(i, refs, nrefs));
 		cJSON_AddNumberToObject(o, "Created",
 					created && strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)
 					    ? (double)timegm(&tm)
@@ -95,6 +149,7 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 		cJSON_AddNumberToObject(o, "Containers", -1);
 		cJSON_AddItemToArray(out, o);
 	}
+	filters_free(&f);
 	resp_json(rs, 200, out);
 }
 

@@ -57,6 +57,9 @@ static const struct route routes[] = {
     {"GET", "/images/*/history", h_img_history},
     {"POST", "/images/*/tag", h_img_tag},
     {"POST", "/images/*/push", h_img_push},
+    {"GET", "/images/get", h_img_get},
+    {"GET", "/images/*/get", h_img_get_one},
+    {"POST", "/images/load", h_img_load},
     {"DELETE", "/images/*", h_img_remove},
 
     {"GET", "/networks", h_net_list},

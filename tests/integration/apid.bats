@@ -245,6 +245,35 @@ container destroy evy" ]
 	[ "$(ls /proc/$pid/task | wc -l)" -eq 1 ]
 }
 
+@test "docker save and load, by name and through a pipe; images by reference and dangling; bad archives refused" {
+	need_docker
+	docker tag "$IMG" saved/one:1
+	run -0 docker save -o "$BERTH_TMP/one.tar" saved/one:1
+	run -0 tar tf "$BERTH_TMP/one.tar"
+	[[ "$output" == *manifest.json* ]]
+	docker rmi saved/one:1 >/dev/null
+	run -0 docker load -i "$BERTH_TMP/one.tar"
+	[ "$output" = "Loaded image: saved/one:1" ]
+	run -0 bash -c "docker save saved/one:1 | docker load -q"
+	[ "$output" = "Loaded image: saved/one:1" ]
+	# images NAME: only the matching tags; dangling
+	run -0 docker images saved/one --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = saved/one:1 ]
+	run -0 docker images 'saved/*' -q
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 docker images --filter dangling=true -q
+	[ -z "$output" ]
+	run -1 docker images --filter bogus=1
+	[[ "$output" == *"invalid filter 'bogus=1'"* ]]
+	run -1 docker save nosuch:1 -o "$BERTH_TMP/no.tar"
+	[[ "$output" == *"no such image: nosuch:1"* ]]
+	echo garbage >"$BERTH_TMP/bad.tar"
+	run -1 docker load -i "$BERTH_TMP/bad.tar"
+	[[ "$output" == *"cannot read the archive"* ]]
+	run -0 docker image inspect saved/one:1
+	docker rmi saved/one:1 >/dev/null
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
