@@ -114,7 +114,7 @@ static int whole(struct resp *rs, int status, const char *type, const char *body
 	if (head(rs, status, type, (long long)len, false) < 0)
 		return -1;
 	/* HEAD: the length of what GET would send, and no body */
-	if (!strcmp(rs->req->method, "HEAD"))
+	if (rs->req->method && !strcmp(rs->req->method, "HEAD"))
 		return 0;
 	return len ? conn_write_all(rs->c, body, len) : 0;
 }
