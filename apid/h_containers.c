@@ -395,8 +395,13 @@ void h_ctr_wait(struct apid *a, struct resp *rs, const struct request *rq, char 
 	pb_put_str(&pb, TAG_REF, arg[0]);
 	if (removed)
 		pb_put_u32(&pb, TAG_ALL, 1);
-	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_WAIT, &pb, &out, NULL, NULL, &err) <
-	    0) {
+	/* docker run -d asks for a wait and goes: the wait goes with it */
+	if (bc_call_watch(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_WAIT, &pb, &out, rs->c->fd,
+			  &err) < 0) {
+		if (err.code == ECANCELED) {
+			err_clear(&err);
+			return;
+		}
 		cJSON_AddNumberToObject(o, "StatusCode", -1);
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message",
 					err_msg(&err));

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +40,33 @@ int bc_connect(const struct berth_paths *p, enum berth_daemon d, struct client *
 	return -BC_UNREACHABLE;
 }
 
-int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
-	    cJSON **out, int *fds, unsigned *nfds, struct err *err)
+/* Wait until c has something to read, or watch (a client of ours) hangs up. */
+static int wait_reply(struct client *c, int watch, struct err *err)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN},
+				      {.fd = watch, .events = POLLRDHUP}};
+
+		if (poll(p, watch >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_sys(err, "poll");
+		}
+		if (p[0].revents)
+			return 0;
+		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR))
+			return err_set(err, ECANCELED, "the client went away");
+	}
+}
+
+static int call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		cJSON **out, int *fds, unsigned *nfds, int watch, struct err *err)
 {
 	cleanup_free char *text = NULL;
 	struct err ignore = ERR_INIT;
 	struct client c;
 	struct frame f;
+	uint32_t id;
 
 	if (nfds)
 		*nfds = 0;
@@ -55,9 +76,16 @@ int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, str
 		pb_free(pb);
 		return -err->code;
 	}
-	if (client_call(&c, type, pb, NULL, 0, &f, err) < 0) {
+	if (client_send(&c, type, pb, NULL, 0, &id, err) < 0 ||
+	    (watch >= 0 && wait_reply(&c, watch, err) < 0) || client_recv(&c, &f, err) < 0) {
 		client_close(&c);
 		return -err->code;
+	}
+	if (!(f.flags & PF_REPLY) || f.id != id) {
+		frame_release(&f);
+		client_close(&c);
+		return err_set(err, EPROTO, "%s answered %s with an unexpected frame",
+			       berth_daemons[d].binary, msg_name(type));
 	}
 	p_get_str(f.payload, f.len, TAG_JSON, &text, &ignore);
 	err_clear(&ignore);
@@ -70,6 +98,18 @@ int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, str
 		return err_set(err, EPROTO, "%s sent a reply that is not JSON",
 			       berth_daemons[d].binary);
 	return 0;
+}
+
+int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+	    cJSON **out, int *fds, unsigned *nfds, struct err *err)
+{
+	return call(p, d, type, pb, out, fds, nfds, -1, err);
+}
+
+int bc_call_watch(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		  cJSON **out, int watch, struct err *err)
+{
+	return call(p, d, type, pb, out, NULL, NULL, watch, err);
 }
 
 int bc_job(const struct berth_paths *p, uint16_t type, struct pbuf *pb, int fd, bc_line_fn on_line,

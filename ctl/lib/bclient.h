@@ -36,6 +36,13 @@ int bc_connect(const struct berth_paths *p, enum berth_daemon d, struct client *
 int bc_call(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
 	    cJSON **out, int *fds, unsigned *nfds, struct err *err);
 
+/*
+ * The same for a call that may last (a wait): given up (ECANCELED, the
+ * connection to the daemon closed) when watch, a client's socket, hangs up.
+ */
+int bc_call_watch(const struct berth_paths *p, enum berth_daemon d, uint16_t type, struct pbuf *pb,
+		  cJSON **out, int watch, struct err *err);
+
 /* A progress line of an imaged job (pull, push, load, build steps...). */
 typedef void (*bc_line_fn)(const char *line, void *arg);
 /*
