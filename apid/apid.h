@@ -133,6 +133,8 @@ struct apid {
 int http_start(struct apid *a, struct err *err);
 void http_stop(struct apid *a);
 void http_done_cb(uv_async_t *h);
+/* Whether the client of a connection a thread owns has closed it (a long stream's end). */
+bool conn_hung_up(const struct conn *c);
 /* A connected socket (non-blocking) joins the loop; subject is taken (or NULL). */
 void conn_adopt(struct apid *a, int fd, uid_t peer_uid, char *tls_subject);
 
@@ -226,6 +228,7 @@ void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char 
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_auth(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_stats(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_archive_get(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_archive_put(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

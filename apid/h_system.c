@@ -2,11 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -151,15 +149,7 @@ static int event_send(const cJSON *e, void *arg)
 /* The client hung up (docker events ends with ^C): the stream ends with it. */
 static int client_gone(void *arg)
 {
-	struct resp *rs = arg;
-	struct pollfd p = {.fd = rs->c->fd, .events = POLLIN | POLLRDHUP};
-	char c;
-
-	if (poll(&p, 1, 0) <= 0)
-		return 0;
-	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
-		return 1;
-	return recv(rs->c->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+	return conn_hung_up(((struct resp *)arg)->c);
 }
 
 void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **arg)

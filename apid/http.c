@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -453,6 +454,18 @@ static void conn_read_cb(uv_poll_t *h, int status, int events)
 	}
 	feed(c, buf, (size_t)n);
 	(void)events;
+}
+
+bool conn_hung_up(const struct conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
+	char ch;
+
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	return recv(c->fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 void conn_adopt(struct apid *a, int fd, uid_t peer_uid, char *tls_subject)

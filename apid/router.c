@@ -39,6 +39,7 @@ static const struct route routes[] = {
     {"POST", "/containers/*/unpause", h_ctr_unpause},
     {"GET", "/containers/*/top", h_ctr_top},
     {"GET", "/containers/*/logs", h_ctr_logs},
+    {"GET", "/containers/*/stats", h_ctr_stats},
     {"GET", "/containers/*/archive", h_ctr_archive_get},
     {"HEAD", "/containers/*/archive", h_ctr_archive_get},
     {"PUT", "/containers/*/archive", h_ctr_archive_put},

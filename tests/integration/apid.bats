@@ -274,6 +274,43 @@ container destroy evy" ]
 	docker rmi saved/one:1 >/dev/null
 }
 
+@test "docker stats: CPU, memory against the limit, pids; a stream, and run -d's wait, end with their client" {
+	need_docker
+	docker run -d --name busy --memory 64m "$IMG" sh -c 'while :; do :; done' >/dev/null
+	docker run -d --name idle "$IMG" sleep 1000 >/dev/null
+	run -0 docker stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' busy
+	read -r name cpu mem _ limit pids <<<"$output"
+	[ "$name" = busy ] && [ "$limit" = 64MiB ] && [ "$pids" = 1 ]
+	# a busy loop on one CPU
+	[ "${cpu%%.*}" -ge 30 ]
+	run -0 docker stats --no-stream --format '{{.Name}}'
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "busy idle " ]
+	# the stream: one document a second, read twice, then the client goes
+	run -0 timeout 10 python3 - "$BERTH_RUN/docker.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1.45/containers/idle/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+f = s.makefile("rb")
+assert f.readline().startswith(b"HTTP/1.1 200")
+docs = 0
+while docs < 2:
+    line = f.readline().strip()
+    if line.startswith(b"{"):
+        d = json.loads(line)
+        assert d["name"] == "/idle" and d["pids_stats"]["current"] == 1, d
+        docs += 1
+print("two")
+PY
+	[ "$output" = two ]
+	pid=$(cat "$BERTH_RUN/berth-apid.pid")
+	for _ in $(seq 30); do [ "$(ls /proc/$pid/task | wc -l)" -eq 1 ] && break; sleep 0.2; done
+	[ "$(ls /proc/$pid/task | wc -l)" -eq 1 ]
+	run -0 curl -s -w '%{http_code}' --unix-socket "$BERTH_RUN/docker.sock" "http://x/v1.45/containers/nosuch/stats?stream=0"
+	[[ "$output" == *"no such container: nosuch"*404 ]]
+	docker rm -f busy idle >/dev/null
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
