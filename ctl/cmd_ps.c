@@ -843,13 +843,14 @@ int system_df(struct ctl *ctl, int argc, char **argv)
 					     {"help", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	static const char *const hdr[] = {"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"};
-	cleanup_cjson cJSON *ctrs = NULL, *imgs = NULL, *vols = NULL, *doc = NULL;
+	cleanup_cjson cJSON *all = NULL;
+	const cJSON *ctrs, *imgs, *vols;
 	enum out_format fmt = FORMAT_TEXT;
 	double isize = 0, iactive_size = 0, csize, crun, vsize, vfree;
-	int c, rc, iactive = 0, nrun, nstop, nused, nfree;
+	int c, iactive = 0, nrun, nstop, nused, nfree;
+	struct err err = ERR_INIT;
 	const cJSON *i, *k;
 	struct table *t;
-	struct pbuf pb;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'F') {
@@ -861,27 +862,14 @@ int system_df(struct ctl *ctl, int argc, char **argv)
 		} else
 			return EXIT_DAEMON;
 	}
-	if ((rc = list_sized(ctl, &ctrs, true)))
-		return rc;
-	if (!(imgs = image_sizes(ctl)))
-		return EXIT_FAIL;
-	pb_init(&pb);
-	pb_put_u32(&pb, TAG_ALL, 1);
-	if ((rc = ctl_container_call(ctl, MSG_VOLUME_LIST, &pb, &vols, NULL, NULL, EXIT_FAIL)))
-		return rc;
+	if (bc_disk_usage(&ctl->paths, &all, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
+	imgs = cJSON_GetObjectItem(all, "Images");
+	ctrs = cJSON_GetObjectItem(all, "Containers");
+	vols = cJSON_GetObjectItem(all, "Volumes");
 	cJSON_ArrayForEach (i, imgs) {
-		bool used = false;
-		const char *iid = sget(i, "Id");
-
-		if (!strncmp(iid, "sha256:", 7))
-			iid += 7;
-		cJSON_ArrayForEach (k, ctrs) {
-			const char *cid = sget(k, "ImageID");
-
-			used = used || !strcmp(!strncmp(cid, "sha256:", 7) ? cid + 7 : cid, iid);
-		}
 		isize += cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
-		if (used) {
+		if (cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Containers")) > 0) {
 			iactive++;
 			iactive_size += cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
 		}
@@ -897,11 +885,7 @@ int system_df(struct ctl *ctl, int argc, char **argv)
 	vsize = sum_size(vols, "Size", "InUse", true, &nused);
 	vfree = sum_size(vols, "Size", "InUse", false, &nfree);
 	if (fmt == FORMAT_JSON) {
-		doc = cJSON_CreateObject();
-		cJSON_AddItemToObject(doc, "Images", cJSON_Duplicate(imgs, true));
-		cJSON_AddItemToObject(doc, "Containers", cJSON_Duplicate(ctrs, true));
-		cJSON_AddItemToObject(doc, "Volumes", cJSON_Duplicate(vols, true));
-		json_print(stdout, doc);
+		json_print(stdout, all);
 		return EXIT_OK;
 	}
 	t = table_new(5, hdr);

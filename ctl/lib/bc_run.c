@@ -148,6 +148,51 @@ int bc_inspect(const struct berth_paths *p, const char *ref, cJSON **out, struct
 	return 0;
 }
 
+static const char *bare_id(const char *id)
+{
+	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id ? id : "";
+}
+
+int bc_disk_usage(const struct berth_paths *p, cJSON **doc, struct err *err)
+{
+	cJSON *ctrs = NULL, *imgs = NULL, *vols = NULL, *i;
+	const cJSON *k;
+	struct pbuf pb;
+
+	*doc = NULL;
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, 1); /* with sizes */
+	if (bc_call(p, DAEMON_CONTAINERD, MSG_CONTAINER_LIST, &pb, &ctrs, NULL, NULL, err) < 0)
+		goto fail;
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, 1);
+	if (bc_call(p, DAEMON_IMAGED, MSG_IMAGE_LIST, &pb, &imgs, NULL, NULL, err) < 0)
+		goto fail;
+	pb_init(&pb);
+	pb_put_u32(&pb, TAG_ALL, 1);
+	if (bc_call(p, DAEMON_CONTAINERD, MSG_VOLUME_LIST, &pb, &vols, NULL, NULL, err) < 0)
+		goto fail;
+	cJSON_ArrayForEach (i, imgs) {
+		const char *iid = bare_id(cJSON_GetStringValue(cJSON_GetObjectItem(i, "Id")));
+		int used = 0;
+
+		cJSON_ArrayForEach (k, ctrs)
+			used += !strcmp(
+			    bare_id(cJSON_GetStringValue(cJSON_GetObjectItem(k, "ImageID"))), iid);
+		cJSON_AddNumberToObject(i, "Containers", used);
+	}
+	*doc = cJSON_CreateObject();
+	cJSON_AddItemToObject(*doc, "Images", imgs);
+	cJSON_AddItemToObject(*doc, "Containers", ctrs);
+	cJSON_AddItemToObject(*doc, "Volumes", vols);
+	return 0;
+fail:
+	cJSON_Delete(ctrs);
+	cJSON_Delete(imgs);
+	cJSON_Delete(vols);
+	return -err->code;
+}
+
 int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err)
 {
 	struct pbuf pb;

@@ -103,6 +103,12 @@ int bc_start(const struct berth_paths *p, const char *ref, bool attach, cJSON **
 	     struct err *err);
 /* A container's inspect JSON (*out, the caller's) by name, id or prefix. */
 int bc_inspect(const struct berth_paths *p, const char *ref, cJSON **out, struct err *err);
+/*
+ * What the engine holds on disk: {"Images": [...], "Containers": [...],
+ * "Volumes": [...]}, the daemons' lists with sizes; each image gets
+ * "Containers", how many containers use it.
+ */
+int bc_disk_usage(const struct berth_paths *p, cJSON **doc, struct err *err);
 /* Wait until the container is gone (run --rm). */
 int bc_wait_removed(const struct berth_paths *p, const char *ref, struct err *err);
 
