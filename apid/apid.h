@@ -228,6 +228,12 @@ void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char 
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_auth(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+/* A container list entry (CONTAINER_LIST) as GET /containers/json has it. */
+cJSON *ctr_summary(const cJSON *k);
+void h_system_df(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_commit(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_changes(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_ctr_update(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_stats(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_archive_get(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

@@ -118,7 +118,7 @@ static double unix_time(const char *rfc3339)
 }
 
 /* berth's summary into Docker's /containers/json entry. */
-static cJSON *list_entry(const cJSON *k)
+cJSON *ctr_summary(const cJSON *k)
 {
 	cJSON *o = cJSON_CreateObject(), *ports = cJSON_CreateArray(), *hc;
 	const cJSON *p;
@@ -204,7 +204,7 @@ void h_ctr_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 			continue;
 		if (!bc_filter_match(&fs, k))
 			continue;
-		cJSON_AddItemToArray(out, list_entry(k));
+		cJSON_AddItemToArray(out, ctr_summary(k));
 	}
 	filters_free(&f);
 	resp_json(rs, 200, out);
@@ -417,6 +417,57 @@ void h_ctr_wait(struct apid *a, struct resp *rs, const struct request *rq, char 
 	line = xasprintf("%s\n", text);
 	resp_chunk(rs, line, strlen(line));
 	resp_stream_end(rs);
+}
+
+/*
+ * POST /containers/ID/update: the docker CLI sends every field of
+ * Resources, zero when not given; zero is "unchanged", as dockerd reads it.
+ * What berth can change goes to containerd; anything else set is a 400.
+ */
+void h_ctr_update(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	static const char *const keys[] = {"Memory",	 "MemorySwap", "NanoCpus", "CpuShares",
+					   "CpusetCpus", "PidsLimit",  NULL};
+	cleanup_cjson cJSON *body = body_json(rs, rq), *chg = NULL, *out = NULL;
+	cleanup_free char *text = NULL;
+	const cJSON *v, *restart;
+	struct pbuf pb;
+
+	if (!body)
+		return;
+	chg = cJSON_CreateObject();
+	cJSON_ArrayForEach (v, body) {
+		bool set = (cJSON_IsNumber(v) && v->valuedouble != 0) ||
+			   (cJSON_IsString(v) && *v->valuestring) ||
+			   (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) || cJSON_IsTrue(v);
+		size_t i = 0;
+
+		if (!strcmp(v->string, "RestartPolicy"))
+			continue;
+		while (keys[i] && strcmp(keys[i], v->string))
+			i++;
+		if (keys[i] && set)
+			cJSON_AddItemToObject(chg, v->string, cJSON_Duplicate(v, true));
+		else if (set) {
+			resp_error(rs, 400, "update: %s cannot be changed by berth", v->string);
+			return;
+		}
+	}
+	restart = cJSON_GetObjectItem(body, "RestartPolicy");
+	if (*(cJSON_GetStringValue(cJSON_GetObjectItem(restart, "Name")) ?: ""))
+		cJSON_AddItemToObject(chg, "RestartPolicy", cJSON_Duplicate(restart, true));
+	if (!cJSON_GetArraySize(chg)) {
+		resp_error(rs, 400, "update: nothing to change");
+		return;
+	}
+	text = cJSON_PrintUnformatted(chg);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	if (ref_call(a, rs, MSG_CONTAINER_UPDATE, arg[0], &pb, NULL) < 0)
+		return;
+	out = cJSON_CreateObject();
+	cJSON_AddArrayToObject(out, "Warnings");
+	resp_json(rs, 200, out);
 }
 
 void h_ctr_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg)

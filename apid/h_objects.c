@@ -78,6 +78,30 @@ static cJSON *digests_matching(const cJSON *img, const char *const *refs, unsign
 	return out;
 }
 
+/* An image as GET /images/json has it; tags and digests are taken. */
+static cJSON *img_summary(const cJSON *i, cJSON *tags, cJSON *digests)
+{
+	const char *created = cJSON_GetStringValue(cJSON_GetObjectItem(i, "Created"));
+	const cJSON *used = cJSON_GetObjectItem(i, "Containers");
+	cJSON *o = cJSON_CreateObject();
+	struct tm tm = {0};
+
+	cJSON_AddItemToObject(o, "Id", cJSON_Duplicate(cJSON_GetObjectItem(i, "Id"), true));
+	cJSON_AddStringToObject(o, "ParentId", "");
+	cJSON_AddItemToObject(o, "RepoTags", tags);
+	cJSON_AddItemToObject(o, "RepoDigests", digests);
+	cJSON_AddNumberToObject(
+	    o, "Created",
+	    created && strptime(created, "%Y-%m-%dT%H:%M:%S", &tm) ? (double)timegm(&tm) : 0);
+	cJSON_AddItemToObject(o, "Size", cJSON_Duplicate(cJSON_GetObjectItem(i, "Size"), true));
+	cJSON_AddNumberToObject(o, "SharedSize", -1);
+	cJSON_AddNumberToObject(o, "VirtualSize",
+				cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size")));
+	cJSON_AddItemToObject(o, "Labels", cJSON_CreateObject());
+	cJSON_AddNumberToObject(o, "Containers", used ? used->valuedouble : -1);
+	return o;
+}
+
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
@@ -108,8 +132,6 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 	}
 	cJSON_ArrayForEach (i, all) {
 		cJSON *o, *tags = cJSON_CreateArray();
-		struct tm tm = {0};
-		const char *created = cJSON_GetStringValue(cJSON_GetObjectItem(i, "Created"));
 		const cJSON *t;
 
 		if (!show_all && cJSON_IsTrue(cJSON_GetObjectItem(i, "Intermediate"))) {
@@ -131,22 +153,7 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 			cJSON_Delete(tags);
 			continue;
 		}
-		o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "Id", cJSON_Duplicate(cJSON_GetObjectItem(i, "Id"), true));
-		cJSON_AddStringToObject(o, "ParentId", "");
-		cJSON_AddItemToObject(o, "RepoTags", tags);
-		cJSON_AddItemToObject(o, "RepoDigests", digests_matching(i, refs, nrefs));
-		cJSON_AddNumberToObject(o, "Created",
-					created && strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)
-					    ? (double)timegm(&tm)
-					    : 0);
-		cJSON_AddItemToObject(o, "Size",
-				      cJSON_Duplicate(cJSON_GetObjectItem(i, "Size"), true));
-		cJSON_AddNumberToObject(o, "SharedSize", -1);
-		cJSON_AddNumberToObject(o, "VirtualSize",
-					cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size")));
-		cJSON_AddItemToObject(o, "Labels", cJSON_CreateObject());
-		cJSON_AddNumberToObject(o, "Containers", -1);
+		o = img_summary(i, tags, digests_matching(i, refs, nrefs));
 		cJSON_AddItemToArray(out, o);
 	}
 	filters_free(&f);
@@ -185,10 +192,29 @@ void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, ch
 	resp_json(rs, 200, out);
 }
 
+/* Docker's history: Created in Unix seconds, an Id (the image's for the top entry), Tags. */
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
+	cleanup_cjson cJSON *out = NULL;
+	cJSON *e;
+
 	(void)rq;
-	call_reply(a, rs, DAEMON_IMAGED, MSG_IMAGE_HISTORY, arg[0]);
+	if (call(a, rs, DAEMON_IMAGED, MSG_IMAGE_HISTORY, arg[0], NULL, NULL, &out) < 0)
+		return;
+	cJSON_ArrayForEach (e, out) {
+		const char *created = cJSON_GetStringValue(cJSON_GetObjectItem(e, "Created"));
+		struct tm tm = {0};
+		double t = created && strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)
+			       ? (double)timegm(&tm)
+			       : 0;
+
+		cJSON_ReplaceItemInObject(e, "Created", cJSON_CreateNumber(t));
+		if (!cJSON_GetObjectItem(e, "Id"))
+			cJSON_AddStringToObject(e, "Id", "<missing>");
+		if (!cJSON_GetObjectItem(e, "Tags"))
+			cJSON_AddNullToObject(e, "Tags");
+	}
+	resp_json(rs, 200, out);
 }
 
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
@@ -638,4 +664,51 @@ void h_vol_remove(struct apid *a, struct resp *rs, const struct request *rq, cha
 	(void)rq;
 	if (call(a, rs, DAEMON_CONTAINERD, MSG_VOLUME_REMOVE, arg[0], NULL, NULL, NULL) == 0)
 		resp_empty(rs, 204);
+}
+
+/* GET /system/df: images, containers and volumes with their sizes, as docker system df reads them.
+ */
+void h_system_df(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateObject();
+	struct err err = ERR_INIT;
+	cJSON *imgs, *ctrs, *vols;
+	const cJSON *i;
+	double layers = 0;
+
+	(void)rq;
+	(void)arg;
+	if (bc_disk_usage(&a->paths, &all, &err) < 0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		return;
+	}
+	imgs = cJSON_AddArrayToObject(out, "Images");
+	cJSON_ArrayForEach (i, cJSON_GetObjectItem(all, "Images")) {
+		cJSON *o =
+		    img_summary(i, cJSON_Duplicate(cJSON_GetObjectItem(i, "RepoTags"), true),
+				cJSON_Duplicate(cJSON_GetObjectItem(i, "RepoDigests"), true));
+
+		/* each image's layers are its own here: nothing shared (the CLI's reclaimable) */
+		cJSON_ReplaceItemInObject(o, "SharedSize", cJSON_CreateNumber(0));
+		layers += cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size"));
+		cJSON_AddItemToArray(imgs, o);
+	}
+	cJSON_AddNumberToObject(out, "LayersSize", layers);
+	ctrs = cJSON_AddArrayToObject(out, "Containers");
+	cJSON_ArrayForEach (i, cJSON_GetObjectItem(all, "Containers"))
+		cJSON_AddItemToArray(ctrs, ctr_summary(i));
+	vols = cJSON_AddArrayToObject(out, "Volumes");
+	cJSON_ArrayForEach (i, cJSON_GetObjectItem(all, "Volumes")) {
+		cJSON *v = cJSON_Duplicate(i, true), *u = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(u, "Size",
+					cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size")));
+		cJSON_AddNumberToObject(u, "RefCount",
+					cJSON_IsTrue(cJSON_GetObjectItem(i, "InUse")) ? 1 : 0);
+		cJSON_AddItemToObject(v, "UsageData", u);
+		cJSON_AddItemToArray(vols, v);
+	}
+	cJSON_AddArrayToObject(out, "BuildCache");
+	resp_json(rs, 200, out);
 }

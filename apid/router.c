@@ -23,6 +23,8 @@ static const struct route routes[] = {
     {"GET", "/info", h_info},
     {"GET", "/events", h_events},
     {"POST", "/auth", h_auth},
+    {"POST", "/commit", h_commit},
+    {"GET", "/system/df", h_system_df},
 
     {"POST", "/containers/create", h_ctr_create},
     {"GET", "/containers/json", h_ctr_list},
@@ -40,6 +42,8 @@ static const struct route routes[] = {
     {"GET", "/containers/*/top", h_ctr_top},
     {"GET", "/containers/*/logs", h_ctr_logs},
     {"GET", "/containers/*/stats", h_ctr_stats},
+    {"POST", "/containers/*/update", h_ctr_update},
+    {"GET", "/containers/*/changes", h_ctr_changes},
     {"GET", "/containers/*/archive", h_ctr_archive_get},
     {"HEAD", "/containers/*/archive", h_ctr_archive_get},
     {"PUT", "/containers/*/archive", h_ctr_archive_put},

@@ -311,6 +311,42 @@ PY
 	docker rm -f busy idle >/dev/null
 }
 
+@test "docker update, diff, commit, history and system df" {
+	need_docker
+	docker run -d --name chg -v chgvol:/data "$IMG" \
+		sh -c 'echo new >/added; echo more >>/etc/passwd; head -c 100000 /dev/zero >/data/z; sleep 1000' >/dev/null
+	for _ in $(seq 50); do docker exec chg test -f /data/z && break; sleep 0.1; done
+	# update: the limit is in the record and in the cgroup; what berth cannot change is a 400
+	run -0 docker update --memory 32m --pids-limit 50 --restart on-failure:2 chg
+	[ "$(docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}' chg)" = "33554432 50 on-failure" ]
+	run -0 docker stats --no-stream --format '{{.MemUsage}}' chg
+	[[ "$output" == *"/ 32MiB" ]]
+	run -1 docker update --blkio-weight 300 chg
+	[[ "$output" == *"BlkioWeight cannot be changed"* ]]
+	run -1 docker update --memory 1k chg
+	[[ "$output" == *"minimum memory limit"* ]]
+	# diff: Docker's kinds
+	run -0 docker diff chg
+	[[ "$output" == *"C /etc/passwd"* && "$output" == *"A /added"* ]]
+	# commit with a message, an author and a change; the image runs it
+	run -0 docker commit -m "a message" -a someone -c 'CMD ["cat", "/added"]' chg committed:1
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	run -0 docker run --rm committed:1
+	[ "$output" = new ]
+	run -0 docker history --format '{{.CreatedBy}}|{{.Comment}}' committed:1
+	[ "${lines[0]}" = "docker commit|a message" ]
+	run -1 docker commit nosuch x:1
+	[[ "$output" == *"no such container: nosuch"* ]]
+	# system df: the image in use, the container's own bytes, the volume's
+	run -0 docker system df --format '{{.Type}} {{.TotalCount}} {{.Active}}'
+	[[ "$output" == *"Images 2 1"* && "$output" == *"Containers 1 1"* && "$output" == *"Local Volumes 1 1"* ]]
+	run -0 docker system df -v --format '{{json .}}'
+	[[ "$output" == *'"Name":"chgvol"'* ]]
+	docker rm -f chg >/dev/null
+	docker volume rm chgvol >/dev/null
+	docker rmi committed:1 >/dev/null
+}
+
 @test "ps filters, shared with berth ps: one key's values any, several keys all" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
