@@ -31,12 +31,6 @@ static int tmp_file(struct err *err)
 	return fd;
 }
 
-static void save_line(const char *line, void *arg)
-{
-	(void)line;
-	(void)arg; /* the archive is the answer: its progress goes nowhere */
-}
-
 /* The archive of names (docker or oci layout) as the answer, or the error before it. */
 static void save(struct apid *a, struct resp *rs, char **names, unsigned n)
 {
@@ -58,7 +52,8 @@ static void save(struct apid *a, struct resp *rs, char **names, unsigned n)
 		close(fd);
 		goto fail;
 	}
-	if (bc_job(&a->paths, MSG_IMAGE_SAVE, &pb, job, save_line, NULL, NULL, &err) < 0) {
+	/* the archive is the answer: its progress goes nowhere */
+	if (bc_job(&a->paths, MSG_IMAGE_SAVE, &pb, job, NULL, NULL, NULL, &err) < 0) {
 		close(fd);
 		goto fail;
 	}
