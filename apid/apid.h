@@ -133,6 +133,8 @@ struct apid {
 int http_start(struct apid *a, struct err *err);
 void http_stop(struct apid *a);
 void http_done_cb(uv_async_t *h);
+/* A detached thread with a small stack (a request's, a TLS connection's); -1 with errno. */
+int thread_start(void *(*fn)(void *), void *arg);
 /* Whether the client of a connection a thread owns has closed it (a long stream's end). */
 bool conn_hung_up(const struct conn *c);
 /* A connected socket (non-blocking) joins the loop; subject is taken (or NULL). */
@@ -175,6 +177,8 @@ int conn_write_all(struct conn *c, const void *data, size_t n);
 int resp_message(struct resp *rs, const cJSON *msg);
 /* {"errorDetail": {"message": ...}, "error": ...}: how a stream says it failed. */
 int resp_stream_error(struct resp *rs, const struct err *err);
+/* Standard base64 of a string (headers: X-Registry-Auth, the path stat), heap. */
+char *b64_encode(const char *s);
 /* Docker's stdcopy frame: stream 1 or 2, then data. */
 int resp_stdcopy(struct resp *rs, int stream, const void *data, size_t n);
 

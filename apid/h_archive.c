@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "apid.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -58,23 +56,45 @@ static unsigned long go_mode(mode_t m)
 	return g;
 }
 
+/* The worker's first TAR_CHUNK bytes (fewer at the end): the path's own header is in them. */
+static size_t read_block(int in, char *buf)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < TAR_CHUNK && (n = read(in, buf + len, TAR_CHUNK - len)) > 0)
+		len += (size_t)n;
+	return len;
+}
+
+/* The tar's first entry, read from its first block; the archive (to free) or NULL. */
+static struct archive *first_entry(const char *buf, size_t n, struct archive_entry **e)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_format_tar(a);
+	if (n && archive_read_open_memory(a, buf, n) == ARCHIVE_OK &&
+	    archive_read_next_header(a, e) == ARCHIVE_OK)
+		return a;
+	archive_read_free(a);
+	return NULL;
+}
+
 /* The header value for the tar's first entry (path itself): base64 of Docker's JSON. */
 static char *path_stat(const char *buf, size_t n, const char *path)
 {
-	struct archive *a = archive_read_new();
 	struct archive_entry *e;
+	struct archive *a = first_entry(buf, n, &e);
 	cleanup_cjson cJSON *o = NULL;
 	cleanup_free char *json = NULL;
 	const char *base = strrchr(path, '/');
 	char mtime[40] = "";
-	char *b64 = NULL;
+	char *b64;
 	struct tm tm;
 	time_t t;
 
-	archive_read_support_format_tar(a);
-	if (archive_read_open_memory(a, buf, n) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK)
-		goto out;
+	if (!a)
+		return NULL;
 	t = archive_entry_mtime(e);
 	if (gmtime_r(&t, &tm))
 		strftime(mtime, sizeof(mtime), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -85,9 +105,7 @@ static char *path_stat(const char *buf, size_t n, const char *path)
 	cJSON_AddStringToObject(o, "mtime", mtime);
 	cJSON_AddStringToObject(o, "linkTarget", archive_entry_symlink(e) ?: "");
 	json = cJSON_PrintUnformatted(o);
-	b64 = xmalloc(4 * ((strlen(json) + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)json, (int)strlen(json));
-out:
+	b64 = b64_encode(json);
 	archive_read_free(a);
 	return b64;
 }
@@ -105,11 +123,9 @@ static int tar_out(int in, void *arg, struct err *err)
 {
 	struct tar_out *t = arg;
 	cleanup_free char *buf = xmalloc(TAR_CHUNK), *stat = NULL, *hdr = NULL;
-	size_t len = 0;
+	size_t len = read_block(in, buf);
 	ssize_t n;
 
-	while (len < TAR_CHUNK && (n = read(in, buf + len, TAR_CHUNK - len)) > 0)
-		len += (size_t)n;
 	if (!len)
 		return 0; /* nothing: the job's error says why */
 	if (t->path && (stat = path_stat(buf, len, t->path))) {
@@ -199,20 +215,14 @@ static int first_type(int in, void *arg, struct err *err)
 {
 	mode_t *type = arg;
 	cleanup_free char *buf = xmalloc(TAR_CHUNK);
-	struct archive *a;
 	struct archive_entry *e;
-	size_t len = 0;
-	ssize_t n;
+	struct archive *a = first_entry(buf, read_block(in, buf), &e);
 
 	(void)err;
-	while (len < TAR_CHUNK && (n = read(in, buf + len, TAR_CHUNK - len)) > 0)
-		len += (size_t)n;
-	a = archive_read_new();
-	archive_read_support_format_tar(a);
-	if (len && archive_read_open_memory(a, buf, len) == ARCHIVE_OK &&
-	    archive_read_next_header(a, &e) == ARCHIVE_OK)
+	if (a) {
 		*type = archive_entry_filetype(e);
-	archive_read_free(a);
+		archive_read_free(a);
+	}
 	return 0;
 }
 

@@ -332,8 +332,7 @@ static char *registry_auth(const struct request *rq)
 	if (!u || !p || !*u)
 		return NULL;
 	pair = xasprintf("%s:%s", u, p);
-	b64 = xmalloc(4 * ((strlen(pair) + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pair, (int)strlen(pair));
+	b64 = b64_encode(pair);
 	explicit_bzero(pair, strlen(pair));
 	return b64;
 }

@@ -334,23 +334,31 @@ static void *request_thread(void *arg)
 	return NULL;
 }
 
-static void dispatch(struct conn *c)
+int thread_start(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	pthread_t t;
 	int r;
 
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	r = pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		errno = r;
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct conn *c)
+{
 	if (c->polling) {
 		uv_poll_stop(&c->poll);
 		c->polling = false;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	r = pthread_create(&t, &attr, request_thread, c);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		errno = r;
+	if (thread_start(request_thread, c) < 0) {
 		log_warn("cannot start a thread for a request");
 		answer_bad(c, 503, "berth-apid cannot take more requests now");
 	}

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/evp.h>
+
 #include "apid.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -267,4 +269,13 @@ int resp_stream_error(struct resp *rs, const struct err *err)
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "errorDetail"), "message", err_msg(err));
 	cJSON_AddStringToObject(o, "error", err_msg(err));
 	return resp_message(rs, o);
+}
+
+char *b64_encode(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+	return out;
 }

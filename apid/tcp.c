@@ -472,10 +472,7 @@ static void handoff_cb(uv_async_t *h)
 static void tls_start(struct tcp *t, int fd, const struct sockaddr_storage *ss)
 {
 	struct tls_conn *tc;
-	pthread_attr_t attr;
-	pthread_t th;
 	char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
-	int r;
 
 	if (atomic_fetch_add(&t->threads, 1) >= TLS_MAX_THREADS) {
 		atomic_fetch_sub(&t->threads, 1);
@@ -489,13 +486,7 @@ static void tls_start(struct tcp *t, int fd, const struct sockaddr_storage *ss)
 	tc->t = t;
 	tc->fd = fd;
 	snprintf(tc->peer, sizeof(tc->peer), "%s:%s", host, port);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	r = pthread_create(&th, &attr, tls_thread, tc);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		errno = r;
+	if (thread_start(tls_thread, tc) < 0) {
 		log_warn("cannot start a thread for a TLS connection");
 		close(fd);
 		free(tc);
