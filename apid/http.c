@@ -17,6 +17,7 @@
 #include "apid.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "ctl/lib/bclient.h"
 
 #define READ_CHUNK 65536
 #define MAX_HEADERS 128
@@ -323,8 +324,12 @@ static void *request_thread(void *arg)
 	struct conn *c = arg;
 	struct apid *a = c->a;
 	struct resp rs = {.c = c, .req = &c->req};
+	/* the daemons authorize and audit the HTTP client, not apid */
+	const struct client_for who = {.uid = c->peer_uid, .subject = c->tls_subject};
 
+	bc_act_for(&who);
 	route(a, &rs, &c->req);
+	bc_act_for(NULL);
 	c->close_after =
 	    !c->req.keep_alive || rs.hijacked || (rs.sent_head && !rs.chunked && rs.status == 0);
 	pthread_mutex_lock(&a->lock);

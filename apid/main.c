@@ -205,7 +205,7 @@ static int resolve_ids(struct apid *a, struct err *err)
 {
 	cleanup_fclose FILE *g = fopen("/etc/group", "re");
 	cleanup_fclose FILE *p = fopen("/etc/passwd", "re");
-	const char *user = a->user ? a->user : APID_DEFAULT_USER;
+	const char *user = a->user ? a->user : getenv("BERTH_APID_USER") ?: APID_DEFAULT_USER;
 	struct passwd *pw;
 	struct group *gr;
 	bool found = false;

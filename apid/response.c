@@ -180,6 +180,7 @@ int resp_status_of(int code)
 		return 400;
 	case EACCES:
 	case EPERM:
+	case ERR_DENIED:
 		return 403;
 	case ENOSYS:
 	case EOPNOTSUPP:

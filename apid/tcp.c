@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -386,20 +387,21 @@ static void pump(SSL *ssl, int tcp, int pair)
 	free(down);
 }
 
+/* The client certificate's subject as RFC 2253 writes it ("CN=admin,O=ops"): policies name it. */
 static char *peer_subject(SSL *ssl)
 {
 	X509 *cert = SSL_get1_peer_certificate(ssl);
-	char *s;
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long n;
 
-	if (!cert)
-		return xstrdup("?");
-	s = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
+	if (cert && mem &&
+	    X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_get_mem_data(mem, &data)) > 0)
+		s = xstrndup(data, (size_t)n);
+	BIO_free(mem);
 	X509_free(cert);
-	if (!s)
-		return xstrdup("?");
-	char *copy = xstrdup(s);
-	OPENSSL_free(s);
-	return copy;
+	return s ? s : xstrdup("?");
 }
 
 static void handoff(struct tcp *t, int fd, char *subject)

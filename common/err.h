@@ -21,6 +21,8 @@ struct err {
  */
 #define ERR_NOCMD 1127
 #define ERR_CANTRUN 1126
+/* Refused by the authorization policy (berth-policy(5)): exit 125, HTTP 403. */
+#define ERR_DENIED 1403
 
 /* Each setter fills *e (when e is not NULL) and returns -code. */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

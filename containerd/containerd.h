@@ -184,6 +184,7 @@ int volume_remove_anonymous(struct cd *cd, struct ctr *k);
 void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,
 		const char *value);
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value);
+void event_publish(struct cd *cd, cJSON *e);
 void events_conn_closed(struct cd *cd, struct conn *c);
 void events_free(struct cd *cd);
 

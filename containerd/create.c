@@ -307,9 +307,14 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(req = cJSON_Parse(text)))
 		return err_set(err, EINVAL, "container.create needs the request as JSON");
+	given = cJSON_GetStringValue(item(req, "Name"));
+	conn_audit_target(
+	    c, given && *given ? given : cJSON_GetStringValue(item(item(req, "Config"), "Image")));
 	if (options_check(cd, req, err) < 0)
 		return -err->code;
-	given = cJSON_GetStringValue(item(req, "Name"));
+	/* what the requester's profile allows (berth-policy(5)): nothing is made otherwise */
+	if (conn_authorize(c, policy_check_container, req, err) < 0)
+		return -err->code;
 	name = given && *given ? xstrdup(given[0] == '/' ? given + 1 : given) : name_generate(cd);
 	id_new(id);
 	id_short(id, short_id);

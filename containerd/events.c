@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,10 +37,8 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 	cJSON *e = cJSON_CreateObject(), *actor, *attrs;
 	const cJSON *l;
 	const char *image = cJSON_GetStringValue(ctr_cfg(k, "Config", "Image"));
-	struct event_sub *s;
 	struct timespec ts;
 	long long ns;
-	char *text;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ns = (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
@@ -61,7 +60,15 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 		cJSON_AddStringToObject(attrs, key, value);
 	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);
 	cJSON_AddNumberToObject(e, "timeNano", (double)ns);
-	text = cJSON_PrintUnformatted(e);
+	event_publish(cd, e);
+}
+
+/* Send e to every subscriber and keep it in the ring (taken over). */
+void event_publish(struct cd *cd, cJSON *e)
+{
+	struct event_sub *s;
+	char *text = cJSON_PrintUnformatted(e);
+
 	LIST_FOREACH (s, &cd->subs, link)
 		send_event(s, text);
 	free(text);
@@ -104,6 +111,26 @@ int h_EVENTS(struct conn *c, struct frame *f, struct err *err)
 			free(text);
 		}
 	LIST_INSERT_HEAD(&cd->subs, s, link);
+	return 0;
+}
+
+/* imaged's and netd's audit records: their events are containerd's to give out. */
+int h_AUDIT_RECORD(struct conn *c, struct frame *f, struct err *err)
+{
+	cleanup_free char *text = NULL;
+	struct pbuf pb;
+	cJSON *e;
+
+	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 ||
+	    !cJSON_IsObject(e = cJSON_Parse(text)))
+		return err_set(err, EINVAL, "audit.record needs the event as a JSON object");
+	if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "Type")) ?: "", "audit")) {
+		cJSON_Delete(e);
+		return err_set(err, EINVAL, "audit.record carries only events of type audit");
+	}
+	event_publish(cd_of(c), e);
+	pb_init(&pb);
+	conn_reply(c, f, &pb, NULL, 0);
 	return 0;
 }
 

@@ -103,15 +103,22 @@ void containerd_fini(struct daemon *d)
 	d->priv = NULL;
 }
 
+/* Audit records are events: berth events and GET /events show them. */
+static void containerd_audit(struct daemon *d, cJSON *event)
+{
+	event_publish(d->priv, event);
+}
+
 static const struct daemon_def containerd_def = {
     .which = DAEMON_CONTAINERD,
-    .accept_roles = ROLE_CLIENT | ROLE_SHIM,
+    .accept_roles = ROLE_CLIENT | ROLE_APID | ROLE_SHIM | ROLE_IMAGED | ROLE_NETD,
     .table = containerd_table,
     .priv = &containerd_priv,
     .init = containerd_init,
     .info = containerd_info,
     .fini = containerd_fini,
     .conn_closed = containerd_conn_closed,
+    .audit = containerd_audit,
 };
 
 int main(int argc, char **argv)

@@ -118,6 +118,8 @@ int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EINVAL, "container %s is not running", k->name);
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 || !(req = cJSON_Parse(text)))
 		return err_set(err, EINVAL, "container.exec needs the process as JSON");
+	if (conn_authorize(c, policy_check_exec, req, err) < 0)
+		return -err->code;
 	proc = spec_exec_process(k, req, err);
 	if (!proc)
 		return -err->code;

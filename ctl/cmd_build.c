@@ -125,7 +125,7 @@ static void on_interrupt(int sig)
 
 static int exit_for_build(const struct err *err)
 {
-	return err->code == BC_UNREACHABLE ? EXIT_DAEMON : EXIT_FAIL;
+	return ctl_exit_for(err->code == BC_BADARG ? 0 : err->code, EXIT_FAIL);
 }
 
 /* '-': a Dockerfile, or the tar of a context, on standard input */

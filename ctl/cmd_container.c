@@ -120,9 +120,7 @@ int ctl_daemon_call(struct ctl *ctl, enum berth_daemon d, uint16_t type, struct 
 	int rc = ctl_daemon_try(ctl, d, type, pb, out, fds, nfds, &err);
 
 	if (rc < 0) {
-		rc = ctl_fail(err.code == BC_UNREACHABLE ? EXIT_DAEMON
-			      : fail_code		 ? fail_code
-							 : exit_for(err.code),
+		rc = ctl_fail(ctl_exit_for(err.code, fail_code ? fail_code : exit_for(err.code)),
 			      "%s", err_msg(&err));
 		err_clear(&err);
 	}

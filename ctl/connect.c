@@ -49,11 +49,17 @@ int ctl_connect(struct ctl *ctl, enum berth_daemon d, struct client *c)
 	return EXIT_DAEMON;
 }
 
+int ctl_exit_for(int err_code, int code)
+{
+	/* unreachable, bad usage, or refused by the policy: Docker's 125 */
+	if (err_code == BC_UNREACHABLE || err_code == BC_BADARG || err_code == ERR_DENIED)
+		return EXIT_DAEMON;
+	return code;
+}
+
 int ctl_fail_err(struct err *err, int code)
 {
-	int rc =
-	    ctl_fail(err->code == BC_UNREACHABLE || err->code == BC_BADARG ? EXIT_DAEMON : code,
-		     "%s", err_msg(err));
+	int rc = ctl_fail(ctl_exit_for(err->code, code), "%s", err_msg(err));
 
 	err_clear(err);
 	return rc;

@@ -77,6 +77,8 @@ struct err;
  * reached or the arguments were refused, else code. Clears err.
  */
 int ctl_fail_err(struct err *err, int code);
+/* The exit code for a failure with err_code: 125 when the daemon was not reached or refused. */
+int ctl_exit_for(int err_code, int code);
 struct session;
 /* session_run with its detach notice and error printed: 0, or -1. */
 int ctl_session(const struct session *s, int *exit_code);

@@ -17,7 +17,7 @@
 #include "imaged.h"
 #include "job.h"
 #include "proto/tags.h"
-#include "reference.h"
+#include "common/reference.h"
 
 /* A name or id to its manifest digest, or an error naming it. */
 static int resolve(const struct store *s, const char *ref, char out[DIGEST_STR_LEN + 1],

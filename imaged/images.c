@@ -18,7 +18,7 @@
 #include "imaged.h"
 #include "job.h"
 #include "proto/tags.h"
-#include "reference.h"
+#include "common/reference.h"
 #include "import.h"
 #include "save.h"
 #include "unpack.h"
@@ -103,6 +103,9 @@ static int registry_job(struct conn *c, struct frame *f, const char *kind, struc
 	if (ref_parse(name, &parsed, err) < 0)
 		return err_wrap(err, "%s", kind);
 	ref_free(&parsed);
+	/* the registries a profile may use (berth-policy(5)) */
+	if (conn_authorize_image(c, name, err) < 0)
+		return -err->code;
 	cJSON_AddStringToObject(o, "ref", name);
 	if (p_get_str(f->payload, f->len, TAG_KEY, &auth, err) > 0 && *auth)
 		cJSON_AddStringToObject(o, "auth", auth);

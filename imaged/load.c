@@ -22,7 +22,7 @@
 #include "job.h"
 #include "pull.h"
 #include "oci.h"
-#include "reference.h"
+#include "common/reference.h"
 
 #define SMALL_MAX (8u * 1024 * 1024)
 

@@ -28,7 +28,7 @@ static struct priv_spec imaged_priv = {
 
 static const struct daemon_def imaged_def = {
     .which = DAEMON_IMAGED,
-    .accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
+    .accept_roles = ROLE_CLIENT | ROLE_APID | ROLE_CONTAINERD,
     .table = imaged_table,
     .priv = &imaged_priv,
     .init = imaged_init,

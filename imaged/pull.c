@@ -28,7 +28,7 @@
 #include "oci.h"
 #include "pull.h"
 #include "netloop.h"
-#include "reference.h"
+#include "common/reference.h"
 #include "regconf.h"
 #include "tokencache.h"
 #include "store.h"

@@ -19,7 +19,7 @@
 #include "imaged.h"
 #include "job.h"
 #include "oci.h"
-#include "reference.h"
+#include "common/reference.h"
 #include "save.h"
 
 static int add_buf(struct archive *a, const char *name, const void *buf, size_t len,

@@ -14,7 +14,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "oci.h"
-#include "reference.h"
+#include "common/reference.h"
 #include "store.h"
 
 char *blob_path(const struct store *s, const char *digest)

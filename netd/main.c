@@ -146,7 +146,7 @@ static void netd_fini(struct daemon *d)
 
 static const struct daemon_def netd_def = {
     .which = DAEMON_NETD,
-    .accept_roles = ROLE_CLIENT | ROLE_CONTAINERD,
+    .accept_roles = ROLE_CLIENT | ROLE_APID | ROLE_CONTAINERD,
     .table = netd_table,
     .priv = &netd_priv,
     .init = netd_init,

@@ -6,7 +6,7 @@
 #include "proto.h"
 
 static const struct msg_info catalogue[] = {
-#define MSG(owner, name, code, str, roles, lo, hi) {code, str, roles, lo, hi},
+#define MSG(owner, name, code, str, roles, kind, lo, hi) {code, str, roles, kind, lo, hi},
 #include "messages.def"
 #undef MSG
 };
@@ -30,13 +30,20 @@ const char *msg_name(uint16_t type)
 	return buf;
 }
 
+bool msg_writes(uint16_t type)
+{
+	const struct msg_info *m = msg_lookup(type);
+
+	return !m || m->kind == WRITES;
+}
+
 static const struct {
 	uint32_t role;
 	const char *name;
 } roles[] = {
     {ROLE_CLIENT, "client"}, {ROLE_CONTAINERD, "containerd"},
     {ROLE_IMAGED, "imaged"}, {ROLE_NETD, "netd"},
-    {ROLE_SHIM, "shim"},
+    {ROLE_SHIM, "shim"},     {ROLE_APID, "apid"},
 };
 
 const char *role_name(uint32_t role)

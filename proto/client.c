@@ -14,7 +14,8 @@
 #include "common/xalloc.h"
 #include "tags.h"
 
-static int client_hello(struct client *c, uint32_t role, uint32_t version, struct err *err)
+static int client_hello(struct client *c, uint32_t role, uint32_t version,
+			const struct client_for *who, struct err *err)
 {
 	struct frame reply;
 	struct pbuf pb;
@@ -26,6 +27,10 @@ static int client_hello(struct client *c, uint32_t role, uint32_t version, struc
 	pb_put_u32(&pb, TAG_ROLE, role);
 	pb_put_str(&pb, TAG_NAME, program_invocation_short_name);
 	pb_put_str(&pb, TAG_VERSION, PACKAGE_VERSION);
+	if (who && who->uid != (uid_t)-1)
+		pb_put_u32(&pb, TAG_AUTH_UID, (uint32_t)who->uid);
+	else if (who)
+		pb_put_str(&pb, TAG_AUTH_SUBJECT, who->subject ? who->subject : "");
 	r = client_call(c, MSG_HELLO, &pb, NULL, 0, &reply, err);
 	if (r < 0)
 		return r;
@@ -50,7 +55,8 @@ static void client_init(struct client *c, int fd, const char *label)
 	c->path = xstrdup(label);
 }
 
-static int client_start(struct client *c, uint32_t role, uint32_t version, struct err *err)
+static int client_start(struct client *c, uint32_t role, uint32_t version,
+			const struct client_for *who, struct err *err)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
@@ -58,7 +64,7 @@ static int client_start(struct client *c, uint32_t role, uint32_t version, struc
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 		c->peer_pid = cred.pid;
-	r = client_hello(c, role, version, err);
+	r = client_hello(c, role, version, who, err);
 	if (r < 0)
 		return err_wrap(err, "hello to %s", c->path);
 	return 0;
@@ -68,11 +74,11 @@ int client_from_fd(struct client *c, int fd, const char *label, uint32_t role, u
 		   struct err *err)
 {
 	client_init(c, fd, label);
-	return client_start(c, role, version, err);
+	return client_start(c, role, version, NULL, err);
 }
 
-int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
-			   struct err *err)
+static int connect_path(struct client *c, const char *path, uint32_t role, uint32_t version,
+			const struct client_for *who, struct err *err)
 {
 	struct sockaddr_un sun;
 	cleanup_close int dirfd = -1;
@@ -85,7 +91,19 @@ int client_connect_version(struct client *c, const char *path, uint32_t role, ui
 		return err_sys(err, "socket");
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return err_sys(err, "connect to %s", path);
-	return client_start(c, role, version, err);
+	return client_start(c, role, version, who, err);
+}
+
+int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
+			   struct err *err)
+{
+	return connect_path(c, path, role, version, NULL, err);
+}
+
+int client_connect_for(struct client *c, const char *path, const struct client_for *who,
+		       struct err *err)
+{
+	return connect_path(c, path, ROLE_APID, PROTO_VERSION, who, err);
 }
 
 int client_connect(struct client *c, const char *path, uint32_t role, struct err *err)

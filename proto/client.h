@@ -18,6 +18,17 @@ struct client {
 
 /* Connect to a daemon's socket and exchange HELLO, declaring role. */
 int client_connect(struct client *c, const char *path, uint32_t role, struct err *err);
+/*
+ * berth-apid's connection (role apid) for one of its clients: a Unix uid,
+ * or (uid (uid_t)-1) a TLS certificate's subject. The daemons trust it only
+ * from apid's own user.
+ */
+struct client_for {
+	uid_t uid;
+	const char *subject;
+};
+int client_connect_for(struct client *c, const char *path, const struct client_for *who,
+		       struct err *err);
 /* Same, with an explicit protocol version (tests use it for mismatches). */
 int client_connect_version(struct client *c, const char *path, uint32_t role, uint32_t version,
 			   struct err *err);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@
 #include "common/log.h"
 #include "common/safepath.h"
 #include "common/xalloc.h"
+#include "client.h"
 #include "daemon.h"
+#include "tags.h"
 #include "service.h"
 
 static const uint32_t daemon_roles[DAEMON_COUNT] = {
@@ -37,6 +40,11 @@ static void usage(FILE *out, const char *name)
 		"  -r, --root DIR        state directory (default $BERTH_ROOT or %s)\n"
 		"  -R, --run DIR         runtime directory for sockets (default $BERTH_RUN or %s)\n"
 		"  -g, --group NAME      group allowed on the socket (default %s)\n"
+		"  -p, --policy FILE     the authorization policy (default $BERTH_POLICY,\n"
+		"                        $BERTH_CONF_DIR/policy.json or " POLICY_DEFAULT_PATH ";\n"
+		"                        see berth-policy(5))\n"
+		"  -a, --apid-user NAME  berth-apid's user, who may act for its clients\n"
+		"                        (default $BERTH_APID_USER or berth-apid)\n"
 		"  -l, --log-level LVL   error, warn, info or debug (default info)\n"
 		"  -f, --foreground      stay in the foreground and log to stderr\n"
 		"  -h, --help            show this help\n"
@@ -49,17 +57,24 @@ static void usage(FILE *out, const char *name)
 static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 {
 	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},  {"run", required_argument, NULL, 'R'},
-	    {"group", required_argument, NULL, 'g'}, {"log-level", required_argument, NULL, 'l'},
-	    {"foreground", no_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"run", required_argument, NULL, 'R'},
+	    {"group", required_argument, NULL, 'g'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"apid-user", required_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
 	};
+	const char *policy = getenv("BERTH_POLICY");
 	const char *name = berth_daemons[d->def->which].binary;
 	const char *root = NULL, *run = NULL;
 	int c;
 
 	*level = LOG_LEVEL_INFO;
-	while ((c = getopt_long(argc, argv, "r:R:g:l:fhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:g:l:fhVp:a:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
@@ -70,6 +85,13 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 		case 'g':
 			free(d->group);
 			d->group = xstrdup(optarg);
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'a':
+			free(d->apid_user);
+			d->apid_user = xstrdup(optarg);
 			break;
 		case 'l':
 			*level = log_level_parse(optarg);
@@ -105,6 +127,17 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 	}
 	if (!d->group)
 		d->group = xstrdup(BERTH_DEFAULT_GROUP);
+	if (!d->apid_user)
+		d->apid_user = xstrdup(getenv("BERTH_APID_USER") ?: "berth-apid");
+	if (policy && *policy) {
+		policy_init(&d->policy, policy);
+	} else if (getenv("BERTH_CONF_DIR") && *getenv("BERTH_CONF_DIR")) {
+		cleanup_free char *p = xasprintf("%s/policy.json", getenv("BERTH_CONF_DIR"));
+
+		policy_init(&d->policy, p);
+	} else {
+		policy_init(&d->policy, POLICY_DEFAULT_PATH);
+	}
 	return -1;
 }
 
@@ -129,6 +162,83 @@ static void resolve_group(struct daemon *d)
 	log_warnx(
 	    "group '%s' does not exist: the socket is for root only (create it with: groupadd %s)",
 	    d->group, d->group);
+}
+
+/*
+ * berth-apid's uid, from /etc/passwd itself. apid runs as nobody when its
+ * user does not exist, and so the role is then nobody's (with a warning).
+ */
+static uid_t resolve_apid_uid(const struct daemon *d)
+{
+	cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+
+	while (f && (pw = fgetpwent(f)))
+		if (!strcmp(pw->pw_name, d->apid_user))
+			return pw->pw_uid ? pw->pw_uid : (uid_t)-1;
+	log_warnx("user '%s' does not exist: requests that berth-apid (running as nobody) "
+		  "makes for its clients are accepted from uid 65534",
+		  d->apid_user);
+	return 65534;
+}
+
+/* ---- audit records of imaged and netd go to containerd, which has the events ---- */
+
+struct audit_relay {
+	uv_work_t work;
+	char *sock;
+	char *text;
+	uint32_t role;
+};
+
+static void relay_work(uv_work_t *w)
+{
+	struct audit_relay *r = w->data;
+	struct err err = ERR_INIT;
+	struct client c;
+	struct frame reply;
+	struct pbuf pb;
+
+	if (client_connect(&c, r->sock, r->role, &err) == 0) {
+		pb_init(&pb);
+		pb_put_str(&pb, TAG_JSON, r->text);
+		if (client_call(&c, MSG_AUDIT_RECORD, &pb, NULL, 0, &reply, &err) == 0)
+			frame_release(&reply);
+	}
+	client_close(&c);
+	if (err.code)
+		log_warnx("audit record not passed to berth-containerd: %s", err_msg(&err));
+	err_clear(&err);
+}
+
+static void relay_done(uv_work_t *w, int status)
+{
+	struct audit_relay *r = w->data;
+
+	(void)status;
+	free(r->sock);
+	free(r->text);
+	free(r);
+}
+
+/* Off the loop: containerd may be waiting on this daemon at the same moment. */
+static void audit_relay(struct server *s, cJSON *event)
+{
+	struct daemon *d = s->ctx;
+	struct audit_relay *r;
+
+	if (d->def->audit) {
+		d->def->audit(d, event);
+		return;
+	}
+	r = xzalloc(sizeof(*r));
+	r->work.data = r;
+	r->sock = paths_socket(&d->paths, DAEMON_CONTAINERD);
+	r->text = cJSON_PrintUnformatted(event);
+	r->role = d->ops.role;
+	cJSON_Delete(event);
+	if (uv_queue_work(&d->loop, &r->work, relay_work, relay_done) < 0)
+		relay_done(&r->work, 0);
 }
 
 static int make_dirs(struct daemon *d, struct err *err)
@@ -194,6 +304,9 @@ static int setup(struct daemon *d, struct err *err)
 	if (r < 0)
 		return err_set(err, -r, "uv_loop_init: %s", uv_strerror(r));
 	server_init(&d->srv, &d->loop, &d->ops, d);
+	d->srv.policy = &d->policy;
+	d->srv.apid_uid = resolve_apid_uid(d);
+	policy_refresh(&d->policy);
 	d->loop_ready = true;
 	r = server_listen(&d->srv, d->socket, d->gid, err);
 	if (r < 0)
@@ -253,6 +366,8 @@ static void teardown(struct daemon *d)
 	free(d->socket);
 	free(d->pidfile);
 	free(d->group);
+	free(d->apid_user);
+	policy_free(&d->policy);
 	paths_free(&d->paths);
 }
 
@@ -270,9 +385,11 @@ int daemon_main(int argc, char **argv, const struct daemon_def *def)
 	d.ops.table = def->table;
 	d.ops.info = srv_info;
 	d.ops.conn_closed = def->conn_closed;
+	d.ops.audit = audit_relay;
 	rc = parse_args(&d, argc, argv, &level);
 	if (rc >= 0) {
 		free(d.group);
+		free(d.apid_user);
 		return rc;
 	}
 	log_init(d.ops.name, true, (enum log_level)level);

@@ -24,6 +24,8 @@ struct daemon_def {
 	void (*fini)(struct daemon *d);
 	/* A client connection is going away. */
 	void (*conn_closed)(struct conn *c);
+	/* Deliver an audit record (taken over); NULL: send it to containerd. */
+	void (*audit)(struct daemon *d, cJSON *event);
 };
 
 /* The daemon's one context struct. */
@@ -36,6 +38,8 @@ struct daemon {
 	char *pidfile;
 	char *group;
 	gid_t gid;
+	char *apid_user; /* the user whose peers may act for others (role apid) */
+	struct policy policy;
 	bool foreground;
 	bool loop_ready;  /* uv_loop_init and server_init done */
 	bool pid_written; /* the pidfile is ours to remove */

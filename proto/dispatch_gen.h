@@ -5,6 +5,7 @@
  * DISPATCH_EMIT as DISPATCH_DECL (handler prototypes) or DISPATCH_ENTRY
  * (dispatch table rows). messages.def stays the one list of messages.
  */
-#define MSG(owner, name, code, str, roles, lo, hi) OWN_##owner(DISPATCH_EMIT, name, roles, lo, hi)
+#define MSG(owner, name, code, str, roles, kind, lo, hi)                                           \
+	OWN_##owner(DISPATCH_EMIT, name, roles, lo, hi)
 #include "messages.def"
 #undef MSG

@@ -27,20 +27,33 @@ enum proto_role {
 	ROLE_IMAGED = 1u << 2,
 	ROLE_NETD = 1u << 3,
 	ROLE_SHIM = 1u << 4,
+	/*
+	 * berth-apid: a client that acts for someone else and says who in its
+	 * HELLO (a Unix uid, or a TLS certificate's subject). Only apid's own
+	 * user may take it; its requests are served as a client's.
+	 */
+	ROLE_APID = 1u << 5,
 };
 #define ROLES_DAEMONS (ROLE_CONTAINERD | ROLE_IMAGED | ROLE_NETD | ROLE_SHIM)
 #define ROLES_ALL (ROLE_CLIENT | ROLES_DAEMONS)
 
 enum msg_type {
-#define MSG(owner, name, code, str, roles, lo, hi) MSG_##name = code,
+#define MSG(owner, name, code, str, roles, kind, lo, hi) MSG_##name = code,
 #include "messages.def"
 #undef MSG
+};
+
+/* A message's kind (messages.def): WRITES changes state and is audited. */
+enum msg_kind {
+	READS = 0,
+	WRITES = 1,
 };
 
 struct msg_info {
 	uint16_t type;
 	const char *name;
 	uint32_t roles;
+	enum msg_kind kind;
 	uint32_t min_len, max_len;
 };
 
@@ -48,6 +61,8 @@ struct msg_info {
 const struct msg_info *msg_lookup(uint16_t type);
 /* "container.create", or "0x1234" (in a static buffer) when unknown. */
 const char *msg_name(uint16_t type);
+/* True when type WRITES (an unknown type counts as one). */
+bool msg_writes(uint16_t type);
 const char *role_name(uint32_t role);
 /* Parse a single role name; returns 0 when unknown. */
 uint32_t role_parse(const char *s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -53,6 +54,7 @@ void server_init(struct server *s, uv_loop_t *loop, const struct server_ops *ops
 	s->ops = ops;
 	s->ctx = ctx;
 	s->lfd = -1;
+	s->apid_uid = (uid_t)-1; /* no peer has it */
 	s->started_ms = now_ms();
 	LIST_INIT(&s->conns);
 }
@@ -71,6 +73,9 @@ static void on_conn_closed(uv_handle_t *h)
 	frame_reader_free(&c->rd);
 	frame_writer_free(&c->wr);
 	free(c->peer_name);
+	free(c->who.subject);
+	free(c->who_name);
+	free(c->audit_target);
 	free(c);
 }
 
@@ -179,6 +184,146 @@ static const struct dispatch_entry *find_entry(const struct dispatch_entry *t, u
 	return NULL;
 }
 
+/* ---- authorization and audit (berth-policy(5)) ---- */
+
+static bool is_client(const struct conn *c)
+{
+	return c->role == ROLE_CLIENT || c->role == ROLE_APID;
+}
+
+/* A refusal names whom it refuses; the audit record says denied. */
+static int denied(struct conn *c, struct err *err)
+{
+	c->denied = true;
+	return err_wrap(err, "denied to %s", c->who_name ? c->who_name : "?");
+}
+
+/* A client's request that WRITES: find its profile; a read-only one stops here. */
+static int authorize(struct conn *c, struct frame *f, struct err *err)
+{
+	struct server *s = c->srv;
+
+	c->profile = NULL;
+	c->denied = false;
+	free(c->who_name);
+	free(c->audit_target);
+	c->who_name = c->audit_target = NULL;
+	if (!s->policy || !is_client(c) || !msg_writes(f->type))
+		return 0;
+	policy_refresh(s->policy);
+	c->profile = policy_profile_for(s->policy, &c->who, &c->who_name, err);
+	if (!c->profile || policy_check_write(c->profile, msg_name(f->type), err) < 0)
+		return denied(c, err);
+	return 0;
+}
+
+int conn_authorize(struct conn *c,
+		   int (*fn)(const struct policy_profile *, const cJSON *, struct err *),
+		   const cJSON *req, struct err *err)
+{
+	if (!c->profile || fn(c->profile, req, err) == 0)
+		return 0;
+	return denied(c, err);
+}
+
+int conn_authorize_image(struct conn *c, const char *ref, struct err *err)
+{
+	if (!c->profile || policy_check_image(c->profile, ref, err) == 0)
+		return 0;
+	return denied(c, err);
+}
+
+void conn_audit_target(struct conn *c, const char *target)
+{
+	free(c->audit_target);
+	c->audit_target = target ? xstrdup(target) : NULL;
+}
+
+/* The object a request is about: its reference, else the name in its JSON. */
+static char *request_target(struct conn *c, struct frame *f)
+{
+	struct err ignore = ERR_INIT;
+	char *ref = NULL, *text = NULL;
+	cJSON *doc;
+	const char *t = NULL;
+
+	if (c->audit_target)
+		return xstrdup(c->audit_target);
+	if (p_get_str(f->payload, f->len, TAG_REF, &ref, &ignore) > 0 ||
+	    p_get_str(f->payload, f->len, TAG_NAME, &ref, &ignore) > 0) {
+		err_clear(&ignore);
+		return ref;
+	}
+	err_clear(&ignore);
+	if (p_get_str(f->payload, f->len, TAG_JSON, &text, &ignore) <= 0) {
+		err_clear(&ignore);
+		return xstrdup("");
+	}
+	doc = cJSON_Parse(text);
+	free(text);
+	t = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "Name"));
+	if (!t || !*t)
+		t = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "name"));
+	if (!t || !*t)
+		t = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "Config"), "Image"));
+	ref = xstrdup(t ? t : "");
+	cJSON_Delete(doc);
+	return ref;
+}
+
+static cJSON *audit_event(struct conn *c, struct frame *f, const char *target,
+			  const struct err *err)
+{
+	const char *action = c->denied ? "denied" : "allowed";
+	cJSON *e = cJSON_CreateObject(), *actor, *attrs;
+	struct timespec ts;
+	char uid[16];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cJSON_AddStringToObject(e, "status", action);
+	cJSON_AddStringToObject(e, "id", msg_name(f->type));
+	cJSON_AddStringToObject(e, "Type", "audit");
+	cJSON_AddStringToObject(e, "Action", action);
+	actor = cJSON_AddObjectToObject(e, "Actor");
+	cJSON_AddStringToObject(actor, "ID", msg_name(f->type));
+	attrs = cJSON_AddObjectToObject(actor, "Attributes");
+	cJSON_AddStringToObject(attrs, "name", target);
+	cJSON_AddStringToObject(attrs, "request", msg_name(f->type));
+	cJSON_AddStringToObject(attrs, "user", c->who_name ? c->who_name : "");
+	if (c->who.uid != (uid_t)-1) {
+		snprintf(uid, sizeof(uid), "%u", (unsigned)c->who.uid);
+		cJSON_AddStringToObject(attrs, "uid", uid);
+	}
+	if (c->who.subject)
+		cJSON_AddStringToObject(attrs, "subject", c->who.subject);
+	if (c->profile)
+		cJSON_AddStringToObject(attrs, "profile", c->profile->name);
+	cJSON_AddStringToObject(attrs, "daemon", c->srv->ops->name);
+	if (c->denied)
+		cJSON_AddStringToObject(attrs, "reason", err_msg(err));
+	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);
+	cJSON_AddNumberToObject(e, "timeNano", (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
+	return e;
+}
+
+/* Every client request that WRITES: who, what, allowed or denied, to the log and as an event. */
+static void audit(struct conn *c, struct frame *f, const struct err *err)
+{
+	cleanup_free char *target = NULL;
+
+	if (!c->srv->policy || !is_client(c) || !msg_writes(f->type))
+		return;
+	target = request_target(c, f);
+	if (c->denied)
+		log_warnx("audit: %s %s: %s", msg_name(f->type), target, err_msg(err));
+	else
+		log_info("audit: %s %s by %s (profile %s): allowed", msg_name(f->type), target,
+			 c->who_name ? c->who_name : "?", c->profile ? c->profile->name : "?");
+	if (c->srv->ops->audit)
+		c->srv->ops->audit(c->srv, audit_event(c, f, target, err));
+}
+
 static void dispatch(struct conn *c, struct frame *f)
 {
 	const struct server_ops *ops = c->srv->ops;
@@ -206,7 +351,8 @@ static void dispatch(struct conn *c, struct frame *f)
 		conn_flush(c);
 		return;
 	}
-	if (c->role && !(e->roles & c->role)) {
+	/* apid's requests are a client's, checked for the one it acts for */
+	if (c->role && !(e->roles & (c->role == ROLE_APID ? ROLE_CLIENT : c->role))) {
 		conn_fail(c, f, EACCES, "%s is not allowed for role %s", msg_name(f->type),
 			  role_name(c->role));
 		return;
@@ -225,10 +371,11 @@ static void dispatch(struct conn *c, struct frame *f)
 		return;
 	}
 	log_debug("%s from pid %d", msg_name(f->type), (int)c->cred.pid);
-	if (e->fn(c, f, &err) < 0) {
+	if (authorize(c, f, &err) < 0 || e->fn(c, f, &err) < 0) {
 		log_debug("%s failed: %s", msg_name(f->type), err_msg(&err));
 		conn_error(c, f, &err);
 	}
+	audit(c, f, &err);
 	err_clear(&err);
 }
 
@@ -436,6 +583,26 @@ void server_stop(struct server *s)
 
 /* ---- the messages every daemon serves ---- */
 
+/* Who the connection's requests are from: the peer itself, or whom apid says. */
+static int hello_who(struct conn *c, uint32_t role, struct frame *f, struct err *err)
+{
+	uint32_t uid = 0;
+	int has_uid, has_subject;
+
+	c->who.uid = c->cred.uid;
+	c->who.subject = NULL;
+	c->who.via_apid = role == ROLE_APID;
+	if (role != ROLE_APID)
+		return 0;
+	has_uid = p_get_u32(f->payload, f->len, TAG_AUTH_UID, &uid, err);
+	has_subject = p_get_str(f->payload, f->len, TAG_AUTH_SUBJECT, &c->who.subject, err);
+	if (has_uid < 0 || has_subject < 0 || (has_uid > 0) == (has_subject > 0))
+		return err_set(err, EPROTO,
+			       "apid's hello names either the uid or the TLS subject it acts for");
+	c->who.uid = has_uid > 0 ? (uid_t)uid : (uid_t)-1;
+	return 0;
+}
+
 int h_HELLO(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct server_ops *ops = c->srv->ops;
@@ -460,10 +627,20 @@ int h_HELLO(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EACCES, "%s does not accept peers of role %s", ops->name,
 			       role_name(role));
 	}
-	if (role != ROLE_CLIENT && c->cred.uid != 0) {
+	if (role == ROLE_APID && c->cred.uid != c->srv->apid_uid) {
+		c->close_when_flushed = true;
+		return err_set(err, EACCES,
+			       "role apid is only for berth-apid's user (uid %u, peer uid %u)",
+			       (unsigned)c->srv->apid_uid, (unsigned)c->cred.uid);
+	}
+	if (role != ROLE_CLIENT && role != ROLE_APID && c->cred.uid != 0) {
 		c->close_when_flushed = true;
 		return err_set(err, EACCES, "role %s is only for root (peer uid %u)",
 			       role_name(role), (unsigned)c->cred.uid);
+	}
+	if (hello_who(c, role, f, err) < 0) {
+		c->close_when_flushed = true;
+		return -err->code;
 	}
 	c->role = role;
 	p_get_str(f->payload, f->len, TAG_NAME, &c->peer_name, err);

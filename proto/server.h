@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "common/policy.h"
 #include "wire.h"
 
 struct conn;
@@ -40,6 +41,8 @@ struct server_ops {
 	int (*info)(struct server *s, cJSON *out, struct err *err);
 	/* Called before a connection is freed (drop per-connection state). */
 	void (*conn_closed)(struct conn *c);
+	/* Deliver an audit record (an event in Docker's shape; taken over). */
+	void (*audit)(struct server *s, cJSON *event);
 };
 
 struct conn {
@@ -56,6 +59,13 @@ struct conn {
 	bool closing;
 	bool close_when_flushed;
 	void *data; /* the daemon's per-connection state */
+	/* who sent the requests (a client's, or the one apid asserted) */
+	struct policy_who who;
+	/* for the request being dispatched: its profile (NULL: not a client's) */
+	const struct policy_profile *profile;
+	char *who_name;
+	char *audit_target;
+	bool denied;
 };
 
 struct server {
@@ -68,6 +78,9 @@ struct server {
 	uv_poll_t lpoll;
 	char *path;
 	gid_t gid;
+	/* authorization (berth-policy(5)): NULL serves everyone as root */
+	struct policy *policy;
+	uid_t apid_uid; /* the only peer that may take the role apid */
 	uint64_t started_ms;
 	LIST_HEAD(, conn) conns;
 	unsigned nconns;
@@ -96,5 +109,16 @@ void conn_reply_json(struct conn *c, const struct frame *req, cJSON *doc, const 
 		     unsigned nfds);
 void conn_error(struct conn *c, const struct frame *req, const struct err *e);
 void conn_close(struct conn *c, const char *why);
+
+/*
+ * Authorization inside a handler: when the request is a client's, check it
+ * with fn against its profile; a refusal is audited as denied.
+ */
+int conn_authorize(struct conn *c,
+		   int (*fn)(const struct policy_profile *, const cJSON *, struct err *),
+		   const cJSON *req, struct err *err);
+int conn_authorize_image(struct conn *c, const char *ref, struct err *err);
+/* What the audit record names as the object (a name, an image). */
+void conn_audit_target(struct conn *c, const char *target);
 
 #endif

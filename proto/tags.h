@@ -25,6 +25,8 @@ enum field_tag {
 	TAG_COLS = 20,		/* u32 */
 	TAG_TIMEOUT = 21,	/* u32: seconds */
 	TAG_KILL_ON_CLOSE = 22, /* u32: 1: the exec dies with the connection that asked for it */
+	TAG_AUTH_UID = 23,	/* u32: in apid's HELLO, the Unix uid it acts for */
+	TAG_AUTH_SUBJECT = 24,	/* str: in apid's HELLO, the TLS client's certificate subject */
 };
 
 #endif

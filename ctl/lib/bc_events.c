@@ -66,9 +66,20 @@ static bool one_match(const cJSON *e, int k, const char *v)
 	}
 }
 
+/* Audit records (berth-policy(5)) are shown only to who asks for them: type=audit. */
+static bool audit_asked(const struct bc_filters *fs)
+{
+	for (unsigned i = 0; fs && i < fs->n; i++)
+		if (!strcmp(fs->f[i], "type=audit"))
+			return true;
+	return false;
+}
+
 bool bc_event_match(const struct bc_filters *fs, const cJSON *e)
 {
-	for (size_t k = 0; k < NKEYS; k++) {
+	if (!strcmp(sget(e, "Type"), "audit") && !audit_asked(fs))
+		return false;
+	for (size_t k = 0; fs && k < NKEYS; k++) {
 		bool asked = false, hit = false;
 
 		for (unsigned i = 0; i < fs->n; i++) {
@@ -151,7 +162,7 @@ int bc_events(const struct berth_paths *p, const struct bc_events *o, struct err
 		if (o->until_ns &&
 		    cJSON_GetNumberValue(cJSON_GetObjectItem(e, "timeNano")) >= (double)o->until_ns)
 			break;
-		if (o->filters && !bc_event_match(o->filters, e))
+		if (!bc_event_match(o->filters, e))
 			continue;
 		if (o->on_event(e, o->arg))
 			break;

@@ -13,11 +13,20 @@
 #include "common/xalloc.h"
 #include "proto/tags.h"
 
+/* The one piece of per-thread state: whom this thread's requests are for. */
+static _Thread_local const struct client_for *acting_for;
+
+void bc_act_for(const struct client_for *who)
+{
+	acting_for = who;
+}
+
 int bc_connect(const struct berth_paths *p, enum berth_daemon d, struct client *c, struct err *err)
 {
 	cleanup_free char *path = paths_socket(p, d);
 	const char *bin = berth_daemons[d].binary;
-	int r = client_connect(c, path, ROLE_CLIENT, err);
+	int r = acting_for ? client_connect_for(c, path, acting_for, err)
+			   : client_connect(c, path, ROLE_CLIENT, err);
 
 	if (r == 0)
 		return 0;

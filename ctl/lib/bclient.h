@@ -29,6 +29,13 @@
  */
 int bc_connect(const struct berth_paths *p, enum berth_daemon d, struct client *c, struct err *err);
 /*
+ * berth-apid: every connection the calling thread makes from now on acts
+ * for who (role apid), so the daemons authorize and audit that client, not
+ * apid. NULL goes back to the caller's own identity. Per thread: apid
+ * serves each request on its own one.
+ */
+void bc_act_for(const struct client_for *who);
+/*
  * One request and its reply: the reply's JSON (TAG_JSON) into *out when out
  * is not NULL (an error when it is not JSON), its fds into fds/nfds.
  * pb is consumed.

@@ -9,7 +9,7 @@
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/xalloc.h"
-#include "reference.h"
+#include "common/reference.h"
 
 #define DEFAULT_DOMAIN "docker.io"
 

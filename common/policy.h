@@ -1,0 +1,103 @@
+/*
+ * Authorization (berth-policy(5)): who asks, which profile that gives them,
+ * and whether a profile allows what a request asks for. The daemons that own
+ * an object call these; a client never decides.
+ */
+#ifndef BERTH_POLICY_H
+#define BERTH_POLICY_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "err.h"
+
+/* Where the policy lives unless --policy, $BERTH_POLICY or $BERTH_CONF_DIR say otherwise. */
+#define POLICY_DEFAULT_PATH "/etc/berth/policy.json"
+
+/* Who sent a request: a Unix peer, or a TLS client asserted by berth-apid. */
+struct policy_who {
+	uid_t uid;     /* (uid_t)-1 for a TLS client */
+	char *subject; /* the TLS certificate's subject (RFC 2253), or NULL */
+	bool via_apid; /* the request came through berth-apid */
+};
+
+/* Host namespaces a profile may share (HostConfig.*Mode "host"). */
+enum policy_ns {
+	POLICY_NS_PID = 1u << 0,
+	POLICY_NS_NET = 1u << 1,
+	POLICY_NS_IPC = 1u << 2,
+	POLICY_NS_UTS = 1u << 3,
+	POLICY_NS_USERNS = 1u << 4,
+	POLICY_NS_CGROUP = 1u << 5,
+};
+
+struct policy_bind {
+	char *prefix;	/* an absolute directory: it and what is below it */
+	bool read_only; /* only with :ro */
+};
+
+struct policy_profile {
+	char *name;
+	bool unrestricted; /* every rule below is off */
+	bool read_only;	   /* nothing that WRITES (messages.def) */
+	bool privileged;
+	bool unconfined; /* seccomp=unconfined, apparmor=unconfined */
+	bool privileged_ports;
+	unsigned host_ns; /* enum policy_ns */
+	char **capabilities;
+	char **devices;
+	char **sysctls;
+	char **images; /* reference prefixes; NULL: any image */
+	struct policy_bind *binds;
+	size_t nbinds;
+};
+
+struct policy_identity;
+
+struct policy {
+	char *path;
+	/* what the file was when last read: reread when it changes */
+	bool loaded, exists;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	off_t size;
+	char *error; /* the file is invalid: every non-root request is refused */
+	struct policy_profile *profiles;
+	size_t nprofiles;
+	struct policy_identity *ids;
+	size_t nids;
+	char *default_profile;
+};
+
+void policy_init(struct policy *p, const char *path);
+void policy_free(struct policy *p);
+/* Read the file again when it changed since the last look (logs what it did). */
+void policy_refresh(struct policy *p);
+
+/*
+ * The profile for who; NULL with err when none can be given (the policy file
+ * is invalid). name gets a description of who for messages ("uid 1000 (alice)").
+ */
+const struct policy_profile *policy_profile_for(struct policy *p, const struct policy_who *who,
+						char **name, struct err *err);
+
+/*
+ * The checks. Each returns 0, or -ERR_DENIED with err naming the rule, the profile
+ * and what was asked ("--privileged is not allowed: rule privileged of
+ * profile restricted").
+ */
+int policy_check_write(const struct policy_profile *pr, const char *what, struct err *err);
+/* A container.create request: {"Config": ..., "HostConfig": ...}. */
+int policy_check_container(const struct policy_profile *pr, const cJSON *req, struct err *err);
+/* A container.exec request ({"Privileged": ...}). */
+int policy_check_exec(const struct policy_profile *pr, const cJSON *req, struct err *err);
+/* An image reference to pull, push or run. */
+int policy_check_image(const struct policy_profile *pr, const char *ref, struct err *err);
+
+/* "docker.io/library/busybox:latest" for "busybox" (heap). */
+char *policy_image_canonical(const char *ref);
+
+#endif
