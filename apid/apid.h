@@ -31,8 +31,10 @@
 #define APID_API_MIN "1.24"
 
 /* Limits of one request. */
-#define APID_MAX_HEADER 65536	      /* the request line and headers */
-#define APID_MAX_BODY (64u << 20)     /* a JSON body or a tar (build, load, archive) */
+#define APID_MAX_HEADER 65536	  /* the request line and headers */
+#define APID_MAX_BODY (64u << 20) /* the body of a request that is not an archive */
+/* An archive (load, import, build context, PUT archive) goes to a temporary file, up to this. */
+#define APID_MAX_ARCHIVE (256ull << 30)
 #define APID_MAX_JSON_BODY (1u << 20) /* a body we parse as JSON */
 
 struct apid;
@@ -50,8 +52,11 @@ struct request {
 	char *version; /* the /v1.xx of the URL, or NULL */
 	struct hdr *hdrs;
 	unsigned nhdrs;
-	char *body;
+	char *body; /* the whole body: in memory, or the spool file mapped */
 	size_t body_len;
+	bool spool;	  /* an archive route: the body goes to body_fd */
+	int body_fd;	  /* when spool and body_len: an unlinked file holding the body */
+	bool body_mapped; /* body is body_fd mapped, not malloc'd */
 	bool keep_alive;
 	bool upgrade; /* Connection: Upgrade (attach, exec start) */
 };
@@ -128,6 +133,9 @@ struct apid {
 	struct pending_attach *pending; /* attaches waiting for their container's start */
 	struct exec_rec *execs;		/* exec instances, newest first */
 };
+
+/* An unlinked file in $TMPDIR (a private /tmp under systemd). */
+int apid_tmpfile(struct err *err);
 
 /* ---- http.c ---- */
 int http_start(struct apid *a, struct err *err);
@@ -228,6 +236,10 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 void h_img_get(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_get_one(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_load(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+/* POST /images/create?fromSrc=: docker import (h_img_create passes it on). */
+void h_img_import(struct apid *a, struct resp *rs, const struct request *rq, const char *src);
+/* The ?changes= of commit and import (Dockerfile instructions), one per item. */
+cJSON *req_changes(const struct request *rq);
 void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_tag(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

@@ -8,22 +8,11 @@
 #include "common/xalloc.h"
 #include "ctl/lib/bc_commit.h"
 
-/* POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=... -> 201 {"Id"} */
-void h_commit(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+cJSON *req_changes(const struct request *rq)
 {
-	cleanup_free char *ctr = req_query(rq, "container"), *repo = req_query(rq, "repo");
-	cleanup_free char *tag = req_query(rq, "tag"), *comment = req_query(rq, "comment");
-	cleanup_free char *author = req_query(rq, "author"), *name = NULL, *id = NULL;
-	cleanup_cjson cJSON *changes = cJSON_CreateArray(), *out = NULL;
-	struct bc_commit o = {.changes = changes, .created_by = "docker commit"};
-	struct err err = ERR_INIT;
+	cJSON *changes = cJSON_CreateArray();
 	char *c;
 
-	(void)arg;
-	if (!ctr || !*ctr) {
-		resp_error(rs, 400, "Bad parameters: commit needs a container (?container=...)");
-		return;
-	}
 	for (unsigned i = 0; (c = req_query_nth(rq, "changes", i)); i++) {
 		/* the CLI sends each --change as a value; a newline may join several */
 		for (char *save = NULL, *l = strtok_r(c, "\n", &save); l;
@@ -31,6 +20,24 @@ void h_commit(struct apid *a, struct resp *rs, const struct request *rq, char **
 			if (*l)
 				cJSON_AddItemToArray(changes, cJSON_CreateString(l));
 		free(c);
+	}
+	return changes;
+}
+
+/* POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=... -> 201 {"Id"} */
+void h_commit(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *ctr = req_query(rq, "container"), *repo = req_query(rq, "repo");
+	cleanup_free char *tag = req_query(rq, "tag"), *comment = req_query(rq, "comment");
+	cleanup_free char *author = req_query(rq, "author"), *name = NULL, *id = NULL;
+	cleanup_cjson cJSON *changes = req_changes(rq), *out = NULL;
+	struct bc_commit o = {.changes = changes, .created_by = "docker commit"};
+	struct err err = ERR_INIT;
+
+	(void)arg;
+	if (!ctr || !*ctr) {
+		resp_error(rs, 400, "Bad parameters: commit needs a container (?container=...)");
+		return;
 	}
 	if (repo && *repo)
 		name = tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);

@@ -20,14 +20,29 @@
 
 #define COPY_CHUNK 65536
 
-/* An unlinked file in $TMPDIR (a private /tmp under systemd). */
-static int tmp_file(struct err *err)
+int apid_tmpfile(struct err *err)
 {
 	const char *dir = getenv("TMPDIR") ?: "/tmp";
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		return err_sys(err, "a temporary file in %s", dir);
+	return fd;
+}
+
+/* The archive the request carried (http.c spooled it to a file), from its start, for imaged. */
+static int body_file(const struct request *rq, struct err *err)
+{
+	int fd;
+
+	if (!rq->spool || !rq->body_len)
+		return err_set(err, EINVAL, "no archive in the request");
+	if ((fd = fcntl(rq->body_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return err_sys(err, "dup");
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return err_sys(err, "lseek");
+	}
 	return fd;
 }
 
@@ -40,7 +55,7 @@ static void save(struct apid *a, struct resp *rs, char **names, unsigned n)
 	ssize_t got;
 	int fd, job;
 
-	if ((fd = tmp_file(&err)) < 0)
+	if ((fd = apid_tmpfile(&err)) < 0)
 		goto fail;
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_FORMAT, "docker");
@@ -138,29 +153,90 @@ void h_img_load(struct apid *a, struct resp *rs, const struct request *rq, char 
 			   "Bad parameters: the body must be an image archive (docker save)");
 		return;
 	}
-	if ((fd = tmp_file(&err)) < 0)
+	if ((fd = body_file(rq, &err)) < 0)
 		goto fail;
-	for (size_t off = 0; off < rq->body_len;) {
-		ssize_t w = write(fd, rq->body + off, rq->body_len - off);
-
-		if (w < 0) {
-			err_sys(&err, "write the archive");
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		err_sys(&err, "lseek");
-		close(fd);
-		goto fail;
-	}
 	if (bc_job(&a->paths, MSG_IMAGE_LOAD, NULL, fd, load_line, &sink, NULL, &err) < 0)
 		goto fail;
 	if (!sink.begun)
 		load_line("Loaded", &sink);
 	if (!sink.broken)
 		resp_stream_end(rs);
+	return;
+fail:
+	if (sink.begun) {
+		resp_stream_error(rs, &err);
+		resp_stream_end(rs);
+	} else {
+		resp_err(rs, &err);
+	}
+	err_clear(&err);
+}
+
+/* One line of the import's progress as Docker's {"status": ...}. */
+static void import_line(const char *line, void *arg)
+{
+	struct load_sink *s = arg;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+
+	if (s->broken)
+		return;
+	cJSON_AddStringToObject(o, "status", line);
+	if (resp_message(s->rs, o) < 0)
+		s->broken = true;
+}
+
+/*
+ * docker import: the rootfs tar is the body (fromSrc=-) or at a URL imaged
+ * downloads; repo and tag name it, message and changes go into its config.
+ * The answer ends with {"status": "sha256:ID"} (imaged's last line), which the CLI prints.
+ */
+void h_img_import(struct apid *a, struct resp *rs, const struct request *rq, const char *src)
+{
+	cleanup_free char *repo = req_query(rq, "repo"), *tag = req_query(rq, "tag");
+	cleanup_free char *msg = req_query(rq, "message"), *text = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject(), *res = NULL;
+	struct load_sink sink = {.rs = rs};
+	struct err err = ERR_INIT;
+	struct pbuf pb;
+	int fd = -1;
+
+	cJSON_AddItemToObject(o, "changes", req_changes(rq));
+	if (msg && *msg)
+		cJSON_AddStringToObject(o, "message", msg);
+	if (!strcmp(src, "-")) {
+		if (!rq->body_len) {
+			resp_error(rs, 400,
+				   "Bad parameters: fromSrc=- needs the archive as the body");
+			return;
+		}
+		if ((fd = body_file(rq, &err)) < 0)
+			goto fail;
+	} else if (strstr(src, "://")) {
+		cJSON_AddStringToObject(o, "url", src);
+	} else {
+		resp_error(rs, 400, "Bad parameters: fromSrc is - or a URL, not '%s'", src);
+		return;
+	}
+	text = cJSON_PrintUnformatted(o);
+	pb_init(&pb);
+	pb_put_str(&pb, TAG_JSON, text);
+	if (repo && *repo) {
+		cleanup_free char *name =
+		    tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
+
+		pb_put_str(&pb, TAG_NAME, name);
+	}
+	if (resp_stream_begin(rs, 200, "application/json") < 0) {
+		pb_free(&pb);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	sink.begun = true;
+	/* the job's last line is the new image's id */
+	if (bc_job(&a->paths, MSG_IMAGE_IMPORT, &pb, fd, import_line, &sink, &res, &err) < 0)
+		goto fail;
+	resp_stream_end(rs);
 	return;
 fail:
 	if (sink.begun) {

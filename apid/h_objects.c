@@ -347,9 +347,12 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 
 	(void)arg;
 	if (!from || !*from) {
-		resp_error(rs, 400,
-			   "images/create needs fromImage (importing from a source is "
-			   "not supported)");
+		cleanup_free char *src = req_query(rq, "fromSrc");
+
+		if (src && *src)
+			h_img_import(a, rs, rq, src);
+		else
+			resp_error(rs, 400, "images/create needs fromImage or fromSrc");
 		return;
 	}
 	if (tag && *tag)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,7 +38,12 @@ static void req_free(struct request *r)
 	free(r->path);
 	free(r->query);
 	free(r->version);
-	free(r->body);
+	if (r->body_mapped)
+		munmap(r->body, r->body_len);
+	else
+		free(r->body);
+	if (r->spool && r->body_len)
+		close(r->body_fd);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -227,6 +233,19 @@ static int split_url(struct request *r)
 	return 0;
 }
 
+/* Routes whose body is an archive, of any size: docker load, import, build, cp into. */
+static bool archive_route(const struct request *r)
+{
+	const char *p = r->path;
+	size_t n = strlen(p);
+
+	if (!strcmp(r->method, "POST"))
+		return !strcmp(p, "/images/load") || !strcmp(p, "/build") ||
+		       !strcmp(p, "/images/create");
+	return !strcmp(r->method, "PUT") && !strncmp(p, "/containers/", 12) && n > 20 &&
+	       !strcmp(p + n - 8, "/archive");
+}
+
 static int on_headers_complete(http_parser *p)
 {
 	struct conn *c = p->data;
@@ -236,8 +255,12 @@ static int on_headers_complete(http_parser *p)
 	r->method = xstrdup(http_method_str((enum http_method)p->method));
 	if (split_url(r) < 0)
 		return bad(c, 400, "a malformed request target");
-	if (p->content_length != ULLONG_MAX && p->content_length > APID_MAX_BODY)
-		return bad(c, 413, "the request body is over 64 MiB");
+	r->spool = archive_route(r);
+	if (p->content_length != ULLONG_MAX &&
+	    p->content_length > (r->spool ? APID_MAX_ARCHIVE : APID_MAX_BODY))
+		return bad(c, 413,
+			   r->spool ? "the archive is over 256 GiB"
+				    : "the request body is over 64 MiB");
 	r->keep_alive = http_should_keep_alive(p);
 	conn_hdr = req_header(r, "Connection");
 	r->upgrade = conn_hdr && strcasestr(conn_hdr, "upgrade");
@@ -245,10 +268,42 @@ static int on_headers_complete(http_parser *p)
 	return 0;
 }
 
+/* An archive's bytes go to a file of their own, not to memory. */
+static int spool(struct conn *c, const char *at, size_t n)
+{
+	struct request *r = &c->req;
+	struct err err = ERR_INIT;
+
+	if (r->body_len + n > APID_MAX_ARCHIVE)
+		return bad(c, 413, "the archive is over 256 GiB");
+	if (!r->body_len && (r->body_fd = apid_tmpfile(&err)) < 0) {
+		log_warnx("spool a request body: %s", err_msg(&err));
+		err_clear(&err);
+		return bad(c, 500, "no temporary file for the request body");
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(r->body_fd, at + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			log_warn("spool a request body");
+			return bad(c, 500,
+				   errno == ENOSPC ? "no space left for the request body"
+						   : "the request body could not be kept");
+		}
+		off += (size_t)w;
+	}
+	r->body_len += n;
+	return 0;
+}
+
 static int on_body(http_parser *p, const char *at, size_t n)
 {
 	struct conn *c = p->data;
 
+	if (c->req.spool)
+		return spool(c, at, n);
 	if (c->req.body_len + n > APID_MAX_BODY)
 		return bad(c, 413, "the request body is over 64 MiB");
 	append(&c->req.body, &c->req.body_len, at, n);
@@ -258,7 +313,17 @@ static int on_body(http_parser *p, const char *at, size_t n)
 static int on_message_complete(http_parser *p)
 {
 	struct conn *c = p->data;
+	struct request *r = &c->req;
 
+	/* handlers see the archive as memory all the same (page cache, not heap) */
+	if (r->spool && r->body_len) {
+		void *m = mmap(NULL, r->body_len, PROT_READ, MAP_PRIVATE, r->body_fd, 0);
+
+		if (m == MAP_FAILED)
+			return bad(c, 500, "the request body could not be mapped");
+		r->body = m;
+		r->body_mapped = true;
+	}
 	c->complete = true;
 	http_parser_pause(p, 1);
 	return 0;

@@ -274,6 +274,44 @@ container destroy evy" ]
 	docker rmi saved/one:1 >/dev/null
 }
 
+@test "archives over 64 MiB go through a file, not memory: build context, load, cp in; docker import from a file and stdin" {
+	need_docker
+	mkdir -p "$BERTH_TMP/big"
+	head -c 70M /dev/urandom >"$BERTH_TMP/big/blob"
+	printf 'FROM %s\nCOPY blob /blob\n' "$IMG" >"$BERTH_TMP/big/Dockerfile"
+	run -0 env DOCKER_BUILDKIT=0 docker build -q -t big "$BERTH_TMP/big"
+	docker save big -o "$BERTH_TMP/big.tar"
+	[ "$(stat -c %s "$BERTH_TMP/big.tar")" -gt $((64 << 20)) ]
+	docker rmi big >/dev/null
+	run -0 docker load -i "$BERTH_TMP/big.tar"
+	[[ "$output" == *"Loaded image: big:latest"* ]]
+	docker create --name bigc "$IMG" >/dev/null
+	docker cp "$BERTH_TMP/big/blob" bigc:/copied
+	docker cp bigc:/copied "$BERTH_TMP/back"
+	cmp "$BERTH_TMP/big/blob" "$BERTH_TMP/back"
+	run -0 docker run --rm big sh -c 'wc -c </blob'
+	[ "$output" = $((70 << 20)) ]
+	docker rm bigc >/dev/null
+	# the spool files were unlinked from the start, and apid holds none of them any more
+	run ! bash -c "ls -l /proc/$(cat "$BERTH_RUN/berth-apid.pid")/fd | grep -F '(deleted)'"
+	# docker import: a rootfs tar, with a message and a change, from a file and from stdin
+	mkdir -p "$BERTH_TMP/rootfs/bin"
+	cp "$(command -v busybox)" "$BERTH_TMP/rootfs/bin/busybox"
+	ln -s busybox "$BERTH_TMP/rootfs/bin/sh"
+	tar -C "$BERTH_TMP/rootfs" -cf "$BERTH_TMP/rootfs.tar" .
+	run -0 docker import -m "from a tar" -c 'CMD ["/bin/sh", "-c", "echo imported"]' "$BERTH_TMP/rootfs.tar" imp:1
+	[[ "${lines[-1]}" == sha256:* ]]
+	run -0 docker run --rm imp:1
+	[ "$output" = imported ]
+	run -0 docker history --format '{{.Comment}}' imp:1
+	[ "$output" = "from a tar" ]
+	run -0 bash -c "docker import - imp:2 <'$BERTH_TMP/rootfs.tar'"
+	run -0 docker run --rm imp:2 /bin/sh -c 'echo stdin'
+	[ "$output" = stdin ]
+	run -1 bash -c "echo not-a-tar | docker import - imp:3"
+	[ -z "$(docker images -q imp:3)" ]
+}
+
 @test "docker stats: CPU, memory against the limit, pids; a stream, and run -d's wait, end with their client" {
 	need_docker
 	docker run -d --name busy --memory 64m "$IMG" sh -c 'while :; do :; done' >/dev/null
@@ -604,6 +642,10 @@ done" ]
 	[ "${lines[0]}" = "HTTP/1.1 431 Request Header Fields Too Large" ]
 	run -0 raw 'POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 413 Payload Too Large" ]
+	# an archive may be big, not unbounded
+	run -0 raw 'POST /images/load HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 413 Payload Too Large" ]
+	[[ "$output" == *"the archive is over 256 GiB"* ]]
 	run -0 raw 'POST /v1.45/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"Image":'
 	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
 	[[ "$output" == *"invalid JSON in the request body"* ]]
