@@ -132,10 +132,11 @@ static int exit_for_build(const struct err *err)
 static int stdin_context(struct bc_build *o, char **text, char **tmpdir, struct err *err)
 {
 	cleanup_free char *data = NULL;
+	size_t len;
 
-	if (bc_read_all(stdin, &data, 512u << 20, err) < 0)
+	if (bc_read_all(stdin, &data, &len, 512u << 20, err) < 0)
 		return -err->code;
-	if (bc_build_context(data, strlen(data), text, tmpdir, err) < 0)
+	if (bc_build_context(data, len, text, tmpdir, err) < 0)
 		return -err->code;
 	o->context_dir = *tmpdir;
 	o->dockerfile_text = *text;

@@ -87,7 +87,8 @@ int bc_build(const struct berth_paths *p, struct bc_build *o, struct err *err);
 int bc_build_context(const char *data, size_t len, char **dockerfile, char **dir, struct err *err);
 void bc_build_context_remove(const char *dir);
 /* All of f (at most max bytes), NUL-terminated. */
-int bc_read_all(FILE *f, char **out, size_t max, struct err *err);
+/* All of f (NUL-terminated; a tar holds NULs: *out_len, when asked, is its length). */
+int bc_read_all(FILE *f, char **out, size_t *out_len, size_t max, struct err *err);
 
 struct stage {
 	char *name;			   /* AS name, lower case; or NULL */

@@ -27,7 +27,7 @@
 #include "proto/proto.h"
 #include "proto/tags.h"
 
-int bc_read_all(FILE *f, char **out, size_t max, struct err *err)
+int bc_read_all(FILE *f, char **out, size_t *out_len, size_t max, struct err *err)
 {
 	size_t len = 0, cap = 8192;
 	char *buf = xmalloc(cap);
@@ -37,13 +37,15 @@ int bc_read_all(FILE *f, char **out, size_t max, struct err *err)
 		len += n;
 		if (len > max) {
 			free(buf);
-			return err_set(err, EFBIG, "the Dockerfile is over %zu bytes", max);
+			return err_set(err, EFBIG, "the input is over %zu bytes", max);
 		}
 		if (cap - len < 4096)
 			buf = xrealloc(buf, cap *= 2);
 	}
 	buf[len] = '\0';
 	*out = buf;
+	if (out_len)
+		*out_len = len;
 	return 0;
 }
 
@@ -313,7 +315,7 @@ static int load_dockerfile(struct builder *b, const struct bc_build *o, struct e
 	}
 	if (!f)
 		return err_sys(err, "the Dockerfile %s", file ? file : "Dockerfile");
-	if (bc_read_all(f, &text, 4u << 20, err) < 0) {
+	if (bc_read_all(f, &text, NULL, 4u << 20, err) < 0) {
 		fclose(f);
 		return -err->code;
 	}

@@ -138,6 +138,13 @@ assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	run -0 b images
 	[[ "$output" == *"<none>"*"${id:0:12}"* ]]
 	[ "$(b images -q | wc -l)" -eq 3 ]
+	# or the tar of a whole context (it holds NUL bytes)
+	mkdir -p "$BERTH_TMP/sctx"
+	echo in-the-tar >"$BERTH_TMP/sctx/f"
+	printf 'FROM berth-test/busybox\nCOPY f /f\nCMD ["cat","/f"]\n' >"$BERTH_TMP/sctx/Dockerfile"
+	run -0 bash -c "tar -C '$BERTH_TMP/sctx' -cf - . | '$BERTH' build -q -t stdintar -"
+	run -0 b run --rm stdintar
+	[ "$output" = in-the-tar ]
 }
 
 @test "errors name the file and line; nothing is left behind" {
