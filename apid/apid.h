@@ -238,6 +238,8 @@ void h_img_get_one(struct apid *a, struct resp *rs, const struct request *rq, ch
 void h_img_load(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 /* POST /images/create?fromSrc=: docker import (h_img_create passes it on). */
 void h_img_import(struct apid *a, struct resp *rs, const struct request *rq, const char *src);
+/* X-Registry-Config as {"REGISTRY": base64 "user:password"} (build's FROM pulls). */
+cJSON *req_registry_config(const struct request *rq);
 /* The ?changes= of commit and import (Dockerfile instructions), one per item. */
 cJSON *req_changes(const struct request *rq);
 void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

@@ -125,6 +125,7 @@ void h_build(struct apid *a, struct resp *rs, const struct request *rq, char **a
 	    json_map(rs, rq, "labels", &o.labels) < 0)
 		goto out;
 	o.tags = cJSON_CreateArray();
+	o.registry_auths = req_registry_config(rq);
 	build_opts(rq, &o, &target, &network, &file);
 	if (bc_build_context(rq->body, rq->body_len, &text, &dir, &err) < 0) {
 		resp_error(rs, 400, "%s", err_msg(&err));
@@ -173,4 +174,5 @@ out:
 	cJSON_Delete(o.labels);
 	cJSON_Delete(o.tags);
 	cJSON_Delete(o.unused_args);
+	cJSON_Delete(o.registry_auths);
 }

@@ -301,15 +301,11 @@ static void pull_line(const char *line, void *arg)
 		s->broken = true;
 }
 
-/* X-Registry-Auth: base64url JSON {"username","password"} into base64 "user:password". */
-static char *registry_auth(const struct request *rq)
+/* A header of base64url JSON (X-Registry-Auth, X-Registry-Config), parsed; NULL when it is not. */
+static cJSON *b64url_json(const char *h)
 {
-	const char *h = req_header(rq, "X-Registry-Auth");
-	cleanup_free char *std = NULL, *json = NULL, *pair = NULL;
-	cleanup_cjson cJSON *doc = NULL;
-	const char *u, *p;
+	cleanup_free char *std = NULL, *json = NULL;
 	size_t n, out;
-	char *b64;
 
 	if (!h || !*h)
 		return NULL;
@@ -326,15 +322,60 @@ static char *registry_auth(const struct request *rq)
 		return NULL;
 	while (out && json[out - 1] == '\0')
 		out--;
-	doc = cJSON_ParseWithLength(json, out);
-	u = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "username"));
-	p = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "password"));
-	if (!u || !p || !*u)
-		return NULL;
-	pair = xasprintf("%s:%s", u, p);
-	b64 = b64_encode(pair);
-	explicit_bzero(pair, strlen(pair));
-	return b64;
+	return cJSON_ParseWithLength(json, out);
+}
+
+/* Docker's auth config {"username","password"} (or its "auth") as base64 "user:password". */
+static char *auth_of(const cJSON *cfg)
+{
+	const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "username"));
+	const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "password"));
+	const char *auth = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "auth"));
+	cleanup_free char *pair = NULL;
+	char *b64;
+
+	if (u && p && *u) {
+		pair = xasprintf("%s:%s", u, p);
+		b64 = b64_encode(pair);
+		explicit_bzero(pair, strlen(pair));
+		return b64;
+	}
+	return auth && *auth ? xstrdup(auth) : NULL;
+}
+
+/* X-Registry-Auth: the credentials of one pull or push. */
+static char *registry_auth(const struct request *rq)
+{
+	cleanup_cjson cJSON *doc = b64url_json(req_header(rq, "X-Registry-Auth"));
+
+	return doc ? auth_of(doc) : NULL;
+}
+
+/*
+ * X-Registry-Config (docker build): {"SERVER": auth config, ...} as
+ * {"REGISTRY": base64 "user:password"}, the registry as image names spell
+ * it (https://index.docker.io/v1/ is docker.io).
+ */
+cJSON *req_registry_config(const struct request *rq)
+{
+	cleanup_cjson cJSON *doc = b64url_json(req_header(rq, "X-Registry-Config"));
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *cfg;
+
+	cJSON_ArrayForEach (cfg, doc) {
+		const char *k = cfg->string, *s = strstr(k, "://"), *reg;
+		cleanup_free char *host = NULL, *auth = auth_of(cfg);
+
+		host = xstrndup(s ? s + 3 : k, strcspn(s ? s + 3 : k, "/"));
+		reg = !strcmp(host, "index.docker.io") || !strcmp(host, "registry-1.docker.io")
+			  ? "docker.io"
+			  : host;
+		if (auth && !cJSON_GetObjectItem(out, reg))
+			cJSON_AddStringToObject(out, reg, auth);
+		if (auth)
+			explicit_bzero(auth, strlen(auth));
+	}
+	return out;
 }
 
 void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg)

@@ -96,7 +96,11 @@ int bld_base_image(struct builder *b, const char *ref, char manifest[DIGEST_STR_
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((attempt || b->pull) && (attempt == 0 || !b->pull)) {
-			struct bc_pull pull = {.ref = ref};
+			cleanup_free char *reg = bc_registry_of(ref);
+			/* the client's credentials for that registry (apid: X-Registry-Config) */
+			struct bc_pull pull = {.ref = ref,
+					       .auth = cJSON_GetStringValue(
+						   cJSON_GetObjectItem(b->registry_auths, reg))};
 
 			if (bc_pull(b->paths, &pull, err) < 0)
 				return err_wrap(err, "could not pull %s", ref);

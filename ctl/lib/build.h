@@ -68,6 +68,7 @@ struct bc_build {
 	cJSON *build_args;	     /* name -> value (borrowed) */
 	cJSON *labels;		     /* name -> value (borrowed) */
 	cJSON *tags;		     /* names for the result (borrowed) */
+	cJSON *registry_auths;	     /* registry -> base64 "user:password" for FROM's pulls */
 	const char *target, *network;
 	bool no_cache, pull, quiet;
 	FILE *out;     /* the steps and the RUN steps' stdout; NULL: dropped */
@@ -86,7 +87,6 @@ int bc_build(const struct berth_paths *p, struct bc_build *o, struct err *err);
  */
 int bc_build_context(const char *data, size_t len, char **dockerfile, char **dir, struct err *err);
 void bc_build_context_remove(const char *dir);
-/* All of f (at most max bytes), NUL-terminated. */
 /* All of f (NUL-terminated; a tar holds NULs: *out_len, when asked, is its length). */
 int bc_read_all(FILE *f, char **out, size_t *out_len, size_t max, struct err *err);
 
@@ -105,6 +105,7 @@ struct builder {
 	struct dockerfile df;
 	struct build_ctx ctx;
 	cJSON *build_args, *used_args, *global_args, *labels, *tags;
+	const cJSON *registry_auths;
 	const char *target, *network;
 	bool no_cache, pull, quiet, have_ctx;
 	struct stage *stages;

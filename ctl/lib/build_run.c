@@ -347,6 +347,7 @@ int bc_build(const struct berth_paths *p, struct bc_build *o, struct err *err)
 	b.used_args = cJSON_CreateObject();
 	b.global_args = cJSON_CreateObject();
 	b.target = o->target;
+	b.registry_auths = o->registry_auths;
 	b.network = o->network;
 	b.no_cache = o->no_cache;
 	b.pull = o->pull;

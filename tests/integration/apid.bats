@@ -433,6 +433,16 @@ PY
 	[[ "$output" == *pushed-and-back ]]
 	run -1 docker push "$REG/test/notlocal:1"
 	[[ "$output" == *"notlocal"* ]]
+	# docker build sends its stored credentials (X-Registry-Config) for FROM's pull
+	start_auth_registry
+	mkdir -p "$BERTH_TMP/actx"
+	printf 'FROM %s/test/busybox:1\nRUN echo built-from-private\n' "$AREG" >"$BERTH_TMP/actx/Dockerfile"
+	run -1 env DOCKER_BUILDKIT=0 docker build -t fromprivate "$BERTH_TMP/actx"
+	[[ "$output" == *"401"* || "$output" == *"credentials"* ]]
+	run -0 docker login -u tester -p s3cret "$AREG"
+	run -0 env DOCKER_BUILDKIT=0 docker build -t fromprivate "$BERTH_TMP/actx"
+	[[ "$output" == *built-from-private* ]]
+	docker rmi fromprivate "$AREG/test/busybox:1" >/dev/null
 }
 
 @test "networks and volumes: create, use, list, remove" {

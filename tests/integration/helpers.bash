@@ -172,6 +172,31 @@ YML
 		"docker://$REG/test/busybox:1"
 }
 
+# start_auth_registry: like start_registry, but it wants the credentials tester:s3cret
+# (htpasswd); holds test/busybox:1; sets AREG.
+start_auth_registry() {
+	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
+	mkdir -p "$BERTH_TMP/aregistry"
+	cat >"$BERTH_TMP/aregistry.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $BERTH_TMP/aregistry
+auth:
+  htpasswd:
+    realm: berth-test
+    path: $BERTH_TMP/htpasswd
+http:
+  addr: @ADDR@
+YML
+	serve_on_free_port aregistry "$BERTH_TMP/aregistry.yml" docker-registry serve "$BERTH_TMP/aregistry.conf"
+	AREG=$SERVED_ADDR
+	skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret \
+		"docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$AREG/test/busybox:1"
+}
+
 # tls_certs DIR: a CA, apid's certificate for 127.0.0.1, two clients' (CN=admin: cert.pem,
 # CN=viewer: viewer-cert.pem), and a client's from another CA.
 tls_certs() {

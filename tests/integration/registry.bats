@@ -96,26 +96,7 @@ teardown() {
 
 @test "login: credentials checked, kept in a 0600 config, sent with pulls; logout forgets them" {
 	export BERTH_CONFIG="$BERTH_TMP/home/config.json"
-	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
-	mkdir -p "$BERTH_TMP/aregistry"
-	cat >"$BERTH_TMP/aregistry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $BERTH_TMP/aregistry
-auth:
-  htpasswd:
-    realm: berth-test
-    path: $BERTH_TMP/htpasswd
-http:
-  addr: @ADDR@
-YML
-	serve_on_free_port aregistry "$BERTH_TMP/aregistry.yml" docker-registry serve "$BERTH_TMP/aregistry.conf"
-	AREG=$SERVED_ADDR
-	skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret \
-		"docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$AREG/test/busybox:1"
+	start_auth_registry
 	run "$BERTH" pull "$AREG/test/busybox:1"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"wants credentials (HTTP 401): berth login $AREG"* ]]
