@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/id.h"
 #include "common/paths.h"
+#include "common/policy.h"
 #include "common/privdrop.h"
 #include "common/safepath.h"
 #include "common/sysinfo.h"
@@ -310,6 +311,106 @@ START_TEST(test_priv_arg_rules)
 }
 END_TEST
 
+/* policy_check_container on a create request given as JSON text. */
+static int check_ctr(const struct policy_profile *pr, const char *req, struct err *err)
+{
+	cJSON *doc = cJSON_Parse(req);
+	int r;
+
+	ck_assert_ptr_nonnull(doc);
+	err_clear(err);
+	r = policy_check_container(pr, doc, err);
+	cJSON_Delete(doc);
+	return r;
+}
+
+START_TEST(test_policy)
+{
+	char *dir = tmpdir(), *path = xasprintf("%s/policy.json", dir), *who = NULL;
+	struct policy_who root = {.uid = 0}, user = {.uid = 4242}, tls = {.uid = (uid_t)-1};
+	const struct policy_profile *pr;
+	struct err err = ERR_INIT;
+	struct policy p;
+	FILE *f;
+
+	/* no file: root unrestricted, others restricted */
+	policy_init(&p, path);
+	policy_refresh(&p);
+	pr = policy_profile_for(&p, &root, &who, &err);
+	ck_assert_str_eq(pr->name, "unrestricted");
+	free(who);
+	pr = policy_profile_for(&p, &user, &who, &err);
+	ck_assert_str_eq(pr->name, "restricted");
+	ck_assert_str_eq(who, "uid 4242");
+	free(who);
+	ck_assert_int_eq(check_ctr(pr, "{\"Config\":{\"Image\":\"busybox\"}}", &err), 0);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"CapAdd\":[\"cap_chown\"]}}", &err), 0);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"CapAdd\":[\"cap_net_admin\"]}}", &err),
+			 -ERR_DENIED);
+	ck_assert_str_eq(
+	    err_msg(&err),
+	    "--cap-add NET_ADMIN is not allowed: rule capabilities of profile restricted");
+	ck_assert_int_eq(
+	    check_ctr(pr,
+		      "{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"1024\"}]}}}",
+		      &err),
+	    0);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"Binds\":[\"vol:/data\"]}}", &err), 0);
+	ck_assert_int_eq(
+	    check_ctr(pr, "{\"HostConfig\":{\"SecurityOpt\":[\"apparmor:unconfined\"]}}", &err),
+	    -ERR_DENIED);
+	/* a profile of one's own; the file changes under the same name */
+	f = fopen(path, "w");
+	fputs("{\"profiles\": {\"p\": {\"sysctls\": [\"net.ipv4.*\"], \"images\": "
+	      "[\"docker.io/library/\"], \"bind_mounts\": [{\"source\": \"/srv/\", "
+	      "\"read_only\": true}]}},"
+	      "\"identities\": [{\"uid\": 4242, \"profile\": \"p\"}, "
+	      "{\"subject\": \"CN=r\", \"profile\": \"read-only\"}]}",
+	      f);
+	fclose(f);
+	policy_refresh(&p);
+	ck_assert_ptr_null(p.error);
+	pr = policy_profile_for(&p, &user, &who, &err);
+	free(who);
+	ck_assert_str_eq(pr->name, "p");
+	ck_assert_int_eq(
+	    check_ctr(pr,
+		      "{\"Config\":{\"Image\":\"busybox\"},\"HostConfig\":{\"Sysctls\":"
+		      "{\"net.ipv4.ip_forward\":\"1\"},\"Binds\":[\"/srv/x:/x:ro\"]}}",
+		      &err),
+	    0);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"Binds\":[\"/srvx:/x:ro\"]}}", &err),
+			 -ERR_DENIED);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"Binds\":[\"/srv:/x\"]}}", &err),
+			 -ERR_DENIED);
+	ck_assert_int_eq(policy_check_image(pr, "quay.io/x/y:1", &err), -ERR_DENIED);
+	ck_assert_int_eq(policy_check_image(pr, "sha256:0123456789ab", &err), -ERR_DENIED);
+	ck_assert_int_eq(policy_check_image(pr, "0123456789ab", &err), -ERR_DENIED);
+	ck_assert_int_eq(policy_check_image(pr, "alpine:3", &err), 0);
+	tls.subject = "CN=r";
+	pr = policy_profile_for(&p, &tls, &who, &err);
+	ck_assert_str_eq(who, "TLS client 'CN=r'");
+	free(who);
+	ck_assert_int_eq(policy_check_write(pr, "container.create", &err), -ERR_DENIED);
+	/* an invalid file: root still passes, the others get the fault */
+	f = fopen(path, "w");
+	fputs("{\"identities\": [{\"user\": \"x\", \"profile\": \"nope\"}]}", f);
+	fclose(f);
+	policy_refresh(&p);
+	ck_assert_ptr_nonnull(p.error);
+	ck_assert_ptr_nonnull(policy_profile_for(&p, &root, &who, &err));
+	free(who);
+	ck_assert_ptr_null(policy_profile_for(&p, &user, &who, &err));
+	free(who);
+	ck_assert_ptr_nonnull(strstr(err_msg(&err), "identities[0]: no profile named 'nope'"));
+	err_clear(&err);
+	policy_free(&p);
+	rmrf(dir);
+	free(dir);
+	free(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -325,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, test_cgroup_mode);
 	tcase_add_test(tc, test_bpf_load);
 	tcase_add_test(tc, test_priv_arg_rules);
+	tcase_add_test(tc, test_policy);
 	suite_add_tcase(s, tc);
 	return run_suite_tap(s);
 }
