@@ -5,7 +5,9 @@
 #    `berth run --rm IMAGE true` (the same engine, the berth client), with the
 #    default bridge network, in one hyperfine run.
 #    `docker --version` is measured too: the docker CLI's own start, which
-#    every docker command pays before it says a word to any daemon.
+#    every docker command pays before it says a word to any daemon; and
+#    run-flow.py sends the requests docker run makes, in its order, timed
+#    inside a minimal client: the API's cost without the docker CLI's.
 # 2. 100 running containers: `docker ps` against `berth ps`, and the API
 #    call alone (GET /containers/json by curl on the socket).
 # 3. Log streaming: a container writes LOG_MIB MiB of 100-byte lines, another
@@ -69,6 +71,13 @@ import json, sys
 r = [x["mean"] for x in json.load(open(sys.argv[1]))["results"]]
 print("docker run --rm via berth-apid / berth run --rm: %.2fx" % (r[0] / r[1]))
 print("the same without the docker CLI's own start (docker --version): %.2fx" % ((r[0] - r[2]) / r[1]))
+PY
+flow=$(python3 "$top/bench/apid/run-flow.py" "$BERTH_RUN/docker.sock" "$IMG" "$runs")
+python3 - "$tmp/run.json" "$flow" <<'PY'
+import json, sys
+r = [x["median"] for x in json.load(open(sys.argv[1]))["results"]]
+print("docker run's requests from a minimal client: %s ms median; berth run --rm %.1f ms: %.2fx"
+      % (sys.argv[2], r[1] * 1000, float(sys.argv[2]) / (r[1] * 1000)))
 PY
 
 echo "== 2. ps with $n containers"
