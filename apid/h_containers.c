@@ -506,7 +506,12 @@ void h_ctr_prune(struct apid *a, struct resp *rs, const struct request *rq, char
 
 /* ---- logs ---- */
 
-/* Frames gather in buf and go out as one chunk: once live (following), at once. */
+/*
+ * Lines gather in buf and go out as one chunk: once live (following), at
+ * once. Consecutive lines of one stream share a stdcopy frame (the bytes
+ * the client writes out are the same; a client that writes a frame at a
+ * time, as the docker CLI does, writes far less often).
+ */
 #define LOG_BUF (64 * 1024)
 
 struct log_sink {
@@ -516,6 +521,9 @@ struct log_sink {
 	bool broken;
 	bool live;
 	size_t len;
+	size_t frame_at; /* the open frame's header in buf, when frame_open */
+	bool frame_open;
+	int frame_stream;
 	uint8_t buf[LOG_BUF];
 };
 
@@ -524,6 +532,7 @@ static void sink_flush(struct log_sink *s)
 	if (s->len && !s->broken && resp_chunk(s->rs, s->buf, s->len) < 0)
 		s->broken = true;
 	s->len = 0;
+	s->frame_open = false;
 }
 
 static void log_flush(void *arg)
@@ -566,12 +575,22 @@ static void log_out(int stream, const void *data, size_t n, void *arg)
 		free(big);
 		return;
 	}
-	if (!s->tty) {
-		frame_header(s->buf + s->len, stream, n);
-		s->len += 8;
+	if (!s->tty && s->frame_open && s->frame_stream == stream) {
+		/* the line joins the open frame of its stream */
+		memcpy(s->buf + s->len, data, n);
+		s->len += n;
+		frame_header(s->buf + s->frame_at, stream, s->len - s->frame_at - 8);
+	} else {
+		if (!s->tty) {
+			s->frame_at = s->len;
+			s->frame_open = true;
+			s->frame_stream = stream;
+			frame_header(s->buf + s->len, stream, n);
+			s->len += 8;
+		}
+		memcpy(s->buf + s->len, data, n);
+		s->len += n;
 	}
-	memcpy(s->buf + s->len, data, n);
-	s->len += n;
 	if (s->live)
 		sink_flush(s);
 }
