@@ -118,6 +118,18 @@ struct load_sink {
 	bool broken;
 };
 
+/* A job that failed: in its stream once that began, else as the answer. */
+static void job_failed(struct load_sink *s, struct err *err)
+{
+	if (s->begun) {
+		resp_stream_error(s->rs, err);
+		resp_stream_end(s->rs);
+	} else {
+		resp_err(s->rs, err);
+	}
+	err_clear(err);
+}
+
 /* "Loaded image: NAME" lines as Docker's {"stream": ...} messages. */
 static void load_line(const char *line, void *arg)
 {
@@ -163,13 +175,7 @@ void h_img_load(struct apid *a, struct resp *rs, const struct request *rq, char 
 		resp_stream_end(rs);
 	return;
 fail:
-	if (sink.begun) {
-		resp_stream_error(rs, &err);
-		resp_stream_end(rs);
-	} else {
-		resp_err(rs, &err);
-	}
-	err_clear(&err);
+	job_failed(&sink, &err);
 }
 
 /* One line of the import's progress as Docker's {"status": ...}. */
@@ -239,11 +245,5 @@ void h_img_import(struct apid *a, struct resp *rs, const struct request *rq, con
 	resp_stream_end(rs);
 	return;
 fail:
-	if (sink.begun) {
-		resp_stream_error(rs, &err);
-		resp_stream_end(rs);
-	} else {
-		resp_err(rs, &err);
-	}
-	err_clear(&err);
+	job_failed(&sink, &err);
 }

@@ -107,36 +107,17 @@ no_containers() {
 	run -125 as "$POL_ADMIN" run --rm --privileged "$IMG" true
 	mkdir -p "$BERTH_TMP/shared/sub" "$BERTH_TMP/rw"
 	echo hello >"$BERTH_TMP/shared/sub/f"
+	ops='"profiles": {"ops": {"capabilities": ["NET_ADMIN"], "sysctls": ["net.ipv4.*"],
+	    "bind_mounts": [{"source": "'$BERTH_TMP/shared'", "read_only": true}, "'$BERTH_TMP/rw'"],
+	    "privileged_ports": true}}'
 	policy <<EOF
-{
-  "profiles": {
-    "ops": {
-      "capabilities": ["NET_ADMIN"],
-      "bind_mounts": [{"source": "$BERTH_TMP/shared", "read_only": true}, "$BERTH_TMP/rw"],
-      "sysctls": ["net.ipv4.*"],
-      "privileged_ports": true
-    }
-  },
-  "identities": [
-    {"user": "$POL_ADMIN", "profile": "unrestricted"},
-    {"group": "$POL_OPS", "profile": "ops"}
-  ]
-}
+{$ops,
+ "identities": [{"user": "$POL_ADMIN", "profile": "unrestricted"}, {"group": "$POL_OPS", "profile": "ops"}]}
 EOF
 	run -0 as "$POL_ADMIN" run --rm --privileged "$IMG" true
 	# the group's profile, for a member whose user line is removed
 	policy <<EOF
-{
-  "profiles": {
-    "ops": {
-      "capabilities": ["NET_ADMIN"],
-      "bind_mounts": [{"source": "$BERTH_TMP/shared", "read_only": true}, "$BERTH_TMP/rw"],
-      "sysctls": ["net.ipv4.*"],
-      "privileged_ports": true
-    }
-  },
-  "identities": [{"group": "$POL_OPS", "profile": "ops"}]
-}
+{$ops, "identities": [{"group": "$POL_OPS", "profile": "ops"}]}
 EOF
 	run -125 as "$POL_ADMIN" run --rm --privileged "$IMG" true
 	[[ "$output" == *"rule privileged of profile ops"* ]]
