@@ -151,50 +151,43 @@ engine_teardown() {
 	berth_teardown
 }
 
-# start_registry: Debian's docker-registry on a free port of 127.0.0.1, its
-# storage in $BERTH_TMP/registry, holding $BERTH_TMP/images/busybox.tar as
-# test/busybox:1; sets REG to its ADDR:PORT.
-start_registry() {
-	mkdir -p "$BERTH_TMP/registry"
-	cat >"$BERTH_TMP/registry.yml" <<YML
+# serve_registry NAME [AUTH-YAML] [SKOPEO-ARGS...]: Debian's docker-registry on a free port
+# of 127.0.0.1, its storage in $BERTH_TMP/NAME, holding $BERTH_TMP/images/busybox.tar as
+# test/busybox:1; sets SERVED_ADDR.
+serve_registry() {
+	local name=$1 auth=${2:-}
+	shift 2 || shift
+	mkdir -p "$BERTH_TMP/$name"
+	cat >"$BERTH_TMP/$name.yml" <<YML
 version: 0.1
 log:
   level: error
 storage:
   filesystem:
-    rootdirectory: $BERTH_TMP/registry
+    rootdirectory: $BERTH_TMP/$name
+$auth
 http:
   addr: @ADDR@
 YML
-	serve_on_free_port registry "$BERTH_TMP/registry.yml" docker-registry serve "$BERTH_TMP/registry.conf"
-	REG=$SERVED_ADDR
-	skopeo copy -q --dest-tls-verify=false "docker-archive:$BERTH_TMP/images/busybox.tar" \
-		"docker://$REG/test/busybox:1"
+	serve_on_free_port "$name" "$BERTH_TMP/$name.yml" docker-registry serve "$BERTH_TMP/$name.conf"
+	skopeo copy -q --dest-tls-verify=false "$@" "docker-archive:$BERTH_TMP/images/busybox.tar" \
+		"docker://$SERVED_ADDR/test/busybox:1"
 }
 
-# start_auth_registry: like start_registry, but it wants the credentials tester:s3cret
-# (htpasswd); holds test/busybox:1; sets AREG.
+# start_registry: a registry that wants no credentials; sets REG to its ADDR:PORT.
+start_registry() {
+	serve_registry registry
+	REG=$SERVED_ADDR
+}
+
+# start_auth_registry: one that wants the credentials tester:s3cret (htpasswd); sets AREG.
 start_auth_registry() {
 	python3 -W ignore -c "import crypt; print('tester:' + crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >"$BERTH_TMP/htpasswd"
-	mkdir -p "$BERTH_TMP/aregistry"
-	cat >"$BERTH_TMP/aregistry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $BERTH_TMP/aregistry
-auth:
+	serve_registry aregistry "auth:
   htpasswd:
     realm: berth-test
-    path: $BERTH_TMP/htpasswd
-http:
-  addr: @ADDR@
-YML
-	serve_on_free_port aregistry "$BERTH_TMP/aregistry.yml" docker-registry serve "$BERTH_TMP/aregistry.conf"
+    path: $BERTH_TMP/htpasswd" --dest-creds tester:s3cret
 	AREG=$SERVED_ADDR
-	skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret \
-		"docker-archive:$BERTH_TMP/images/busybox.tar" "docker://$AREG/test/busybox:1"
 }
 
 # tls_certs DIR: a CA, apid's certificate for 127.0.0.1, two clients' (CN=admin: cert.pem,
