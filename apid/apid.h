@@ -225,6 +225,11 @@ void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char 
 void h_ctr_attach(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_resize(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_ctr_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+/* ---- h_prune.c ---- */
+void h_img_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_net_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_vol_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_build_prune(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_exec_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_exec_start(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_exec_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

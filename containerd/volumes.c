@@ -247,18 +247,29 @@ int h_VOLUME_REMOVE(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+static bool volume_anonymous(struct cd *cd, const char *name)
+{
+	cleanup_cjson cJSON *meta = vol_meta(cd, name);
+
+	return cJSON_IsTrue(cJSON_GetObjectItem(meta, "Anonymous"));
+}
+
+/* Unused volumes go; with TAG_ALL 0 only the anonymous ones (Docker's API since 1.42). */
 int h_VOLUME_PRUNE(struct conn *c, struct frame *f, struct err *err)
 {
 	struct cd *cd = cd_of(c);
 	DIR *dir = opendir(cd->vol_dir);
 	cJSON *a = cJSON_CreateArray();
 	struct dirent *de;
+	uint32_t all = 1;
 
+	if (p_get_u32(f->payload, f->len, TAG_ALL, &all, err) < 0)
+		err_clear(err);
 	while (dir && (de = readdir(dir))) {
 		struct err e2 = ERR_INIT;
 
 		if (de->d_name[0] == '.' || !volume_name_ok(de->d_name) ||
-		    volume_user(cd, de->d_name))
+		    volume_user(cd, de->d_name) || (!all && !volume_anonymous(cd, de->d_name)))
 			continue;
 		if (volume_delete(cd, de->d_name, &e2) == 0)
 			cJSON_AddItemToArray(a, cJSON_CreateString(de->d_name));

@@ -631,15 +631,26 @@ int h_IMAGE_HISTORY(struct conn *c, struct frame *f, struct err *err)
 	return reply_json(c, f, out);
 }
 
+/*
+ * Images nothing uses: untagged ones that are not build cache, every one
+ * (TAG_ALL), or the build cache only (TAG_SCOPE "build-cache").
+ */
 int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err)
 {
 	const struct store *s = &imaged_of(c)->store;
 	cleanup_cjson cJSON *out = cJSON_CreateArray();
+	cleanup_free char *scope = NULL;
 	cJSON *refs = NULL, *imgs;
 	uint32_t all = 0;
+	bool cache_only;
 	int lock, r, i = 0;
 
 	p_get_u32(f->payload, f->len, TAG_ALL, &all, err);
+	if (p_get_str(f->payload, f->len, TAG_SCOPE, &scope, err) > 0 &&
+	    strcmp(scope, "build-cache"))
+		return err_set(err, EINVAL, "image.prune: unknown scope '%s'", scope);
+	err_clear(err);
+	cache_only = scope != NULL;
 	lock = refs_lock(s, err);
 	if (lock < 0)
 		return lock;
@@ -649,7 +660,10 @@ int h_IMAGE_PRUNE(struct conn *c, struct frame *f, struct err *err)
 	while (i < cJSON_GetArraySize(imgs)) {
 		const char *m = cJSON_GetArrayItem(imgs, i)->valuestring;
 
-		if ((all || (count_names(refs, m) == 0 && !is_cache_image(refs, m))) &&
+		bool unnamed = count_names(refs, m) == 0;
+
+		if ((cache_only ? unnamed && is_cache_image(refs, m)
+				: all || (unnamed && !is_cache_image(refs, m))) &&
 		    !image_in_use(s, m)) {
 			cJSON_AddItemToArray(out, cJSON_CreateString(m));
 			drop_image(refs, m);

@@ -27,6 +27,7 @@ enum field_tag {
 	TAG_KILL_ON_CLOSE = 22, /* u32: 1: the exec dies with the connection that asked for it */
 	TAG_AUTH_UID = 23,	/* u32: in apid's HELLO, the Unix uid it acts for */
 	TAG_AUTH_SUBJECT = 24,	/* str: in apid's HELLO, the TLS client's certificate subject */
+	TAG_SCOPE = 25,		/* str: what an image.prune takes: "build-cache" (else TAG_ALL) */
 };
 
 #endif

@@ -462,6 +462,42 @@ PY
 	[[ "$output" != *apinet* ]]
 }
 
+@test "prune: docker volume prune takes anonymous volumes (-a all unused), network, image, builder and system prune" {
+	need_docker
+	docker volume create named >/dev/null
+	docker run --name anon -v /anon "$IMG" true
+	anon=$(docker inspect --format '{{range .Mounts}}{{.Name}}{{end}}' anon)
+	docker volume create inuse >/dev/null
+	docker run -d --name user -v inuse:/x "$IMG" sleep 100 >/dev/null
+	docker rm anon >/dev/null
+	run -0 docker volume prune -f
+	[[ "$output" == *"$anon"* && "$output" != *named* ]]
+	[ "$(docker volume ls -q | sort | tr '\n' ' ')" = "inuse named " ]
+	run -0 docker volume prune -af
+	[ "$(docker volume ls -q)" = inuse ]
+	docker network create unused >/dev/null
+	run -0 docker network prune -f
+	[[ "$output" == *unused* ]]
+	[ "$(docker network ls --format '{{.Name}}')" = bridge ]
+	# the build cache: an intermediate image goes, the named result stays
+	mkdir -p "$BERTH_TMP/pctx"
+	printf 'FROM %s\nRUN echo a >/a\nRUN echo b >/b\n' "$IMG" >"$BERTH_TMP/pctx/Dockerfile"
+	docker build -q -t pruned "$BERTH_TMP/pctx" >/dev/null 2>&1
+	[ "$(docker images -aq | sort -u | wc -l)" = 3 ]
+	run -0 docker builder prune -f
+	[[ "$output" == *"sha256:"* ]]
+	[ "$(docker images -aq | sort -u | wc -l)" = 2 ]
+	run -0 docker system prune -f
+	run -0 docker image prune -af
+	[[ "$output" == *"deleted: sha256:"* ]]
+	# the image a container uses stays
+	run -0 docker images --format '{{.Repository}}'
+	[ "$output" = "$IMG" ]
+	run -1 docker image prune -f --filter until=1h
+	[[ "$output" == *"invalid filter 'until=1h' for a prune (only dangling=BOOL)"* ]]
+	docker rm -f user >/dev/null
+}
+
 @test "python3-docker drives it too" {
 	[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import docker' 2>/dev/null ||
 		skip "python3-docker is not installed"
