@@ -174,8 +174,8 @@ static void send_tar(struct apid *a, struct resp *rs, const char *ref, const cha
 		return;
 	}
 	/* a path: through the container's volumes and binds, as docker cp; export: its root only */
-	r = bc_copy_job(&a->paths, id, path ? path : "/", false, path != NULL, p[1], tar_out, p[0],
-			&t, &err);
+	r = bc_copy_job(&a->paths, &hold, path ? path : "/", false, path != NULL, p[1], tar_out,
+			p[0], &t, &err);
 	if (t.begun) {
 		/* a stream that fails half-way just ends: the tar is cut short */
 		if (!head_only && !t.broken)
@@ -227,7 +227,7 @@ static int first_type(int in, void *arg, struct err *err)
 }
 
 /* Docker's PUT extracts into a directory that is there: 404 or 400 otherwise. */
-static int check_dir(struct apid *a, struct resp *rs, const char *id, const char *ref,
+static int check_dir(struct apid *a, struct resp *rs, const struct bc_root_hold *h, const char *ref,
 		     const char *path)
 {
 	struct err err = ERR_INIT;
@@ -241,7 +241,7 @@ static int check_dir(struct apid *a, struct resp *rs, const char *id, const char
 		return -1;
 	}
 	/* only the first block is read: the worker's EPIPE after it is no news */
-	bc_copy_job(&a->paths, id, path, false, true, p[1], first_type, p[0], &type, &err);
+	bc_copy_job(&a->paths, h, path, false, true, p[1], first_type, p[0], &type, &err);
 	err_clear(&err);
 	if (!type) {
 		resp_error(rs, 404, "Could not find the file %s in container %s", path, ref);
@@ -301,12 +301,12 @@ void h_ctr_archive_put(struct apid *a, struct resp *rs, const struct request *rq
 		err_clear(&err);
 		return;
 	}
-	if (check_dir(a, rs, id, arg[0], path) < 0) {
+	if (check_dir(a, rs, &hold, arg[0], path) < 0) {
 		close(p[0]);
 		close(p[1]);
 		return;
 	}
-	if (bc_copy_job(&a->paths, id, path, true, true, p[0], body_out, p[1], &b, &err) < 0)
+	if (bc_copy_job(&a->paths, &hold, path, true, true, p[0], body_out, p[1], &b, &err) < 0)
 		goto fail;
 	resp_empty(rs, 200);
 	return;

@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -20,9 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
+#include "id.h"
 #include "log.h"
 #include "policy.h"
 #include "reference.h"
@@ -795,4 +800,92 @@ int policy_check_image(const struct policy_profile *pr, const char *ref, struct 
 		if (!strncmp(full, *p, strlen(*p)))
 			return 0;
 	return deny(pr, "images", err, "image %s", full);
+}
+
+/* ---- copy grants ---- */
+
+#define GRANT_SECONDS 60
+
+static cJSON *grant_read(const char *path)
+{
+	struct err err = ERR_INIT;
+	char *text = NULL;
+	cJSON *o;
+
+	if (read_file_at(AT_FDCWD, path, 4096, &text, NULL, &err) < 0) {
+		err_clear(&err);
+		return NULL;
+	}
+	o = cJSON_Parse(text);
+	free(text);
+	return o;
+}
+
+/* Grants past their minute go when a new one is made. */
+static void grants_sweep(const char *dir, time_t now)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		cleanup_free char *path = NULL;
+		cJSON *o;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		o = grant_read(path);
+		if (!o || cJSON_GetNumberValue(cJSON_GetObjectItem(o, "expires")) < (double)now)
+			unlink(path);
+		cJSON_Delete(o);
+	}
+	if (d)
+		closedir(d);
+}
+
+int policy_grant_write(const char *run, const char *ctr_id, const struct policy_who *who,
+		       char token[65], struct err *err)
+{
+	cleanup_free char *dir = xasprintf("%s/" POLICY_GRANT_DIR, run), *path = NULL, *text = NULL;
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	time_t now = time(NULL);
+
+	grants_sweep(dir, now);
+	id_new(token);
+	path = xasprintf("%s/%s", dir, token);
+	cJSON_AddStringToObject(o, "id", ctr_id);
+	cJSON_AddNumberToObject(o, "uid", who->uid == (uid_t)-1 ? -1 : (double)who->uid);
+	if (who->subject)
+		cJSON_AddStringToObject(o, "subject", who->subject);
+	cJSON_AddNumberToObject(o, "expires", (double)(now + GRANT_SECONDS));
+	text = cJSON_PrintUnformatted(o);
+	return atomic_write_file(path, text, strlen(text), 0600, err);
+}
+
+int policy_grant_check(const char *run, const char *token, const char *ctr_id,
+		       const struct policy_who *who, struct err *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_cjson cJSON *o = NULL;
+	const char *subject;
+	double uid;
+
+	if (!token || strlen(token) != 64 || strspn(token, "0123456789abcdef") != 64)
+		return err_set(err, ERR_DENIED,
+			       "copying a container needs berth-containerd's leave first "
+			       "(container.mount)");
+	path = xasprintf("%s/" POLICY_GRANT_DIR "/%s", run, token);
+	o = grant_read(path);
+	subject = cJSON_GetStringValue(cJSON_GetObjectItem(o, "subject"));
+	uid = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "uid"));
+	if (!o || strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")) ?: "", ctr_id) ||
+	    uid != (who->uid == (uid_t)-1 ? -1 : (double)who->uid) ||
+	    ((subject || who->subject) &&
+	     (!subject || !who->subject || strcmp(subject, who->subject))) ||
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(o, "expires")) < (double)time(NULL))
+		return err_set(err, ERR_DENIED,
+			       "no leave from berth-containerd to copy container %.12s for this "
+			       "requester (it lasts a minute)",
+			       ctr_id);
+	return 0;
 }

@@ -97,6 +97,18 @@ int policy_check_exec(const struct policy_profile *pr, const cJSON *req, struct 
 /* An image reference to pull, push or run. */
 int policy_check_image(const struct policy_profile *pr, const char *ref, struct err *err);
 
+/*
+ * Leave to copy a container (berth cp, export): containerd, which checked
+ * the requester against the container, writes a grant in $RUN/copy-grants;
+ * imaged, whose worker does the copy, accepts a member's snapshot.copy only
+ * with a grant for that container and that same requester, within a minute.
+ */
+#define POLICY_GRANT_DIR "copy-grants"
+int policy_grant_write(const char *run, const char *ctr_id, const struct policy_who *who,
+		       char token[65], struct err *err);
+int policy_grant_check(const char *run, const char *token, const char *ctr_id,
+		       const struct policy_who *who, struct err *err);
+
 /* "docker.io/library/busybox:latest" for "busybox" (heap). */
 char *policy_image_canonical(const char *ref);
 

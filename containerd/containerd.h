@@ -105,6 +105,13 @@ struct ctr *ctr_find(struct cd *cd, const char *ref, struct err *err);
 struct ctr *ctr_by_name(struct cd *cd, const char *name);
 /* The container a request names in TAG_REF. */
 struct ctr *ctr_from_request(struct conn *c, struct frame *f, struct err *err);
+/*
+ * What runs a container's processes or reaches into it (start, exec,
+ * attach, cp) is allowed only to a profile that could have created it: a
+ * member cannot use root's privileged container (berth-policy(5)).
+ */
+int ctr_authorize(struct conn *c, const struct ctr *k, struct err *err);
+struct ctr *ctr_for_use(struct conn *c, struct frame *f, struct err *err);
 /* Unlink from the list and free once its handles close. */
 void ctr_destroy(struct ctr *k);
 char *ctr_dir(const struct ctr *k);

@@ -14,7 +14,7 @@
 /* Mount a container that does not run for this connection (a running one is already). */
 int h_CONTAINER_MOUNT(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = ctr_from_request(c, f, err);
+	struct ctr *k = ctr_for_use(c, f, err);
 	cJSON *o;
 
 	if (!k)
@@ -35,6 +35,16 @@ int h_CONTAINER_MOUNT(struct conn *c, struct frame *f, struct err *err)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "Id", k->id);
 	cJSON_AddBoolToObject(o, "Held", k->mount_hold == c);
+	/* imaged copies for a member only with containerd's leave (berth-policy(5)) */
+	if (c->profile && !c->profile->unrestricted) {
+		char token[65];
+
+		if (policy_grant_write(k->cd->d->paths.run, k->id, &c->who, token, err) < 0) {
+			cJSON_Delete(o);
+			return err_wrap(err, "leave to copy container %s", k->name);
+		}
+		cJSON_AddStringToObject(o, "Grant", token);
+	}
 	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }

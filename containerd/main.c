@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "common/safepath.h"
 #include "common/xalloc.h"
@@ -42,6 +43,7 @@ static char *seccomp_profile_path(void)
 int containerd_init(struct daemon *d, struct err *err)
 {
 	struct cd *cd = xzalloc(sizeof(*cd));
+	cleanup_free char *grants = NULL;
 
 	d->priv = cd;
 	cd->d = d;
@@ -56,8 +58,9 @@ int containerd_init(struct daemon *d, struct err *err)
 	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
 	cd->netd_sock = paths_socket(&d->paths, DAEMON_NETD);
 	cd->seccomp_cache = xasprintf("%s/seccomp", d->paths.run);
+	grants = xasprintf("%s/" POLICY_GRANT_DIR, d->paths.run);
 	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0 ||
-	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0)
+	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0 || mkdir_secure(grants, 0700, err) < 0)
 		return -err->code;
 	if (ctr_load_all(cd, err) < 0)
 		return -err->code;

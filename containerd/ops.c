@@ -38,7 +38,7 @@ static void add_waiter(struct ctr *k, struct conn *c, const struct frame *f, boo
 
 int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = ctr_from_request(c, f, err);
+	struct ctr *k = ctr_for_use(c, f, err);
 	uint32_t attach = 0, attach_id = 0;
 	int fd = -1;
 	cJSON *o;

@@ -289,3 +289,20 @@ struct ctr *ctr_from_request(struct conn *c, struct frame *f, struct err *err)
 	}
 	return ctr_find(cd_of(c), ref, err);
 }
+
+int ctr_authorize(struct conn *c, const struct ctr *k, struct err *err)
+{
+	if (!c->profile || policy_check_container(c->profile, k->config, err) == 0)
+		return 0;
+	err_wrap(err, "container %s", k->name);
+	return conn_deny(c, err);
+}
+
+struct ctr *ctr_for_use(struct conn *c, struct frame *f, struct err *err)
+{
+	struct ctr *k = ctr_from_request(c, f, err);
+
+	if (k)
+		conn_audit_target(c, k->name);
+	return k && ctr_authorize(c, k, err) < 0 ? NULL : k;
+}

@@ -77,7 +77,7 @@ int h_CONTAINER_LOGS(struct conn *c, struct frame *f, struct err *err)
 
 int h_CONTAINER_ATTACH(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = ctr_from_request(c, f, err);
+	struct ctr *k = ctr_for_use(c, f, err);
 	uint32_t id = 0;
 	int fd;
 	cJSON *o;
@@ -102,7 +102,7 @@ int h_CONTAINER_ATTACH(struct conn *c, struct frame *f, struct err *err)
 
 int h_CONTAINER_EXEC(struct conn *c, struct frame *f, struct err *err)
 {
-	struct ctr *k = ctr_from_request(c, f, err);
+	struct ctr *k = ctr_for_use(c, f, err);
 	cleanup_free char *text = NULL, *ptext = NULL;
 	cleanup_cjson cJSON *req = NULL, *proc = NULL;
 	struct pbuf pb;

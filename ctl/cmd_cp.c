@@ -53,13 +53,13 @@ static int container_id(struct ctl *ctl, const char *ref, char id[65], struct bc
 	return EXIT_OK;
 }
 
-static int copy_job(struct ctl *ctl, const char *id, const char *path, bool put, int fd,
-		    bc_consume_fn consume, int our_end, void *arg)
+static int copy_job(struct ctl *ctl, const struct bc_root_hold *h, const char *path, bool put,
+		    int fd, bc_consume_fn consume, int our_end, void *arg)
 {
 	struct err err = ERR_INIT;
 
 	/* cp goes through the container's volumes and binds */
-	if (bc_copy_job(&ctl->paths, id, path, put, true, fd, consume, our_end, arg, &err) < 0)
+	if (bc_copy_job(&ctl->paths, h, path, put, true, fd, consume, our_end, arg, &err) < 0)
 		return ctl_fail_err(&err, EXIT_FAIL);
 	return EXIT_OK;
 }
@@ -158,14 +158,14 @@ static int from_container(struct ctl *ctl, const char *ref, const char *src, con
 	if (!strcmp(dest, "-")) {
 		struct err err = ERR_INIT;
 
-		if (bc_copy_out(&ctl->paths, id, src, true, 1, &err) < 0)
+		if (bc_copy_out(&ctl->paths, &hold, src, true, 1, &err) < 0)
 			return ctl_fail_err(&err, EXIT_FAIL);
 		return EXIT_OK;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ctl_fail(EXIT_FAIL, "pipe: %s", strerror(errno));
 	u.contents = n >= 2 && !strcmp(src + n - 2, "/.");
-	return copy_job(ctl, id, src, false, p[1], unpack, p[0], &u);
+	return copy_job(ctl, &hold, src, false, p[1], unpack, p[0], &u);
 }
 
 static int to_container(struct ctl *ctl, const char *src, const char *ref, const char *dest)
@@ -182,7 +182,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	if ((rc = container_id(ctl, ref, id, &hold)))
 		return rc;
 	if (!strcmp(src, "-"))
-		return copy_job(ctl, id, dest, true, dup(0), NULL, -1, NULL);
+		return copy_job(ctl, &hold, dest, true, dup(0), NULL, -1, NULL);
 	{
 		struct stat st;
 
@@ -204,7 +204,7 @@ static int to_container(struct ctl *ctl, const char *src, const char *ref, const
 	}
 	lw_free(&w);
 	free(bc.dir);
-	return copy_job(ctl, id, dest, true, fd, NULL, -1, NULL);
+	return copy_job(ctl, &hold, dest, true, fd, NULL, -1, NULL);
 }
 
 /* "name:/path" names a container path; "./a:b" and "/x:y" are host paths. */
@@ -274,8 +274,9 @@ int cmd_export(struct ctl *ctl, int argc, char **argv)
 	if (out < 0)
 		return ctl_fail(EXIT_FAIL, "%s: %s", output, strerror(errno));
 	/* the container's own filesystem: no volume, no bind */
-	rc = bc_copy_out(&ctl->paths, id, "/", false, out, &err) < 0 ? ctl_fail_err(&err, EXIT_FAIL)
-								     : EXIT_OK;
+	rc = bc_copy_out(&ctl->paths, &hold, "/", false, out, &err) < 0
+		 ? ctl_fail_err(&err, EXIT_FAIL)
+		 : EXIT_OK;
 	if (output)
 		close(out);
 	return rc;

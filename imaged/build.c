@@ -185,6 +185,15 @@ int h_SNAPSHOT_COPY(struct conn *c, struct frame *f, struct err *err)
 		return err_set(err, EINVAL, "'%s' is not a container id", key);
 	if (path[0] != '/' || strlen(path) > 4000)
 		return err_set(err, EINVAL, "'%s' is not an absolute path", path);
+	/* containerd, which knows the container, gave this requester leave (berth-policy(5)) */
+	if (c->profile && !c->profile->unrestricted) {
+		cleanup_free char *grant = NULL;
+
+		p_get_str(f->payload, f->len, TAG_GRANT, &grant, err);
+		err_clear(err);
+		if (policy_grant_check(d->paths.run, grant, key, &c->who, err) < 0)
+			return conn_deny(c, err);
+	}
 	p_get_u32(f->payload, f->len, TAG_STREAM, &put, err);
 	p_get_u32(f->payload, f->len, TAG_ALL, &mounts, err);
 	err_clear(err);

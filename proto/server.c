@@ -192,7 +192,7 @@ static bool is_client(const struct conn *c)
 }
 
 /* A refusal names whom it refuses; the audit record says denied. */
-static int denied(struct conn *c, struct err *err)
+int conn_deny(struct conn *c, struct err *err)
 {
 	c->denied = true;
 	return err_wrap(err, "denied to %s", c->who_name ? c->who_name : "?");
@@ -213,7 +213,7 @@ static int authorize(struct conn *c, struct frame *f, struct err *err)
 	policy_refresh(s->policy);
 	c->profile = policy_profile_for(s->policy, &c->who, &c->who_name, err);
 	if (!c->profile || policy_check_write(c->profile, msg_name(f->type), err) < 0)
-		return denied(c, err);
+		return conn_deny(c, err);
 	return 0;
 }
 
@@ -223,14 +223,14 @@ int conn_authorize(struct conn *c,
 {
 	if (!c->profile || fn(c->profile, req, err) == 0)
 		return 0;
-	return denied(c, err);
+	return conn_deny(c, err);
 }
 
 int conn_authorize_image(struct conn *c, const char *ref, struct err *err)
 {
 	if (!c->profile || policy_check_image(c->profile, ref, err) == 0)
 		return 0;
-	return denied(c, err);
+	return conn_deny(c, err);
 }
 
 void conn_audit_target(struct conn *c, const char *target)

@@ -118,6 +118,8 @@ int conn_authorize(struct conn *c,
 		   int (*fn)(const struct policy_profile *, const cJSON *, struct err *),
 		   const cJSON *req, struct err *err);
 int conn_authorize_image(struct conn *c, const char *ref, struct err *err);
+/* Audit a refusal (err says why) made by the handler itself; returns -err->code. */
+int conn_deny(struct conn *c, struct err *err);
 /* What the audit record names as the object (a name, an image). */
 void conn_audit_target(struct conn *c, const char *target);
 

@@ -28,6 +28,7 @@ enum field_tag {
 	TAG_AUTH_UID = 23,	/* u32: in apid's HELLO, the Unix uid it acts for */
 	TAG_AUTH_SUBJECT = 24,	/* str: in apid's HELLO, the TLS client's certificate subject */
 	TAG_SCOPE = 25,		/* str: what an image.prune takes: "build-cache" (else TAG_ALL) */
+	TAG_GRANT = 26,		/* str: containerd's leave to copy a container (snapshot.copy) */
 };
 
 #endif

@@ -17,9 +17,17 @@ void bc_hold_release(struct bc_root_hold *h)
 	h->held = false;
 }
 
+/*
+ * containerd mounts a container that does not run for as long as this
+ * connection lasts, and gives leave to copy (the grant) to who may.
+ */
 static int hold_root(const struct berth_paths *p, const char *id, struct bc_root_hold *h,
 		     struct err *err)
 {
+	cleanup_free char *text = NULL;
+	cleanup_cjson cJSON *o = NULL;
+	struct err ignore = ERR_INIT;
+	const char *grant;
 	struct frame f;
 	struct pbuf pb;
 
@@ -31,8 +39,14 @@ static int hold_root(const struct berth_paths *p, const char *id, struct bc_root
 		client_close(&h->c);
 		return -err->code;
 	}
+	p_get_str(f.payload, f.len, TAG_JSON, &text, &ignore);
+	err_clear(&ignore);
 	frame_release(&f);
 	h->held = true;
+	o = text ? cJSON_Parse(text) : NULL;
+	grant = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Grant"));
+	if (grant && strlen(grant) < sizeof(h->grant))
+		memcpy(h->grant, grant, strlen(grant) + 1);
 	return 0;
 }
 
@@ -50,18 +64,18 @@ int bc_container_root(const struct berth_paths *p, const char *ref, char id[65],
 	if (!got || strlen(got) != 64)
 		return err_set(err, EPROTO, "berth-containerd sent no id for %s", ref);
 	memcpy(id, got, 65);
+	memcpy(h->id, got, 65);
 	if (rec) {
 		*rec = own;
 		own = NULL;
 	}
-	/* its filesystem is mounted while it runs (paused too) */
-	if (cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "State"), "Running")))
-		return 0;
+	/* mounted while it runs (paused too): then containerd just checks and gives leave */
 	return hold_root(p, id, h, err);
 }
 
-int bc_copy_job(const struct berth_paths *p, const char *id, const char *path, bool put,
-		bool mounts, int fd, bc_consume_fn consume, int our_end, void *arg, struct err *err)
+int bc_copy_job(const struct berth_paths *p, const struct bc_root_hold *h, const char *path,
+		bool put, bool mounts, int fd, bc_consume_fn consume, int our_end, void *arg,
+		struct err *err)
 {
 	struct err jerr = ERR_INIT;
 	struct client c;
@@ -75,7 +89,9 @@ int bc_copy_job(const struct berth_paths *p, const char *id, const char *path, b
 		return -err->code;
 	}
 	pb_init(&pb);
-	pb_put_str(&pb, TAG_KEY, id);
+	pb_put_str(&pb, TAG_KEY, h->id);
+	if (h->grant[0])
+		pb_put_str(&pb, TAG_GRANT, h->grant);
 	pb_put_str(&pb, TAG_NAME, path);
 	pb_put_u32(&pb, TAG_STREAM, put);
 	pb_put_u32(&pb, TAG_ALL, mounts);
@@ -129,12 +145,12 @@ static int pump(int in, void *arg, struct err *err)
 	return n < 0 ? err_sys(err, "read") : 0;
 }
 
-int bc_copy_out(const struct berth_paths *p, const char *id, const char *path, bool mounts, int out,
-		struct err *err)
+int bc_copy_out(const struct berth_paths *p, const struct bc_root_hold *h, const char *path,
+		bool mounts, int out, struct err *err)
 {
 	int fds[2];
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return err_sys(err, "pipe");
-	return bc_copy_job(p, id, path, false, mounts, fds[1], pump, fds[0], &out, err);
+	return bc_copy_job(p, h, path, false, mounts, fds[1], pump, fds[0], &out, err);
 }

@@ -13,10 +13,16 @@
 
 #include "bclient.h"
 
-/* A container's root, mounted for us while it does not run. */
+/*
+ * A container's root, mounted for us while it does not run, and
+ * containerd's leave to copy (a grant imaged checks for members who are not
+ * unrestricted: berth-policy(5)).
+ */
 struct bc_root_hold {
 	struct client c;
 	bool held;
+	char id[65];
+	char grant[65];
 };
 void bc_hold_release(struct bc_root_hold *h);
 #define cleanup_hold __attribute__((cleanup(bc_hold_release)))
@@ -28,16 +34,16 @@ int bc_container_root(const struct berth_paths *p, const char *ref, char id[65],
 /* Run on our end of the tar while the worker works. */
 typedef int (*bc_consume_fn)(int fd, void *arg, struct err *err);
 /*
- * imaged's copy job for container id: put, the tar read from fd goes into
+ * imaged's copy job for the container h holds: put, the tar read from fd goes into
  * the directory path; else path (mounts: through the container's volumes and
  * binds; export: not) is written as a tar to fd. fd and our_end are taken.
  * The worker's own error says best what went wrong: it wins over consume's.
  */
-int bc_copy_job(const struct berth_paths *p, const char *id, const char *path, bool put,
-		bool mounts, int fd, bc_consume_fn consume, int our_end, void *arg,
+int bc_copy_job(const struct berth_paths *p, const struct bc_root_hold *h, const char *path,
+		bool put, bool mounts, int fd, bc_consume_fn consume, int our_end, void *arg,
 		struct err *err);
 /* path of a held container as a tar written to out (not taken). */
-int bc_copy_out(const struct berth_paths *p, const char *id, const char *path, bool mounts, int out,
-		struct err *err);
+int bc_copy_out(const struct berth_paths *p, const struct bc_root_hold *h, const char *path,
+		bool mounts, int out, struct err *err);
 
 #endif

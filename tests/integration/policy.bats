@@ -81,6 +81,61 @@ no_containers() {
 	[ "$output" = 11 ]
 }
 
+@test "a member cannot use what root made and the profile would refuse: exec, attach, start, cp, --network container:" {
+	"$BERTH" run -d --name rootpriv --privileged "$IMG" sleep 1000 >/dev/null
+	"$BERTH" run -d --name roothost --network host "$IMG" sleep 1000 >/dev/null
+	"$BERTH" create --name rootmade --privileged "$IMG" true >/dev/null
+	"$BERTH" run -d --name plain "$IMG" sleep 1000 >/dev/null
+	run -125 as "$POL_USER" exec rootpriv id
+	[[ "$output" == *"denied to uid $(id -u "$POL_USER") ($POL_USER): container rootpriv: --privileged is not allowed: rule privileged of profile restricted"* ]]
+	run -125 as "$POL_USER" attach rootpriv
+	[[ "$output" == *"container rootpriv: --privileged is not allowed"* ]]
+	run -125 as "$POL_USER" start rootmade
+	[[ "$output" == *"container rootmade: --privileged is not allowed"* ]]
+	[ "$("$BERTH" inspect --format '{{.State.Status}}' rootmade)" = created ]
+	run -125 as "$POL_USER" cp rootpriv:/etc/hostname -
+	[[ "$output" == *"container rootpriv: --privileged is not allowed"* ]]
+	run -125 as "$POL_USER" export -o "$BERTH_TMP/x.tar" rootmade
+	# imaged copies for a member only with containerd's leave: asking it directly is refused
+	run -0 python3 - "$BERTH_RUN/imaged.sock" "$(id -u "$POL_USER")" \
+		"$(getent group "$POL_GROUP" | cut -d: -f3)" "$("$BERTH" inspect --format '{{.Id}}' rootpriv)" <<'PY'
+import os, socket, struct, sys
+uid, gid, cid = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+os.setgroups([gid]); os.setgid(gid); os.setuid(uid)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+def field(tag, kind, val):
+    return struct.pack("<HHI", tag, kind, len(val)) + val
+def frame(typ, fid, body, nfds=0):
+    return struct.pack("<IHHII", len(body), typ, 0, fid, nfds) + body
+def recv():
+    h = s.recv(16); n = struct.unpack("<I", h[:4])[0]; b = b""
+    while len(b) < n: b += s.recv(n - len(b))
+    return b
+s.sendall(frame(1, 1, field(1, 1, struct.pack("<I", 1)) + field(2, 1, struct.pack("<I", 1))))
+recv()
+r, w = os.pipe()
+body = field(15, 4, cid.encode()) + field(3, 4, b"/etc") + field(17, 1, struct.pack("<I", 0))
+data = frame(0x0313, 2, body, 1)
+socket.send_fds(s, [data[:1]], [w]); s.sendall(data[1:])
+print(recv())
+PY
+	[[ "$output" == *"copying a container needs berth-containerd's leave first"* ]]
+	run -125 as "$POL_USER" run --rm --network container:roothost "$IMG" true
+	[[ "$output" == *"--network container:roothost: "*"container roothost: --network host is not allowed: rule host_namespaces"* ]]
+	# a container the profile could have made is fine, and so is stopping root's
+	run -0 as "$POL_USER" exec plain echo in-plain
+	[ "$output" = in-plain ]
+	as "$POL_USER" cp plain:/etc/hostname - >"$BERTH_TMP/copied.tar"
+	[ "$(tar -tf "$BERTH_TMP/copied.tar")" = hostname ]
+	run -0 as "$POL_USER" run --rm --network container:plain "$IMG" echo joined
+	[ "$output" = joined ]
+	run -0 as "$POL_USER" stop -t 1 rootpriv
+	# and root still does all of it
+	run -0 "$BERTH" start rootpriv
+	run -0 "$BERTH" exec rootpriv echo root-in
+	[ "$output" = root-in ]
+}
+
 @test "the restricted profile still runs ordinary containers: run, -d with a high port, a named volume, exec, logs, stop, rm" {
 	run -0 as "$POL_USER" run --rm --cap-add NET_BIND_SERVICE "$IMG" echo ordinary
 	[ "$output" = ordinary ]
