@@ -126,9 +126,19 @@ void h_info(struct apid *a, struct resp *rs, const struct request *rq, char **ar
 	cJSON_AddStringToObject(o, "DockerRootDir", a->paths.root);
 	cJSON_AddStringToObject(o, "ServerVersion", PACKAGE_VERSION);
 	cJSON_AddStringToObject(o, "DefaultRuntime", "berth-runtime");
-	cJSON_AddItemToObject(
-	    o, "SecurityOptions",
-	    cJSON_CreateStringArray((const char *[]){"name=seccomp,profile=builtin"}, 1));
+	{
+		/* the client's own profile, as containerd's policy gives it (berth-policy(5)) */
+		cJSON *sec = cJSON_AddArrayToObject(o, "SecurityOptions");
+		const char *prof = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ci, "authorization"), "profile"));
+
+		cJSON_AddItemToArray(sec, cJSON_CreateString("name=seccomp,profile=builtin"));
+		if (prof) {
+			cleanup_free char *p = xasprintf("name=berth-policy,profile=%s", prof);
+
+			cJSON_AddItemToArray(sec, cJSON_CreateString(p));
+		}
+	}
 	cJSON_AddItemToObject(o, "Warnings", cJSON_CreateArray());
 	resp_json(rs, 200, o);
 }

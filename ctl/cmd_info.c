@@ -14,7 +14,8 @@ const char cmd_info_usage[] =
     "info [--format table|json]\n"
     "\n"
     "Show the state directories, the kernel and cgroup layout, overlayfs support,\n"
-    "what the daemons hold and the privileges each daemon kept.\n"
+    "what the daemons hold, your profile in their policy (berth-policy(5)) and the\n"
+    "privileges each daemon kept.\n"
     "\n"
     "Options:\n"
     "  -f, --format FORMAT   table (default) or json\n"
@@ -90,6 +91,17 @@ static void print_text(const cJSON *doc)
 		       str(n, "connect_hook"));
 	else if (cJSON_GetObjectItem(n, "connect_hook_off"))
 		printf("%20s%s %s\n", "", "connect hook off:", str(n, "connect_hook_off"));
+	if ((d = cJSON_GetObjectItem(c, "authorization"))) {
+		const cJSON *e = cJSON_GetObjectItem(d, "error");
+
+		kv_print(stdout, 0, 20, "Authorization", "%s: %s %s", str(d, "who"),
+			 e ? "refused everything that writes:" : "profile",
+			 e ? cJSON_GetStringValue(e) : str(d, "profile"));
+		printf("%20s%s%s\n", "", str(d, "policy"),
+		       cJSON_IsTrue(cJSON_GetObjectItem(d, "policy_file"))
+			   ? ""
+			   : " (none: the defaults)");
+	}
 	printf("Daemons:\n");
 	cJSON_ArrayForEach (d, ds) {
 		printf(" %s (pid %.0f, %s)\n", str(d, "name"), num(d, "pid"), str(d, "socket"));

@@ -679,6 +679,27 @@ int h_VERSION(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+/* Who the asker is to this daemon and what profile that gives (berth info says it). */
+static void add_authorization(struct conn *c, cJSON *doc)
+{
+	cJSON *o = cJSON_AddObjectToObject(doc, "authorization");
+	const struct policy_profile *pr;
+	struct err err = ERR_INIT;
+	char *who = NULL;
+
+	policy_refresh(c->srv->policy);
+	pr = policy_profile_for(c->srv->policy, &c->who, &who, &err);
+	cJSON_AddStringToObject(o, "policy", c->srv->policy->path);
+	cJSON_AddBoolToObject(o, "policy_file", c->srv->policy->exists);
+	cJSON_AddStringToObject(o, "who", who ? who : "");
+	if (pr)
+		cJSON_AddStringToObject(o, "profile", pr->name);
+	else
+		cJSON_AddStringToObject(o, "error", err_msg(&err));
+	free(who);
+	err_clear(&err);
+}
+
 int h_INFO(struct conn *c, struct frame *f, struct err *err)
 {
 	struct server *s = c->srv;
@@ -693,6 +714,8 @@ int h_INFO(struct conn *c, struct frame *f, struct err *err)
 	cJSON_AddStringToObject(doc, "socket", s->path ? s->path : "");
 	cJSON_AddBoolToObject(doc, "socket_activated", s->activated);
 	cJSON_AddNumberToObject(doc, "connections", s->nconns);
+	if (s->policy && is_client(c))
+		add_authorization(c, doc);
 	if (s->ops->info) {
 		int r = s->ops->info(s, doc, err);
 		if (r < 0)

@@ -64,6 +64,10 @@ no_containers() {
 		}
 		no_containers
 	}
+	# berth info says who one is to the daemons and what that gives
+	run -0 as "$POL_USER" info
+	[[ "$output" == *"Authorization:      uid $(id -u "$POL_USER") ($POL_USER): profile restricted"* ]]
+	[[ "$output" == *"$BERTH_POLICY (none: the defaults)"* ]]
 	denied privileged --privileged
 	denied capabilities --cap-add SYS_ADMIN
 	denied capabilities --cap-add ALL
@@ -349,6 +353,8 @@ EOF
 	run -0 tlsd admin run -d --name shown "$IMG" sh -c 'echo shown-log; sleep 100'
 	run -0 tlsd viewer ps --format '{{.Names}}'
 	[ "$output" = shown ]
+	run -0 tlsd viewer info --format '{{json .SecurityOptions}}'
+	[[ "$output" == *'"name=berth-policy,profile=read-only"'* ]]
 	run -0 tlsd viewer logs shown
 	[ "$output" = shown-log ]
 	run -0 tlsd viewer inspect --format '{{.State.Running}}' shown
