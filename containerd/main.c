@@ -69,9 +69,24 @@ int containerd_init(struct daemon *d, struct err *err)
 	return 0;
 }
 
+/* A directory of plain files (the seccomp cache, the copy grants), gone. */
+static void rm_flat_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(dir), de->d_name, 0);
+	if (dir)
+		closedir(dir);
+	rmdir(path);
+}
+
 void containerd_fini(struct daemon *d)
 {
 	struct cd *cd = d->priv;
+	cleanup_free char *grants = xasprintf("%s/" POLICY_GRANT_DIR, d->paths.run);
 	struct ctr *k;
 
 	if (!cd)
@@ -81,18 +96,10 @@ void containerd_fini(struct daemon *d)
 		ctr_destroy(k);
 	events_free(cd);
 	uv_run(&d->loop, UV_RUN_NOWAIT);
-	/* nothing runs: leave $RUN as we found it */
-	if (rmdir(cd->run_dir) == 0) {
-		DIR *dir = opendir(cd->seccomp_cache);
-		struct dirent *de;
-
-		while (dir && (de = readdir(dir)))
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(dir), de->d_name, 0);
-		if (dir)
-			closedir(dir);
-		rmdir(cd->seccomp_cache);
-	}
+	/* leave to copy ends with us; nothing runs: leave $RUN as we found it */
+	rm_flat_dir(grants);
+	if (rmdir(cd->run_dir) == 0)
+		rm_flat_dir(cd->seccomp_cache);
 	free(cd->dir);
 	free(cd->run_dir);
 	free(cd->vol_dir);
