@@ -256,6 +256,26 @@ static int check_security_opts(const cJSON *hc, struct err *err)
 	return 0;
 }
 
+/* --pid, --ipc and --uts: the container's own namespace, or the host's. */
+static int check_ns_modes(const cJSON *hc, struct err *err)
+{
+	static const struct {
+		const char *key, *flag;
+	} modes[] = {{"PidMode", "--pid"}, {"IpcMode", "--ipc"}, {"UTSMode", "--uts"}};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		const char *m = cJSON_GetStringValue(item(hc, modes[i].key));
+
+		/* Docker's own words for the container's own IPC namespace */
+		if (!m || !*m || !strcmp(m, "host") ||
+		    (i == 1 && (!strcmp(m, "private") || !strcmp(m, "shareable"))))
+			continue;
+		return err_set(err, EINVAL, "invalid %s '%s': the container's own, or host",
+			       modes[i].flag, m);
+	}
+	return 0;
+}
+
 static int check_restart(const cJSON *hc, struct err *err)
 {
 	const cJSON *rp = item(hc, "RestartPolicy");
@@ -445,8 +465,8 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_tmpfs(hc, err) < 0 || check_sysctls(hc, err) < 0 ||
 	    check_caps(hc, "CapAdd", err) < 0 || check_caps(hc, "CapDrop", err) < 0 ||
 	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
-	    check_network(cd, hc, err) < 0 || check_misc(cfg, hc, err) < 0 ||
-	    check_etc(hc, err) < 0 || check_devices(hc, err) < 0)
+	    check_ns_modes(hc, err) < 0 || check_network(cd, hc, err) < 0 ||
+	    check_misc(cfg, hc, err) < 0 || check_etc(hc, err) < 0 || check_devices(hc, err) < 0)
 		return -err->code;
 	return 0;
 }

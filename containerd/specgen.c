@@ -395,6 +395,14 @@ static cJSON *make_process(struct ctr *k, const struct user *u)
 
 /* ---- mounts ---- */
 
+/* HostConfig's mode for a namespace is "host": the container shares the host's. */
+static bool host_ns(const cJSON *hc, const char *key)
+{
+	const char *m = cJSON_GetStringValue(item(hc, key));
+
+	return m && !strcmp(m, "host");
+}
+
 static void add_default_mounts(cJSON *mounts, const cJSON *hc)
 {
 	bool priv = cJSON_IsTrue(item(hc, "Privileged"));
@@ -414,7 +422,11 @@ static void add_default_mounts(cJSON *mounts, const cJSON *hc)
 		char *opts = xasprintf("nosuid,noexec,nodev,mode=1777,size=%lld",
 				       shm > 0 ? (long long)shm : 67108864ll);
 
-		add_mount(mounts, "/dev/shm", "tmpfs", "shm", opts);
+		/* the host's IPC namespace: its /dev/shm too, as Docker does */
+		if (host_ns(hc, "IpcMode"))
+			add_mount(mounts, "/dev/shm", "bind", "/dev/shm", "rbind,rprivate");
+		else
+			add_mount(mounts, "/dev/shm", "tmpfs", "shm", opts);
 		free(opts);
 	}
 }
@@ -477,11 +489,16 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 static void add_namespaces(cJSON *lx, const cJSON *hc, struct cd *cd)
 {
 	static const char *const kinds[] = {"pid", "ipc", "uts", "mount", "cgroup"};
+	static const char *const modes[] = {"PidMode", "IpcMode", "UTSMode", NULL, NULL};
 	const char *net = cJSON_GetStringValue(item(hc, "NetworkMode"));
 	cJSON *ns = cJSON_AddArrayToObject(lx, "namespaces");
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o;
+
+		if (modes[i] && host_ns(hc, modes[i]))
+			continue;
+		o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "type", kinds[i]);
 		cJSON_AddItemToArray(ns, o);
@@ -681,8 +698,10 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 	root = cJSON_AddObjectToObject(spec, "root");
 	cJSON_AddStringToObject(root, "path", "rootfs");
 	cJSON_AddBoolToObject(root, "readonly", cJSON_IsTrue(item(hc, "ReadonlyRootfs")));
-	cJSON_AddStringToObject(spec, "hostname",
-				cJSON_GetStringValue(item(cfg, "Hostname")) ?: k->id);
+	/* the host's UTS namespace: its hostname too (a spec may not set one then) */
+	if (!host_ns(hc, "UTSMode"))
+		cJSON_AddStringToObject(spec, "hostname",
+					cJSON_GetStringValue(item(cfg, "Hostname")) ?: k->id);
 	mounts = cJSON_AddArrayToObject(spec, "mounts");
 	add_default_mounts(mounts, hc);
 	add_etc_mounts(mounts, k);

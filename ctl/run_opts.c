@@ -68,6 +68,9 @@ enum {
 	O_HEALTH_START_PERIOD,
 	O_HEALTH_RETRIES,
 	O_NO_HEALTHCHECK,
+	O_PID,
+	O_IPC,
+	O_UTS,
 };
 
 static const struct option run_options[] = {
@@ -115,6 +118,9 @@ static const struct option run_options[] = {
     {"dns-search", required_argument, NULL, O_DNS_SEARCH},
     {"dns-option", required_argument, NULL, O_DNS_OPTION},
     {"shm-size", required_argument, NULL, O_SHM_SIZE},
+    {"pid", required_argument, NULL, O_PID},
+    {"ipc", required_argument, NULL, O_IPC},
+    {"uts", required_argument, NULL, O_UTS},
     {"device", required_argument, NULL, O_DEVICE},
     {"pull", required_argument, NULL, O_PULL},
     {"cidfile", required_argument, NULL, O_CIDFILE},
@@ -166,6 +172,7 @@ const char run_options_help[] =
     "                            no host port: a free one)\n"
     "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
     "      --network-alias NAME  another name the network's DNS answers for\n"
+    "      --pid host, --ipc host, --uts host  share the host's pid, IPC or UTS namespace\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n"
     "      --add-host NAME:IP    add a line to the container's /etc/hosts\n"
@@ -832,6 +839,12 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		return num_opt(cfg, "StopTimeout", "--stop-timeout", v);
 	case O_NETWORK:
 		set_str(hc, "NetworkMode", v);
+		return 0;
+	case O_PID:
+	case O_IPC:
+	case O_UTS:
+		/* containerd checks the value: it names what it takes */
+		set_str(hc, c == O_PID ? "PidMode" : c == O_IPC ? "IpcMode" : "UTSMode", v);
 		return 0;
 	case O_NETWORK_ALIAS:
 		for (const char *p = v; *p; p++)

@@ -334,6 +334,31 @@ cgfile() {
 	[ "${lines[-1]}" = 0 ]
 }
 
+@test "--pid host, --ipc host, --uts host share the host's namespaces; exec too; other values refused" {
+	run -0 b run --rm --pid host --ipc host --uts host "$IMG" sh -c \
+		'for n in pid ipc uts; do ls -l /proc/self/ns/$n | sed "s/.*-> //"; done; cat /proc/sys/kernel/hostname'
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/pid)" ]
+	[ "${lines[1]}" = "$(readlink /proc/self/ns/ipc)" ]
+	[ "${lines[2]}" = "$(readlink /proc/self/ns/uts)" ]
+	[ "${lines[3]}" = "$(cat /proc/sys/kernel/hostname)" ]
+	# the host's /dev/shm is the container's
+	probe="berth-test-shm-$$"
+	run -0 b run --rm --ipc host "$IMG" sh -c ": >/dev/shm/$probe"
+	[ -f "/dev/shm/$probe" ]
+	rm -f "/dev/shm/$probe"
+	# without them, the container's own
+	run -0 b run --rm "$IMG" sh -c 'ls -l /proc/self/ns/pid | sed "s/.*-> //"'
+	[ "$output" != "$(readlink /proc/self/ns/pid)" ]
+	b run -d --name hostpid --pid host "$IMG" sleep 100 >/dev/null
+	run -0 b exec hostpid cat /proc/1/comm
+	[ "$output" = "$(cat /proc/1/comm)" ]
+	b rm -f hostpid >/dev/null
+	run -125 b run --rm --pid container:x "$IMG" true
+	[[ "$output" == *"invalid --pid 'container:x': the container's own, or host"* ]]
+	run -125 b run --rm --uts private "$IMG" true
+	[ -z "$(b ps -aq)" ]
+}
+
 @test "a terminal: tty inside, its size, and exit code" {
 	run python3 "$SRC/tests/integration/ttyrun.py" 30 100 'tty; busybox stty size; exit 3\n' \
 		"$BERTH" run -it --rm "$IMG" sh

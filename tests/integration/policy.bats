@@ -72,6 +72,9 @@ no_containers() {
 	denied capabilities --cap-add SYS_ADMIN
 	denied capabilities --cap-add ALL
 	denied host_namespaces --network host
+	denied host_namespaces --pid host
+	denied host_namespaces --ipc host
+	denied host_namespaces --uts host
 	denied bind_mounts -v /:/host
 	denied bind_mounts -v /etc:/x:ro
 	denied devices --device /dev/null
@@ -82,7 +85,7 @@ no_containers() {
 	ln -s / "$BERTH_TMP/root-link"
 	denied bind_mounts -v "$BERTH_TMP/root-link:/host"
 	run -0 grep -c "audit: container.create .*denied to uid $(id -u "$POL_USER")" "$BERTH_ROOT/log/berth-containerd.log"
-	[ "$output" = 11 ]
+	[ "$output" = 14 ]
 }
 
 @test "a member cannot use what root made and the profile would refuse: exec, attach, start, cp, --network container:" {
