@@ -459,20 +459,30 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b));
 		cleanup_free char *src = NULL;
 		char *dst = strchr(spec, ':'), *opts;
+		bool nofollow = false, ro;
 
 		*dst++ = '\0';
 		opts = strchr(dst, ':');
 		if (opts)
 			*opts++ = '\0';
+		ro = opts && !strcmp(opts, "ro");
 		if (spec[0] == '/') {
-			src = xstrdup(spec);
+			/* resolved now, checked against the policy at this start; the runtime then
+			 * refuses a symlink swapped into it since (src-nofollow) */
+			src = realpath(spec, NULL);
+			if (!src)
+				src = xstrdup(spec);
+			else
+				nofollow = true;
 		} else {
 			src = volume_data(k->cd, spec);
 			if (volume_ensure(k->cd, spec, NULL, false, err) < 0)
 				return -err->code;
 		}
 		add_mount(mounts, dst, "bind", src,
-			  opts && !strcmp(opts, "ro") ? "rbind,rprivate,ro" : "rbind,rprivate");
+			  nofollow ? (ro ? "rbind,rprivate,ro,src-nofollow"
+					 : "rbind,rprivate,src-nofollow")
+				   : (ro ? "rbind,rprivate,ro" : "rbind,rprivate"));
 	}
 	cJSON_ArrayForEach (b, item(hc, "Tmpfs")) {
 		const char *o = cJSON_GetStringValue(b);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,26 @@ static int retarget(int rootfd, const char *dest, int *fd, char target[FDPATH_LE
 static void fdpath(char buf[FDPATH_LEN], int fd)
 {
 	snprintf(buf, FDPATH_LEN, "/proc/self/fd/%d", fd);
+}
+
+/*
+ * A bind source containerd already resolved (and checked against the
+ * policy): opened without following any symlink, so one swapped in since
+ * cannot redirect the mount.
+ */
+static int open_source_nofollow(const char *path, struct err *err)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ELOOP)
+		return err_set(err, ELOOP,
+			       "the source has a symbolic link in its path now (it had none when "
+			       "it was checked)");
+	if (fd < 0)
+		return err_sys(err, "open the source");
+	return fd;
 }
 
 /* Flags a remount of a bind mount must keep (the kernel refuses to clear locked ones). */
@@ -102,7 +123,15 @@ static int do_mount(int rootfd, const struct spec_mount *m, struct cgroup *cg, s
 		return r < 0 ? err_wrap(err, "mount cgroup at %s", m->dest) : 0;
 	}
 	if (m->bind) {
-		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		cleanup_close int sfd = -1;
+		char source[FDPATH_LEN];
+
+		if (m->src_nofollow && (sfd = open_source_nofollow(m->source, err)) < 0)
+			return err_wrap(err, "bind %s to %s", m->source, m->dest);
+		if (sfd >= 0)
+			fdpath(source, sfd);
+		if (mount(sfd >= 0 ? source : m->source, target, NULL,
+			  MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return err_sys(err, "bind %s to %s", m->source, m->dest);
 		if (flags) {
 			if (retarget(rootfd, m->dest, &tfd, target, err) < 0)

@@ -374,6 +374,10 @@ static int parse_mount_options(struct spec_mount *m, const cJSON *opts, size_t i
 			}
 		if (found)
 			continue;
+		if (!strcmp(o, "src-nofollow")) {
+			m->src_nofollow = true;
+			continue;
+		}
 		if (strchr(o, ',') && !strchr(o, '='))
 			return err_set(err, EINVAL, "mounts[%zu]: option '%s' holds a comma", idx,
 				       o);

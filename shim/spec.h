@@ -29,6 +29,8 @@ struct spec_mount {
 	unsigned long propagation; /* MS_PRIVATE | MS_REC, ... or 0 */
 	char *data;		   /* the options that are not flags */
 	bool bind;
+	/* berth's "src-nofollow": the source was resolved before; a symlink in it now is refused */
+	bool src_nofollow;
 };
 
 struct spec_rlimit {

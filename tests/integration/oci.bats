@@ -392,3 +392,26 @@ root_disk() {
 	[[ "$output" == *"lo 5"* ]]
 	assert_clean "$ID"
 }
+
+@test "src-nofollow (berth's bind option): a source with a symlink in its path is refused, a real one binds" {
+	mkdir -p "$BERTH_TMP/src/real"
+	echo bound >"$BERTH_TMP/src/real/f"
+	ln -s real "$BERTH_TMP/src/link"
+	"$SRC/tests/fixtures/make-bundle.sh" "$B" cat /m/f
+	bind() { # SOURCE
+		python3 - "$B/config.json" "$1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/m"]
+c["mounts"].append({"destination": "/m", "type": "bind", "source": sys.argv[2],
+                    "options": ["rbind", "rprivate", "ro", "src-nofollow"]})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	}
+	bind "$BERTH_TMP/src/real"
+	run -0 rt run -b "$B" "$ID"
+	[ "$output" = bound ]
+	bind "$BERTH_TMP/src/link"
+	run ! rt run -b "$B" "$ID-2"
+	[[ "$output" == *"bind $BERTH_TMP/src/link to /m: the source has a symbolic link in its path now"* ]]
+}

@@ -187,6 +187,10 @@ EOF
 		-v "$BERTH_TMP/shared/sub:/s:ro" -v "$BERTH_TMP/rw:/rw" "$IMG" sh -c 'cat /s/f; touch /rw/ok'
 	[ "$output" = hello ]
 	[ -f "$BERTH_TMP/rw/ok" ]
+	# a symlink within the allowed directory is what it names: resolved, then bound without it
+	ln -s sub "$BERTH_TMP/shared/alias"
+	run -0 as "$POL_ADMIN" run --rm -v "$BERTH_TMP/shared/alias:/s:ro" "$IMG" cat /s/f
+	[ "$output" = hello ]
 	run -125 as "$POL_ADMIN" run --rm -v "$BERTH_TMP/shared:/s" "$IMG" true
 	[[ "$output" == *"a writable bind mount of $BERTH_TMP/shared ($BERTH_TMP/shared is allowed read-only)"*"rule bind_mounts of profile ops"* ]]
 	run -125 as "$POL_ADMIN" run --rm -v "$BERTH_TMP/shared/../rw2:/s:ro" "$IMG" true
