@@ -37,15 +37,7 @@ B="$build/berth"
 IMG=berth-test/busybox
 cleanup() {
 	set +e
-	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
-	$B system stop >/dev/null 2>&1
-	sleep 0.5
-	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
-		sort -r | xargs -r umount -l
-	rm -rf "$tmp" "$run"
-	for d in /sys/fs/cgroup/*/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-	ip link del "$BERTH_BRIDGE" 2>/dev/null
-	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	bench_engine_cleanup
 	groupdel "$group" 2>/dev/null
 }
 trap cleanup EXIT INT TERM HUP PIPE

@@ -22,6 +22,7 @@ tmp=$(mktemp -d /var/tmp/berth-bench-build.XXXXXX)
 run=$(mktemp -d /run/berth-bench-build.XXXXXX)
 export top build runs tmp run
 unshare -m --propagation private sh -eu <<'SH'
+. "$top/bench/lib.sh"
 umount /sys/fs/cgroup/unified 2>/dev/null || true
 export BERTH_ROOT=$tmp/root BERTH_RUN=$run/berth BERTH_DAEMON_DIR=$build
 export BERTH_BRIDGE=bbbench$$ BERTH_NFT_TABLE=berth_bbench_$$
@@ -29,17 +30,9 @@ B="$build/berth"
 BA="buildah --root $tmp/buildah --runroot $run/buildah --storage-driver overlay"
 cleanup() {
 	set +e
-	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
-	$B system stop >/dev/null 2>&1
 	$BA rm --all >/dev/null 2>&1
 	$BA rmi --all --force >/dev/null 2>&1
-	sleep 0.5
-	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
-		sort -r | xargs -r umount -l
-	rm -rf "$tmp" "$run"
-	for d in /sys/fs/cgroup/*/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
-	ip link del "$BERTH_BRIDGE" 2>/dev/null
-	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	bench_engine_cleanup
 }
 trap cleanup EXIT INT TERM HUP PIPE
 

@@ -30,6 +30,7 @@ run=$(mktemp -d /run/berth-bench-cd.XXXXXX)
 layout=${CGROUP_LAYOUT:-v1}
 export top build runs n tmp run layout
 unshare -m --propagation private sh -eu <<'SH'
+. "$top/bench/lib.sh"
 if [ "$layout" = v2 ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	umount -R /sys/fs/cgroup
 	mount -t cgroup2 none /sys/fs/cgroup
@@ -42,21 +43,14 @@ export BERTH_BRIDGE=bcbench$$ BERTH_NFT_TABLE=berth_cbench_$$
 B="$build/berth"
 cleanup() {
 	set +e
-	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
-	$B system stop >/dev/null 2>&1
 	[ -f "$tmp/ctrd.pid" ] && kill "$(cat "$tmp/ctrd.pid")" 2>/dev/null
 	podman --root "$tmp/pod/root" --runroot "$run/pod" system reset -f >/dev/null 2>&1
-	sleep 0.5
-	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
-		sort -r | xargs -r umount -l
-	rm -rf "$tmp" "$run"
-	# crun's cgroup and the parents berth made, once empty
-	for d in /sys/fs/cgroup/*/berth-bench/* /sys/fs/cgroup/*/berth-bench /sys/fs/cgroup/*/berth \
-		/sys/fs/cgroup/berth-bench/* /sys/fs/cgroup/berth-bench /sys/fs/cgroup/berth; do
+	# crun's cgroup, once empty (berth's own go in bench_engine_cleanup)
+	for d in /sys/fs/cgroup/*/berth-bench/* /sys/fs/cgroup/*/berth-bench \
+		/sys/fs/cgroup/berth-bench/* /sys/fs/cgroup/berth-bench; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
-	ip link del "$BERTH_BRIDGE" 2>/dev/null
-	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	bench_engine_cleanup
 }
 trap cleanup EXIT INT TERM
 

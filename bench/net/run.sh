@@ -26,16 +26,9 @@ ons=bnout$$
 o=198.18.$(($$ % 250)).
 cleanup() {
 	set +e
-	$B rm -f $($B ps -aq 2>/dev/null) >/dev/null 2>&1
-	$B system stop >/dev/null 2>&1
-	ip link del "$BERTH_BRIDGE" 2>/dev/null
-	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
 	ip link del "${ons}h" 2>/dev/null
 	ip netns del "$ons" 2>/dev/null
-	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
-		sort -r | xargs -r umount -l
-	rm -rf "$tmp" "$run"
-	for d in /sys/fs/cgroup/*/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+	bench_engine_cleanup
 }
 trap cleanup EXIT INT TERM
 python3 "$top/tests/fixtures/make-images.py" "$tmp/images" >/dev/null

@@ -26,15 +26,9 @@ REG=127.0.0.1:$port
 regpid=
 cleanup() {
 	set +e
-	$B system stop >/dev/null 2>&1
 	$PM rmi -a -f >/dev/null 2>&1
 	[ -n "$regpid" ] && kill "$regpid" 2>/dev/null
-	sleep 0.3
-	awk -v a="$tmp" -v b="$run" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/mounts |
-		sort -r | xargs -r umount -l
-	rm -rf "$tmp" "$run"
-	ip link del "$BERTH_BRIDGE" 2>/dev/null
-	nft delete table inet "$BERTH_NFT_TABLE" 2>/dev/null
+	bench_engine_cleanup
 }
 trap cleanup EXIT INT TERM HUP PIPE
 
