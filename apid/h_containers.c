@@ -254,6 +254,12 @@ void h_ctr_inspect(struct apid *a, struct resp *rs, const struct request *rq, ch
 	resp_json(rs, 200, out);
 }
 
+/* containerd did nothing: it ran already (start), it did not run (stop): Docker's 304. */
+static bool not_modified(const cJSON *out)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(out, "NotModified"));
+}
+
 void h_ctr_start(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *out = NULL;
@@ -271,20 +277,21 @@ void h_ctr_start(struct apid *a, struct resp *rs, const struct request *rq, char
 		return;
 	}
 	if (ref_call(a, rs, MSG_CONTAINER_START, arg[0], NULL, &out) == 0)
-		resp_empty(rs, 204);
+		resp_empty(rs, not_modified(out) ? 304 : 204);
 }
 
 static void stop_like(struct apid *a, struct resp *rs, const struct request *rq, const char *ref,
 		      uint16_t type)
 {
+	cleanup_cjson cJSON *out = NULL;
 	long long t = req_query_int(rq, "t", -1);
 	struct pbuf pb;
 
 	pb_init(&pb);
 	if (t >= 0)
 		pb_put_u32(&pb, TAG_TIMEOUT, (uint32_t)t);
-	if (ref_call(a, rs, type, ref, &pb, NULL) == 0)
-		resp_empty(rs, 204);
+	if (ref_call(a, rs, type, ref, &pb, &out) == 0)
+		resp_empty(rs, type == MSG_CONTAINER_STOP && not_modified(out) ? 304 : 204);
 }
 
 void h_ctr_stop(struct apid *a, struct resp *rs, const struct request *rq, char **arg)

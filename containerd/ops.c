@@ -40,6 +40,7 @@ int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 {
 	struct ctr *k = ctr_for_use(c, f, err);
 	uint32_t attach = 0, attach_id = 0;
+	bool running = false;
 	int fd = -1;
 	cJSON *o;
 
@@ -52,8 +53,11 @@ int h_CONTAINER_START(struct conn *c, struct frame *f, struct err *err)
 		if (err->code != EALREADY || attach)
 			return -err->code;
 		err_clear(err);
+		running = true;
 	}
 	o = id_obj(k);
+	/* Docker's 304: it ran already */
+	cJSON_AddBoolToObject(o, "NotModified", running);
 	cJSON_AddNumberToObject(o, "Pid", k->pid);
 	cJSON_AddBoolToObject(o, "Tty", cJSON_IsTrue(ctr_cfg(k, "Config", "Tty")));
 	if (fd >= 0) {
@@ -128,7 +132,9 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 {
 	struct ctr *k = ctr_from_request(c, f, err);
 	uint32_t timeout = STOP_TIMEOUT_DEFAULT;
+	bool was_restarting = false;
 	const cJSON *st;
+	cJSON *o;
 
 	if (!k)
 		return -err->code;
@@ -142,11 +148,15 @@ int h_CONTAINER_STOP(struct conn *c, struct frame *f, struct err *err)
 		k->status = CS_EXITED;
 		ctr_save_state(k, err);
 		err_clear(err);
+		was_restarting = true;
 	}
 	if (k->status != CS_RUNNING && k->status != CS_PAUSED) {
 		ctr_save_state(k, err);
 		err_clear(err);
-		conn_reply_json(c, f, id_obj(k), NULL, 0);
+		o = id_obj(k);
+		/* Docker's 304: it was not running (a restart waiting is stopped, though) */
+		cJSON_AddBoolToObject(o, "NotModified", !was_restarting);
+		conn_reply_json(c, f, o, NULL, 0);
 		return 0;
 	}
 	if (signal_ctr(k, timeout ? stop_signal(k) : SIGKILL, timeout == 0, err) < 0)

@@ -132,6 +132,10 @@ PY
 	run -0 bash -c "echo via-stdin | docker exec -i web cat"
 	[ "$output" = via-stdin ]
 	[ "$(docker inspect -f '{{.State.Status}} {{.Id}}' web)" = "running $id" ]
+	# starting what runs changes nothing: Docker's 304, and the CLI is content
+	run -0 raw "POST /v1.45/containers/web/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	[ "${lines[0]}" = "HTTP/1.1 304 Not Modified" ]
+	run -0 docker start web
 	# logs -f follows until the container stops
 	docker logs -f web >"$BERTH_TMP/follow.out" 2>&1 &
 	follow=$!
@@ -143,6 +147,9 @@ PY
 	! kill -0 $follow 2>/dev/null
 	[ "$(cat "$BERTH_TMP/follow.out")" = "$(printf 'up\nlater')" ]
 	[ "$(docker inspect -f '{{.State.Status}}' web)" = exited ]
+	run -0 raw "POST /v1.45/containers/web/stop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	[ "${lines[0]}" = "HTTP/1.1 304 Not Modified" ]
+	run -0 docker stop web
 	run -0 docker ps -a --format '{{.Names}} {{.Status}}'
 	[[ "$output" == "web Exited ("* ]]
 	run -0 docker rm web
