@@ -484,26 +484,39 @@ static bool id_matches(const struct policy_identity *id, const struct policy_who
 	return false;
 }
 
-static char *who_text(const struct policy_who *who, const char *user)
+const char *policy_who_name(struct policy_who *who)
 {
 	const char *via = who->via_apid ? " via berth-apid" : "";
 
+	if (who->resolved)
+		return who->name;
+	who->resolved = true;
+	who->gid = (gid_t)-1;
+	if (who->uid != (uid_t)-1)
+		who->user = user_of(who->uid, &who->gid);
 	if (who->uid == (uid_t)-1)
-		return xasprintf("TLS client '%s'%s", who->subject ? who->subject : "?", via);
-	if (user)
-		return xasprintf("uid %u (%s)%s", (unsigned)who->uid, user, via);
-	return xasprintf("uid %u%s", (unsigned)who->uid, via);
+		who->name = xasprintf("TLS client '%s'%s", who->subject ? who->subject : "?", via);
+	else if (who->user)
+		who->name = xasprintf("uid %u (%s)%s", (unsigned)who->uid, who->user, via);
+	else
+		who->name = xasprintf("uid %u%s", (unsigned)who->uid, via);
+	return who->name;
 }
 
-const struct policy_profile *policy_profile_for(struct policy *p, const struct policy_who *who,
-						char **name, struct err *err)
+void policy_who_free(struct policy_who *who)
 {
-	gid_t primary = (gid_t)-1;
-	cleanup_free char *user = who->uid != (uid_t)-1 ? user_of(who->uid, &primary) : NULL;
+	free(who->subject);
+	free(who->user);
+	free(who->name);
+	memset(who, 0, sizeof(*who));
+}
 
-	*name = who_text(who, user);
+const struct policy_profile *policy_profile_for(struct policy *p, struct policy_who *who,
+						struct err *err)
+{
+	policy_who_name(who);
 	for (size_t i = 0; !p->error && i < p->nids; i++)
-		if (id_matches(&p->ids[i], who, user, primary))
+		if (id_matches(&p->ids[i], who, who->user, who->gid))
 			return profile_named(p, p->ids[i].profile);
 	if (who->uid == 0)
 		return &builtin[0];

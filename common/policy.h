@@ -16,12 +16,25 @@
 /* Where the policy lives unless --policy, $BERTH_POLICY or $BERTH_CONF_DIR say otherwise. */
 #define POLICY_DEFAULT_PATH "/etc/berth/policy.json"
 
-/* Who sent a request: a Unix peer, or a TLS client asserted by berth-apid. */
+/*
+ * Who sent a request: a Unix peer, or a TLS client asserted by berth-apid.
+ * A connection keeps one; its user (from /etc/passwd) and its name for
+ * messages are looked up once, the first time they are needed.
+ */
 struct policy_who {
 	uid_t uid;     /* (uid_t)-1 for a TLS client */
 	char *subject; /* the TLS certificate's subject (RFC 2253), or NULL */
 	bool via_apid; /* the request came through berth-apid */
+	/* filled by policy_who_name() */
+	bool resolved;
+	char *user;
+	gid_t gid;
+	char *name; /* "uid 1000 (alice)", "TLS client 'CN=x' via berth-apid" */
 };
+
+/* "uid 1000 (alice)" and the like (kept in who). */
+const char *policy_who_name(struct policy_who *who);
+void policy_who_free(struct policy_who *who);
 
 /* Host namespaces a profile may share (HostConfig.*Mode "host"). */
 enum policy_ns {
@@ -77,12 +90,9 @@ void policy_free(struct policy *p);
 /* Read the file again when it changed since the last look (logs what it did). */
 void policy_refresh(struct policy *p);
 
-/*
- * The profile for who; NULL with err when none can be given (the policy file
- * is invalid). name gets a description of who for messages ("uid 1000 (alice)").
- */
-const struct policy_profile *policy_profile_for(struct policy *p, const struct policy_who *who,
-						char **name, struct err *err);
+/* The profile for who; NULL with err when none can be given (the policy file is invalid). */
+const struct policy_profile *policy_profile_for(struct policy *p, struct policy_who *who,
+						struct err *err);
 
 /*
  * The checks. Each returns 0, or -ERR_DENIED with err naming the rule, the profile

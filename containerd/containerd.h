@@ -75,6 +75,7 @@ struct cd {
 	char *shim_path, *init_path, *seccomp_path;
 	char *imaged_sock, *netd_sock;
 	char *seccomp_cache; /* $RUN/seccomp: compiled filters, by profile digest */
+	char *grants_dir;    /* $RUN/copy-grants: leave to copy (policy_grant_write) */
 	struct ctr_list ctrs;
 	unsigned nctrs;
 	/* events: the last EVENTS_KEPT, and who listens */

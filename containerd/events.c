@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -34,22 +33,11 @@ static void send_event(struct event_sub *s, const char *text)
 void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,
 		const char *value)
 {
-	cJSON *e = cJSON_CreateObject(), *actor, *attrs;
-	const cJSON *l;
 	const char *image = cJSON_GetStringValue(ctr_cfg(k, "Config", "Image"));
-	struct timespec ts;
-	long long ns;
+	cJSON *attrs, *e = event_new("container", action, k->id, &attrs);
+	const cJSON *l;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ns = (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-	cJSON_AddStringToObject(e, "status", action);
-	cJSON_AddStringToObject(e, "id", k->id);
 	cJSON_AddStringToObject(e, "from", image ? image : "");
-	cJSON_AddStringToObject(e, "Type", "container");
-	cJSON_AddStringToObject(e, "Action", action);
-	actor = cJSON_AddObjectToObject(e, "Actor");
-	cJSON_AddStringToObject(actor, "ID", k->id);
-	attrs = cJSON_AddObjectToObject(actor, "Attributes");
 	cJSON_AddStringToObject(attrs, "name", k->name);
 	cJSON_AddStringToObject(attrs, "image", image ? image : "");
 	/* the container's labels, as Docker's events have them (label= filters) */
@@ -58,8 +46,6 @@ void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *ke
 			cJSON_AddStringToObject(attrs, l->string, l->valuestring);
 	if (key)
 		cJSON_AddStringToObject(attrs, key, value);
-	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);
-	cJSON_AddNumberToObject(e, "timeNano", (double)ns);
 	event_publish(cd, e);
 }
 

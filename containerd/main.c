@@ -43,7 +43,6 @@ static char *seccomp_profile_path(void)
 int containerd_init(struct daemon *d, struct err *err)
 {
 	struct cd *cd = xzalloc(sizeof(*cd));
-	cleanup_free char *grants = NULL;
 
 	d->priv = cd;
 	cd->d = d;
@@ -58,9 +57,10 @@ int containerd_init(struct daemon *d, struct err *err)
 	cd->imaged_sock = paths_socket(&d->paths, DAEMON_IMAGED);
 	cd->netd_sock = paths_socket(&d->paths, DAEMON_NETD);
 	cd->seccomp_cache = xasprintf("%s/seccomp", d->paths.run);
-	grants = xasprintf("%s/" POLICY_GRANT_DIR, d->paths.run);
+	cd->grants_dir = xasprintf("%s/" POLICY_GRANT_DIR, d->paths.run);
 	if (mkdir_secure(cd->run_dir, 0700, err) < 0 || mkdir_secure(cd->vol_dir, 0700, err) < 0 ||
-	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0 || mkdir_secure(grants, 0700, err) < 0)
+	    mkdir_secure(cd->seccomp_cache, 0700, err) < 0 ||
+	    mkdir_secure(cd->grants_dir, 0700, err) < 0)
 		return -err->code;
 	if (ctr_load_all(cd, err) < 0)
 		return -err->code;
@@ -72,7 +72,7 @@ int containerd_init(struct daemon *d, struct err *err)
 /* A directory of plain files (the seccomp cache, the copy grants), gone. */
 static void rm_flat_dir(const char *path)
 {
-	DIR *dir = opendir(path);
+	DIR *dir = path ? opendir(path) : NULL;
 	struct dirent *de;
 
 	while (dir && (de = readdir(dir)))
@@ -80,13 +80,13 @@ static void rm_flat_dir(const char *path)
 			unlinkat(dirfd(dir), de->d_name, 0);
 	if (dir)
 		closedir(dir);
-	rmdir(path);
+	if (path)
+		rmdir(path);
 }
 
 void containerd_fini(struct daemon *d)
 {
 	struct cd *cd = d->priv;
-	cleanup_free char *grants = xasprintf("%s/" POLICY_GRANT_DIR, d->paths.run);
 	struct ctr *k;
 
 	if (!cd)
@@ -97,7 +97,7 @@ void containerd_fini(struct daemon *d)
 	events_free(cd);
 	uv_run(&d->loop, UV_RUN_NOWAIT);
 	/* leave to copy ends with us; nothing runs: leave $RUN as we found it */
-	rm_flat_dir(grants);
+	rm_flat_dir(cd->grants_dir);
 	if (rmdir(cd->run_dir) == 0)
 		rm_flat_dir(cd->seccomp_cache);
 	free(cd->dir);
@@ -109,6 +109,7 @@ void containerd_fini(struct daemon *d)
 	free(cd->imaged_sock);
 	free(cd->netd_sock);
 	free(cd->seccomp_cache);
+	free(cd->grants_dir);
 	free(cd);
 	d->priv = NULL;
 }

@@ -129,14 +129,13 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *level)
 		d->group = xstrdup(BERTH_DEFAULT_GROUP);
 	if (!d->apid_user)
 		d->apid_user = xstrdup(getenv("BERTH_APID_USER") ?: "berth-apid");
-	if (policy && *policy) {
-		policy_init(&d->policy, policy);
-	} else if (getenv("BERTH_CONF_DIR") && *getenv("BERTH_CONF_DIR")) {
-		cleanup_free char *p = xasprintf("%s/policy.json", getenv("BERTH_CONF_DIR"));
+	{
+		const char *conf = getenv("BERTH_CONF_DIR");
+		cleanup_free char *path = policy && *policy ? xstrdup(policy)
+					  : conf && *conf   ? xasprintf("%s/policy.json", conf)
+							    : xstrdup(POLICY_DEFAULT_PATH);
 
-		policy_init(&d->policy, p);
-	} else {
-		policy_init(&d->policy, POLICY_DEFAULT_PATH);
+		policy_init(&d->policy, path);
 	}
 	return -1;
 }

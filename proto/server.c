@@ -73,8 +73,7 @@ static void on_conn_closed(uv_handle_t *h)
 	frame_reader_free(&c->rd);
 	frame_writer_free(&c->wr);
 	free(c->peer_name);
-	free(c->who.subject);
-	free(c->who_name);
+	policy_who_free(&c->who);
 	free(c->audit_target);
 	free(c);
 }
@@ -195,23 +194,28 @@ static bool is_client(const struct conn *c)
 int conn_deny(struct conn *c, struct err *err)
 {
 	c->denied = true;
-	return err_wrap(err, "denied to %s", c->who_name ? c->who_name : "?");
+	return err_wrap(err, "denied to %s", policy_who_name(&c->who));
 }
 
-/* A client's request that WRITES: find its profile; a read-only one stops here. */
+/* A client's request that WRITES: the ones authorized and audited. */
+static bool guarded(const struct conn *c, const struct frame *f)
+{
+	return c->srv->policy && is_client(c) && msg_writes(f->type);
+}
+
+/* Find a guarded request's profile; a read-only one stops here. */
 static int authorize(struct conn *c, struct frame *f, struct err *err)
 {
 	struct server *s = c->srv;
 
 	c->profile = NULL;
 	c->denied = false;
-	free(c->who_name);
 	free(c->audit_target);
-	c->who_name = c->audit_target = NULL;
-	if (!s->policy || !is_client(c) || !msg_writes(f->type))
+	c->audit_target = NULL;
+	if (!guarded(c, f))
 		return 0;
 	policy_refresh(s->policy);
-	c->profile = policy_profile_for(s->policy, &c->who, &c->who_name, err);
+	c->profile = policy_profile_for(s->policy, &c->who, err);
 	if (!c->profile || policy_check_write(c->profile, msg_name(f->type), err) < 0)
 		return conn_deny(c, err);
 	return 0;
@@ -272,25 +276,35 @@ static char *request_target(struct conn *c, struct frame *f)
 	return ref;
 }
 
-static cJSON *audit_event(struct conn *c, struct frame *f, const char *target,
-			  const struct err *err)
+cJSON *event_new(const char *type, const char *action, const char *id, cJSON **attrs)
 {
-	const char *action = c->denied ? "denied" : "allowed";
-	cJSON *e = cJSON_CreateObject(), *actor, *attrs;
+	cJSON *e = cJSON_CreateObject(), *actor;
 	struct timespec ts;
-	char uid[16];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cJSON_AddStringToObject(e, "status", action);
-	cJSON_AddStringToObject(e, "id", msg_name(f->type));
-	cJSON_AddStringToObject(e, "Type", "audit");
+	cJSON_AddStringToObject(e, "id", id);
+	cJSON_AddStringToObject(e, "Type", type);
 	cJSON_AddStringToObject(e, "Action", action);
 	actor = cJSON_AddObjectToObject(e, "Actor");
-	cJSON_AddStringToObject(actor, "ID", msg_name(f->type));
-	attrs = cJSON_AddObjectToObject(actor, "Attributes");
+	cJSON_AddStringToObject(actor, "ID", id);
+	*attrs = cJSON_AddObjectToObject(actor, "Attributes");
+	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);
+	cJSON_AddNumberToObject(e, "timeNano",
+				(double)((long long)ts.tv_sec * 1000000000ll + ts.tv_nsec));
+	return e;
+}
+
+static cJSON *audit_event(struct conn *c, struct frame *f, const char *target,
+			  const struct err *err)
+{
+	cJSON *attrs,
+	    *e = event_new("audit", c->denied ? "denied" : "allowed", msg_name(f->type), &attrs);
+	char uid[16];
+
 	cJSON_AddStringToObject(attrs, "name", target);
 	cJSON_AddStringToObject(attrs, "request", msg_name(f->type));
-	cJSON_AddStringToObject(attrs, "user", c->who_name ? c->who_name : "");
+	cJSON_AddStringToObject(attrs, "user", policy_who_name(&c->who));
 	if (c->who.uid != (uid_t)-1) {
 		snprintf(uid, sizeof(uid), "%u", (unsigned)c->who.uid);
 		cJSON_AddStringToObject(attrs, "uid", uid);
@@ -302,8 +316,6 @@ static cJSON *audit_event(struct conn *c, struct frame *f, const char *target,
 	cJSON_AddStringToObject(attrs, "daemon", c->srv->ops->name);
 	if (c->denied)
 		cJSON_AddStringToObject(attrs, "reason", err_msg(err));
-	cJSON_AddNumberToObject(e, "time", (double)ts.tv_sec);
-	cJSON_AddNumberToObject(e, "timeNano", (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
 	return e;
 }
 
@@ -312,14 +324,14 @@ static void audit(struct conn *c, struct frame *f, const struct err *err)
 {
 	cleanup_free char *target = NULL;
 
-	if (!c->srv->policy || !is_client(c) || !msg_writes(f->type))
+	if (!guarded(c, f))
 		return;
 	target = request_target(c, f);
 	if (c->denied)
 		log_warnx("audit: %s %s: %s", msg_name(f->type), target, err_msg(err));
 	else
 		log_info("audit: %s %s by %s (profile %s): allowed", msg_name(f->type), target,
-			 c->who_name ? c->who_name : "?", c->profile ? c->profile->name : "?");
+			 policy_who_name(&c->who), c->profile ? c->profile->name : "?");
 	if (c->srv->ops->audit)
 		c->srv->ops->audit(c->srv, audit_event(c, f, target, err));
 }
@@ -685,18 +697,16 @@ static void add_authorization(struct conn *c, cJSON *doc)
 	cJSON *o = cJSON_AddObjectToObject(doc, "authorization");
 	const struct policy_profile *pr;
 	struct err err = ERR_INIT;
-	char *who = NULL;
 
 	policy_refresh(c->srv->policy);
-	pr = policy_profile_for(c->srv->policy, &c->who, &who, &err);
+	pr = policy_profile_for(c->srv->policy, &c->who, &err);
 	cJSON_AddStringToObject(o, "policy", c->srv->policy->path);
 	cJSON_AddBoolToObject(o, "policy_file", c->srv->policy->exists);
-	cJSON_AddStringToObject(o, "who", who ? who : "");
+	cJSON_AddStringToObject(o, "who", policy_who_name(&c->who));
 	if (pr)
 		cJSON_AddStringToObject(o, "profile", pr->name);
 	else
 		cJSON_AddStringToObject(o, "error", err_msg(&err));
-	free(who);
 	err_clear(&err);
 }
 

@@ -63,7 +63,6 @@ struct conn {
 	struct policy_who who;
 	/* for the request being dispatched: its profile (NULL: not a client's) */
 	const struct policy_profile *profile;
-	char *who_name;
 	char *audit_target;
 	bool denied;
 };
@@ -120,6 +119,12 @@ int conn_authorize(struct conn *c,
 int conn_authorize_image(struct conn *c, const char *ref, struct err *err);
 /* Audit a refusal (err says why) made by the handler itself; returns -err->code. */
 int conn_deny(struct conn *c, struct err *err);
+/*
+ * An event in Docker's shape: {"status", "id", "Type", "Action", "Actor":
+ * {"ID", "Attributes"}, "time", "timeNano"}; *attrs is its Attributes, for
+ * the caller to fill. containerd's events and every daemon's audit records.
+ */
+cJSON *event_new(const char *type, const char *action, const char *id, cJSON **attrs);
 /* What the audit record names as the object (a name, an image). */
 void conn_audit_target(struct conn *c, const char *target);
 

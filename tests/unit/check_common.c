@@ -326,7 +326,7 @@ static int check_ctr(const struct policy_profile *pr, const char *req, struct er
 
 START_TEST(test_policy)
 {
-	char *dir = tmpdir(), *path = xasprintf("%s/policy.json", dir), *who = NULL;
+	char *dir = tmpdir(), *path = xasprintf("%s/policy.json", dir);
 	struct policy_who root = {.uid = 0}, user = {.uid = 4242}, tls = {.uid = (uid_t)-1};
 	const struct policy_profile *pr;
 	struct err err = ERR_INIT;
@@ -336,13 +336,11 @@ START_TEST(test_policy)
 	/* no file: root unrestricted, others restricted */
 	policy_init(&p, path);
 	policy_refresh(&p);
-	pr = policy_profile_for(&p, &root, &who, &err);
+	pr = policy_profile_for(&p, &root, &err);
 	ck_assert_str_eq(pr->name, "unrestricted");
-	free(who);
-	pr = policy_profile_for(&p, &user, &who, &err);
+	pr = policy_profile_for(&p, &user, &err);
 	ck_assert_str_eq(pr->name, "restricted");
-	ck_assert_str_eq(who, "uid 4242");
-	free(who);
+	ck_assert_str_eq(policy_who_name(&user), "uid 4242");
 	ck_assert_int_eq(check_ctr(pr, "{\"Config\":{\"Image\":\"busybox\"}}", &err), 0);
 	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"CapAdd\":[\"cap_chown\"]}}", &err), 0);
 	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"CapAdd\":[\"cap_net_admin\"]}}", &err),
@@ -370,8 +368,7 @@ START_TEST(test_policy)
 	fclose(f);
 	policy_refresh(&p);
 	ck_assert_ptr_null(p.error);
-	pr = policy_profile_for(&p, &user, &who, &err);
-	free(who);
+	pr = policy_profile_for(&p, &user, &err);
 	ck_assert_str_eq(pr->name, "p");
 	ck_assert_int_eq(
 	    check_ctr(pr,
@@ -387,10 +384,9 @@ START_TEST(test_policy)
 	ck_assert_int_eq(policy_check_image(pr, "sha256:0123456789ab", &err), -ERR_DENIED);
 	ck_assert_int_eq(policy_check_image(pr, "0123456789ab", &err), -ERR_DENIED);
 	ck_assert_int_eq(policy_check_image(pr, "alpine:3", &err), 0);
-	tls.subject = "CN=r";
-	pr = policy_profile_for(&p, &tls, &who, &err);
-	ck_assert_str_eq(who, "TLS client 'CN=r'");
-	free(who);
+	tls.subject = xstrdup("CN=r");
+	pr = policy_profile_for(&p, &tls, &err);
+	ck_assert_str_eq(policy_who_name(&tls), "TLS client 'CN=r'");
 	ck_assert_int_eq(policy_check_write(pr, "container.create", &err), -ERR_DENIED);
 	/* an invalid file: root still passes, the others get the fault */
 	f = fopen(path, "w");
@@ -398,12 +394,13 @@ START_TEST(test_policy)
 	fclose(f);
 	policy_refresh(&p);
 	ck_assert_ptr_nonnull(p.error);
-	ck_assert_ptr_nonnull(policy_profile_for(&p, &root, &who, &err));
-	free(who);
-	ck_assert_ptr_null(policy_profile_for(&p, &user, &who, &err));
-	free(who);
+	ck_assert_ptr_nonnull(policy_profile_for(&p, &root, &err));
+	ck_assert_ptr_null(policy_profile_for(&p, &user, &err));
 	ck_assert_ptr_nonnull(strstr(err_msg(&err), "identities[0]: no profile named 'nope'"));
 	err_clear(&err);
+	policy_who_free(&root);
+	policy_who_free(&user);
+	policy_who_free(&tls);
 	policy_free(&p);
 	rmrf(dir);
 	free(dir);
