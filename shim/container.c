@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,6 +499,19 @@ static int read_done(int fd, char *buf, size_t len)
 	return (int)off;
 }
 
+/* The init reported why it could not exec and is exiting: by the time start
+ * returns, state must say stopped, so wait (bounded) until it is gone. */
+static void wait_init_gone(const struct container_state *st)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0 || proc_start_time(st->pid) != st->start_time)
+		return;
+	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+		;
+}
+
 int container_start(const char *root, const char *id, struct err *err)
 {
 	struct container_state st;
@@ -543,6 +557,7 @@ int container_start(const char *root, const char *id, struct err *err)
 
 		unlink(done_path);
 		if (n > 0) {
+			wait_init_gone(&st);
 			r = err_set(err, ECANCELED, "%s", why);
 			goto out;
 		}
