@@ -123,8 +123,8 @@ assert d["config"]["User"] == "1000:1000"
 assert len(d["rootfs"]["diff_ids"]) == 3
 assert any("COPY --from=builder" in h["created_by"] for h in d["history"])'
 	command -v podman >/dev/null || skip "podman not installed"
-	run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" load -i "$BERTH_TMP/saved.tar"
-	run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" image inspect --format '{{.Config.WorkingDir}}' localhost/saved:1
+	run -0 pod load -i "$BERTH_TMP/saved.tar"
+	run -0 pod image inspect --format '{{.Config.WorkingDir}}' localhost/saved:1
 	[ "$output" = /srv ]
 }
 

@@ -315,11 +315,10 @@ PY
 	[[ "$output" == *"$first"* ]]
 	run skopeo inspect "oci-archive:$BERTH_TMP/o.tar"
 	[ "$status" -eq 0 ]
-	P="$BERTH_TMP/podman"
-	run podman --root "$P/root" --runroot "$P/run" --storage-driver vfs load -i "$BERTH_TMP/d.tar"
+	run pod load -i "$BERTH_TMP/d.tar"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Loaded image: "*"berth-test/multi:1"* ]]
-	run podman --root "$P/root" --runroot "$P/run" --storage-driver vfs load -i "$BERTH_TMP/o.tar"
+	run pod load -i "$BERTH_TMP/o.tar"
 	[ "$status" -eq 0 ]
 	# and back: what skopeo writes, berth loads
 	skopeo copy -q "oci-archive:$BERTH_TMP/o.tar" "docker-archive:$BERTH_TMP/sk.tar:skopeo/made:3"

@@ -130,10 +130,10 @@ teardown() {
 	skopeo copy -q --src-tls-verify=false "docker://$REG/pushed/multi:1" "oci:$BERTH_TMP/oci:x"
 	[ -f "$BERTH_TMP/oci/index.json" ]
 	if command -v podman >/dev/null; then
-		run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" pull -q --tls-verify=false "$REG/pushed/multi:1"
-		run -0 podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" image inspect --format '{{len .RootFS.Layers}}' "$REG/pushed/multi:1"
+		run -0 pod pull -q --tls-verify=false "$REG/pushed/multi:1"
+		run -0 pod image inspect --format '{{len .RootFS.Layers}}' "$REG/pushed/multi:1"
 		[ "$output" -ge 2 ]
-		podman --root "$BERTH_TMP/podman" --runroot "$BERTH_TMP/podrun" rmi -a -f >/dev/null 2>&1 || true
+		pod rmi -a -f >/dev/null 2>&1 || true
 	fi
 	run "$BERTH" push "$REG/pushed/multi:1"
 	[ "$status" -eq 0 ]

@@ -490,19 +490,15 @@ rt_v2() {
 @test "a drop-in OCI runtime: podman runs containers with berth-runtime" {
 	command -v podman >/dev/null || skip "podman is not installed"
 	python3 "$SRC/tests/fixtures/make-images.py" "$BERTH_TMP/images" >/dev/null
-	po() {
-		podman --root "$BERTH_TMP/podman/root" --runroot "$BERTH_TMP/podman/run" \
-			--storage-driver vfs --cgroup-manager cgroupfs --events-backend none "$@"
-	}
-	po load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
+	pod load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
 	# podman asks for RLIMIT_NOFILE 1048576 by default; this root may not raise its hard limit
 	lim="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-	run po --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'echo via-berth; cat /proc/1/cmdline'
+	run pod --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'echo via-berth; cat /proc/1/cmdline'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"via-berth"* ]]
-	run po --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'exit 3'
+	run pod --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'exit 3'
 	[ "$status" -eq 3 ]
-	po rmi -a -f >/dev/null 2>&1 || true
+	pod rmi -a -f >/dev/null 2>&1 || true
 }
 
 @test "exec -t: the terminal is made inside the container" {
