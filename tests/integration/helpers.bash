@@ -71,16 +71,19 @@ for n in json.load(open(sys.argv[1])): print(n["Options"]["com.docker.network.br
 # podman with every piece of its state in this test's directory: storage,
 # run root, tmp dir, and file locks there instead of the host's one
 # /dev/shm/libpod_lock segment (which a fresh run root's refresh frees under
-# whatever another test's podman holds). No events, no systemd.
+# whatever another test's podman holds). No events, no systemd, and an
+# empty credentials file of its own: a DOCKER_CONFIG the caller exported,
+# pointing where no config.json is, makes every podman command fail.
 pod() {
 	local d="$BERTH_TMP/podman"
 	if [ ! -f "$d/containers.conf" ]; then
 		mkdir -p "$d/tmp" "$d/volumes"
 		printf '[engine]\ntmp_dir = "%s"\nlock_type = "file"\nevents_logger = "none"\nvolume_path = "%s"\nstatic_dir = "%s"\n' \
 			"$d/tmp" "$d/volumes" "$d/static" >"$d/containers.conf"
+		echo '{}' >"$d/auth.json"
 	fi
-	CONTAINERS_CONF="$d/containers.conf" podman --root "$d/root" --runroot "$d/run" \
-		--storage-driver vfs --cgroup-manager cgroupfs "$@"
+	env -u DOCKER_CONFIG CONTAINERS_CONF="$d/containers.conf" REGISTRY_AUTH_FILE="$d/auth.json" \
+		podman --root "$d/root" --runroot "$d/run" --storage-driver vfs --cgroup-manager cgroupfs "$@"
 }
 
 # Wait until a socket exists (a daemon started by hand).
