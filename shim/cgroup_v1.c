@@ -40,16 +40,35 @@ static char *dir_of(const struct cgroup *cg, const char *ctrl)
 	return NULL;
 }
 
-/* A new cpuset cgroup starts empty: give it its parent's cpus and mems. */
+/*
+ * A new cpuset cgroup starts empty: give it its parent's cpus and mems. The
+ * parent may be new and empty too, made a moment ago by another runtime that
+ * has not filled it yet (or made again after a removal): fill it first, from
+ * its own parent. The root of the hierarchy is never empty.
+ */
 static int cpuset_inherit(const char *parent, const char *dir, struct err *err)
 {
 	char buf[4096];
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	bool filled = false;
 
 	for (int i = 0; i < 2; i++) {
 		if (cg_read(parent, files[i], buf, sizeof(buf)) < 0)
 			return err_sys(err, "read %s/%s", parent, files[i]);
 		buf[strcspn(buf, "\n")] = '\0';
+		if (!buf[0] && !filled) {
+			cleanup_free char *grand = xstrdup(parent);
+			char *slash = strrchr(grand, '/');
+
+			if (!slash || slash == grand)
+				return err_set(err, ENOSPC, "%s/%s is empty", parent, files[i]);
+			*slash = '\0';
+			if (cpuset_inherit(grand, parent, err) < 0)
+				return -err->code;
+			filled = true;
+			i--; /* read the parent again */
+			continue;
+		}
 		if (cg_write(dir, files[i], buf, err) < 0)
 			return -err->code;
 	}
