@@ -359,7 +359,7 @@ c" ]
 	[[ "$output" == *"unsupported instruction"* ]]
 	[ -z "$("$BERTH" images -q bad:1)" ]
 	# from a URL: imaged downloads it (a server on 127.0.0.1 that the test starts)
-	python3 -m http.server --bind 127.0.0.1 --directory "$BERTH_TMP" 0 >"$BERTH_TMP/http.log" 2>&1 &
+	python3 -u -m http.server --bind 127.0.0.1 --directory "$BERTH_TMP" 0 >"$BERTH_TMP/http.log" 2>&1 &
 	track_pid $!
 	for i in $(seq 100); do port=$(grep -o 'port [0-9]*' "$BERTH_TMP/http.log" | cut -d' ' -f2); [ -n "$port" ] && break; sleep 0.05; done
 	run "$BERTH" import "http://127.0.0.1:$port/rootfs.tgz" fromweb:1
