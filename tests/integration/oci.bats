@@ -316,6 +316,23 @@ root_disk() {
 	assert_clean "$ID"
 }
 
+@test "cgroup v1: containers made at once while their parent cpuset cgroup is new all start" {
+	[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ] || skip "no cgroup v1 cpuset hierarchy"
+	for k in 1 2 3 4 5 6; do "$SRC/tests/fixtures/make-bundle.sh" "$BERTH_TMP/b$k" true; done
+	: >"$BERTH_TMP/failed"
+	for round in $(seq 25); do
+		# berth/ goes when empty (as every test's teardown does), so each round makes it anew
+		rmdir /sys/fs/cgroup/*/berth 2>/dev/null || true
+		for k in 1 2 3 4 5 6; do
+			rt run -b "$BERTH_TMP/b$k" "$ID-$round-$k" >/dev/null 2>"$BERTH_TMP/err$k" ||
+				echo "round $round: $(cat "$BERTH_TMP/err$k")" >>"$BERTH_TMP/failed" &
+		done
+		wait
+	done
+	cat "$BERTH_TMP/failed"
+	[ ! -s "$BERTH_TMP/failed" ]
+}
+
 @test "cgroup v1: what this host cannot apply is refused with the key and the reason, nothing left" {
 	v1_host || skip "not a cgroup v1 host"
 	cases=(
