@@ -9,12 +9,14 @@
 #include <cap-ng.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/signame.h"
+#include "common/size.h"
 #include "common/xalloc.h"
 #include "containerd.h"
 #include "shim/runtime.h"
@@ -327,10 +329,54 @@ static int check_pids(const cJSON *hc, struct err *err)
 	return 0;
 }
 
+/*
+ * --log-driver and --log-opt (Docker's LogConfig): json-file, the one berth
+ * has, with max-size (a size such as 10m, the file rotated past it) and
+ * max-file (how many files, 1 to 100). Anything else is refused, not ignored.
+ */
+static int check_log(const cJSON *lc, struct err *err)
+{
+	const char *type = cJSON_GetStringValue(item(lc, "Type"));
+	const cJSON *o;
+
+	if (type && *type && strcmp(type, "json-file"))
+		return err_set(err, EINVAL,
+			       "log driver '%s' is not supported: berth logs in json-file only",
+			       type);
+	cJSON_ArrayForEach (o, item(lc, "Config")) {
+		const char *v = cJSON_GetStringValue(o);
+		long long n;
+		char *end;
+
+		if (!v)
+			return err_set(err, EINVAL, "invalid --log-opt %s: a string is expected",
+				       o->string);
+		if (!strcmp(o->string, "max-size")) {
+			if (size_parse(v, &n) < 0 || n < 4096)
+				return err_set(err, EINVAL,
+					       "invalid --log-opt max-size=%s: a size of at least "
+					       "4096 bytes, such as 10m",
+					       v);
+		} else if (!strcmp(o->string, "max-file")) {
+			n = strtoll(v, &end, 10);
+			if (end == v || *end || n < 1 || n > 100)
+				return err_set(err, EINVAL,
+					       "invalid --log-opt max-file=%s: 1 to 100", v);
+		} else {
+			return err_set(
+			    err, EINVAL,
+			    "unknown log opt '%s' for the json-file log driver (it takes "
+			    "max-size and max-file)",
+			    o->string);
+		}
+	}
+	return 0;
+}
+
 static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 {
 	const char *sig = cJSON_GetStringValue(item(cfg, "StopSignal"));
-	const cJSON *u, *lc = item(item(hc, "LogConfig"), "Config");
+	const cJSON *u;
 
 	if (sig && signal_parse(sig) < 0)
 		return err_set(err, EINVAL, "invalid --stop-signal '%s'", sig);
@@ -342,17 +388,7 @@ static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 				       "invalid --ulimit %s: the soft limit exceeds the hard one",
 				       cJSON_GetStringValue(item(u, "Name")));
 	}
-	if (lc) {
-		const char *mf = cJSON_GetStringValue(item(lc, "max-file"));
-		const char *ms = cJSON_GetStringValue(item(lc, "max-size"));
-
-		if (mf && (atoi(mf) < 1 || atoi(mf) > 100))
-			return err_set(err, EINVAL, "invalid --log-opt max-file=%s: 1 to 100", mf);
-		if (ms && strtoll(ms, NULL, 10) < 4096)
-			return err_set(err, EINVAL,
-				       "invalid --log-opt max-size=%s: at least 4096 bytes", ms);
-	}
-	return 0;
+	return check_log(item(hc, "LogConfig"), err);
 }
 
 static bool is_ip(const char *v)

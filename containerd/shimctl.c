@@ -18,6 +18,7 @@
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/size.h"
 #include "common/xalloc.h"
 #include "containerd.h"
 #include "proto/tags.h"
@@ -37,6 +38,8 @@ int shim_spawn(struct cd *cd, struct ctr *k, struct err *err)
 	cleanup_free char *log = xasprintf("%s/%s-json.log", dir, k->id);
 	const char *max_size = log_opt(k, "max-size"), *max_file = log_opt(k, "max-file");
 	const char *argv[16];
+	char max_buf[32];
+	long long max_bytes;
 	int n = 0, p[2], status;
 	char out[1024];
 	size_t got = 0;
@@ -52,9 +55,11 @@ int shim_spawn(struct cd *cd, struct ctr *k, struct err *err)
 	argv[n++] = run;
 	argv[n++] = "--log-path";
 	argv[n++] = log;
-	if (max_size) {
+	/* checked at create: "10m" or a number of bytes */
+	if (max_size && size_parse(max_size, &max_bytes) == 0) {
+		snprintf(max_buf, sizeof(max_buf), "%lld", max_bytes);
 		argv[n++] = "--log-max-size";
-		argv[n++] = max_size;
+		argv[n++] = max_buf;
 	}
 	if (max_file) {
 		argv[n++] = "--log-max-files";

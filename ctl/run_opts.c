@@ -20,6 +20,7 @@
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
 #include "common/signame.h"
+#include "common/size.h"
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "run_opts.h"
@@ -224,49 +225,6 @@ static void set_bool(cJSON *o, const char *key, bool v)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 	cJSON_AddBoolToObject(o, key, v);
-}
-
-int parse_size(const char *s, long long *out)
-{
-	char *end;
-	double v;
-	long long mult = 1;
-
-	if (!strcmp(s, "-1")) {
-		*out = -1;
-		return 0;
-	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0)
-		return -1;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		if (end[1])
-			return -1;
-		break;
-	case 'k':
-		mult = 1ll << 10;
-		break;
-	case 'm':
-		mult = 1ll << 20;
-		break;
-	case 'g':
-		mult = 1ll << 30;
-		break;
-	case 't':
-		mult = 1ll << 40;
-		break;
-	default:
-		return -1;
-	}
-	/* "512m" or "512mb" */
-	if (*end && end[1] && !(tolower((unsigned char)end[1]) == 'b' && !end[2]))
-		return -1;
-	*out = (long long)(v * (double)mult);
-	return 0;
 }
 
 static int bad(const char *opt, const char *v, const char *what)
@@ -483,7 +441,7 @@ static int log_opt(cJSON *hc, const char *spec)
 	if (!strncmp(spec, "max-size=", 9)) {
 		char buf[32];
 
-		if (parse_size(spec + 9, &size) < 0 || size <= 0)
+		if (size_parse(spec + 9, &size) < 0 || size <= 0)
 			return bad("--log-opt", spec, "max-size must be a size such as 10m");
 		snprintf(buf, sizeof(buf), "%lld", size);
 		set_str(conf, "max-size", buf);
@@ -581,7 +539,7 @@ static int size_opt(cJSON *hc, const char *key, const char *opt, const char *v)
 {
 	long long n;
 
-	if (parse_size(v, &n) < 0)
+	if (size_parse(v, &n) < 0)
 		return bad(opt, v, "expected a size such as 512m or 2g");
 	set_num(hc, key, (double)n);
 	return 0;

@@ -26,6 +26,5 @@ void run_opts_free(struct run_opts *ro);
  */
 int update_opts_parse(cJSON **changes, int argc, char **argv, const char *usage);
 /* "512m", "2g", "1024" (bytes) or "-1"; -1 when malformed. */
-int parse_size(const char *s, long long *out);
 
 #endif

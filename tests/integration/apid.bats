@@ -176,6 +176,30 @@ PY
 	docker rm "$id" >/dev/null
 }
 
+@test "docker run --log-opt: Docker's sizes (16k, 1m) rotate the log; other drivers and options are refused, nothing made" {
+	need_docker
+	id=$(docker run -d --log-driver json-file --log-opt max-size=16k --log-opt max-file=2 "$IMG" sh -c \
+		'i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done')
+	docker wait "$id" >/dev/null
+	logs=("$BERTH_ROOT/containers/$id/$id-json.log"*)
+	[ "${#logs[@]}" -eq 2 ]
+	for f in "${logs[@]}"; do [ "$(stat -c %s "$f")" -le 16384 ]; done
+	[ "$(docker logs --tail 1 "$id")" = line-1999-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx ]
+	[ "$(docker inspect -f '{{index .HostConfig.LogConfig.Config "max-size"}}' "$id")" = 16k ]
+	run -0 docker run --rm --log-opt max-size=1m "$IMG" echo fine
+	[ "$output" = fine ]
+	for bad in "--log-driver syslog|log driver 'syslog' is not supported: berth logs in json-file only" \
+		"--log-opt max-size=12q|invalid --log-opt max-size=12q: a size of at least 4096 bytes" \
+		"--log-opt max-file=3x|invalid --log-opt max-file=3x: 1 to 100" \
+		"--log-opt compress=true|unknown log opt 'compress' for the json-file log driver"; do
+		run docker run --rm ${bad%%|*} "$IMG" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	[ "$(docker ps -aq | wc -l)" -eq 1 ]
+	docker rm "$id" >/dev/null
+}
+
 @test "docker cp both ways, into a stopped container too; docker export; missing paths and non-directories refused" {
 	need_docker
 	docker run -d --name cpc "$IMG" sleep 1000 >/dev/null

@@ -400,6 +400,26 @@ cgfile() {
 	[ "$status" -eq 125 ]
 }
 
+@test "log rotation: --log-opt max-size and max-file keep at most N files of at most the size; bad options refused" {
+	id=$(b run -d --log-opt max-size=16k --log-opt max-file=2 "$IMG" sh -c \
+		'i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done')
+	b wait "$id" >/dev/null
+	logs=("$BERTH_ROOT/containers/$id/$id-json.log"*)
+	[ "${#logs[@]}" -eq 2 ]
+	for f in "${logs[@]}"; do [ "$(stat -c %s "$f")" -le 16384 ]; done
+	[ "$(b logs --tail 1 "$id")" = line-1999-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx ]
+	[ "$(field "$id" 'd["HostConfig"]["LogConfig"]["Config"]["max-file"]')" = 2 ]
+	sentinel
+	for bad in "max-size=12q|max-size must be a size such as 10m" "max-size=2k|max-size=2048: a size of at least 4096 bytes" \
+		"max-file=0|max-file must be a positive number" "compress=true|json-file logs take max-size= and max-file="; do
+		run b run --rm --log-opt "${bad%%|*}" "$IMG" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	[ "$(b ps -aq | wc -l)" -eq 2 ]
+	sentinel_ok
+}
+
 @test "attach sees live output; two attaches see the same stream" {
 	b run -d --name at "$IMG" sh -c 'sleep 2; for i in 1 2 3; do echo tick $i; done' >/dev/null
 	b attach --no-stdin at >"$BERTH_TMP/a1" &

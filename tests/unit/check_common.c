@@ -20,6 +20,7 @@
 #include "common/policy.h"
 #include "common/privdrop.h"
 #include "common/safepath.h"
+#include "common/size.h"
 #include "common/sysinfo.h"
 #include "common/xalloc.h"
 #include "tap.h"
@@ -324,6 +325,30 @@ static int check_ctr(const struct policy_profile *pr, const char *req, struct er
 	return r;
 }
 
+START_TEST(test_size_parse)
+{
+	long long n;
+
+	ck_assert_int_eq(size_parse("4096", &n), 0);
+	ck_assert_int_eq(n, 4096);
+	ck_assert_int_eq(size_parse("16k", &n), 0);
+	ck_assert_int_eq(n, 16384);
+	ck_assert_int_eq(size_parse("10m", &n), 0);
+	ck_assert_int_eq(n, 10ll << 20);
+	ck_assert_int_eq(size_parse("1.5G", &n), 0);
+	ck_assert_int_eq(n, 3ll << 29);
+	ck_assert_int_eq(size_parse("2gb", &n), 0);
+	ck_assert_int_eq(n, 2ll << 30);
+	ck_assert_int_eq(size_parse("-1", &n), 0);
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(size_parse("12q", &n), -1);
+	ck_assert_int_eq(size_parse("m", &n), -1);
+	ck_assert_int_eq(size_parse("", &n), -1);
+	ck_assert_int_eq(size_parse("-5", &n), -1);
+	ck_assert_int_eq(size_parse("10mm", &n), -1);
+}
+END_TEST
+
 START_TEST(test_policy)
 {
 	char *dir = tmpdir(), *path = xasprintf("%s/policy.json", dir);
@@ -424,6 +449,7 @@ int main(void)
 	tcase_add_test(tc, test_bpf_load);
 	tcase_add_test(tc, test_priv_arg_rules);
 	tcase_add_test(tc, test_policy);
+	tcase_add_test(tc, test_size_parse);
 	suite_add_tcase(s, tc);
 	return run_suite_tap(s);
 }
