@@ -264,6 +264,7 @@ void h_ctr_archive_put(struct apid *a, struct resp *rs, const struct request *rq
 void h_ctr_export(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_build(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
+void h_img_search(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 
 void h_net_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg);
 void h_net_inspect(struct apid *a, struct resp *rs, const struct request *rq, char **arg);

@@ -193,6 +193,21 @@ void h_img_inspect(struct apid *a, struct resp *rs, const struct request *rq, ch
 }
 
 /* Docker's history: Created in Unix seconds, an Id (the image's for the top entry), Tags. */
+/*
+ * docker search asks a registry's index (Docker Hub's /v1/search); the
+ * distribution API berth pulls and pushes with has no search. Say so, rather
+ * than a 405 that reads like a client error.
+ */
+void h_img_search(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
+{
+	cleanup_free char *term = req_query(rq, "term");
+
+	resp_error(rs, 501,
+		   "search is not supported: berth talks to registries through the distribution "
+		   "API, which has no search (asked for '%s')",
+		   term ? term : "");
+}
+
 void h_img_history(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *out = NULL;

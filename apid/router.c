@@ -56,6 +56,7 @@ static const struct route routes[] = {
     {"POST", "/exec/*/resize", h_exec_resize},
 
     {"GET", "/images/json", h_img_list},
+    {"GET", "/images/search", h_img_search},
     {"POST", "/images/prune", h_img_prune},
     {"POST", "/build", h_build},
     {"POST", "/build/prune", h_build_prune},

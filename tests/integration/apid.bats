@@ -723,6 +723,10 @@ done" ]
 	run -0 raw 'POST /images/load HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n'
 	[ "${lines[0]}" = "HTTP/1.1 413 Payload Too Large" ]
 	[[ "$output" == *"the archive is over 256 GiB"* ]]
+	# what berth cannot do says so, rather than a 405 that reads like a client error
+	run -0 raw 'GET /v1.45/images/search?term=busybox HTTP/1.1\r\nHost: x\r\n\r\n'
+	[ "${lines[0]}" = "HTTP/1.1 501 Not Implemented" ]
+	[[ "$output" == *"search is not supported: berth talks to registries through the distribution API"* ]]
 	run -0 raw 'POST /v1.45/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"Image":'
 	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
 	[[ "$output" == *"invalid JSON in the request body"* ]]
