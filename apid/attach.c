@@ -410,6 +410,30 @@ void h_exec_inspect(struct apid *a, struct resp *rs, const struct request *rq, c
 		resp_json(rs, 200, o);
 }
 
+/*
+ * An exec that could not start (no such user, the container gone): as
+ * Docker does, a client that asked for the stream gets it upgraded and the
+ * reason in it, then the exec's exit code (126) from inspect; the docker CLI
+ * reads nothing but 101 on this request.
+ */
+static void exec_start_failed(struct resp *rs, const struct err *err, bool detach, bool tty)
+{
+	cleanup_free char *line = NULL;
+
+	if (detach || !rs->req->upgrade) {
+		resp_err(rs, err);
+		return;
+	}
+	if (resp_hijack(rs, tty ? "application/vnd.docker.raw-stream"
+				: "application/vnd.docker.multiplexed-stream") < 0)
+		return;
+	line = xasprintf("%s\r\n", err_msg(err));
+	if (tty)
+		conn_write_all(rs->c, line, strlen(line));
+	else
+		resp_stdcopy(rs, 1, line, strlen(line));
+}
+
 void h_exec_start(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *body = body_json(rs, rq), *out = NULL, *proc = NULL;
@@ -459,7 +483,7 @@ void h_exec_start(struct apid *a, struct resp *rs, const struct request *rq, cha
 		pthread_mutex_unlock(&a->lock);
 		if (!err_isset(&err))
 			err_set(&err, EPROTO, "berth-containerd did not hand over the exec");
-		resp_err(rs, &err);
+		exec_start_failed(rs, &err, detach, tty);
 		err_clear(&err);
 		return;
 	}

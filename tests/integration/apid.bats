@@ -131,6 +131,13 @@ PY
 	run -3 docker exec web sh -c 'exit 3'
 	run -0 bash -c "echo via-stdin | docker exec -i web cat"
 	[ "$output" = via-stdin ]
+	# an exec that cannot start says why in its stream and exits 126 (-d: the error itself)
+	run -126 docker exec -u nobody web id
+	[[ "$output" == *"unable to find user nobody: no matching entries in the image's /etc/passwd"* ]]
+	run -1 docker exec -d -u nobody web id
+	[[ "$output" == *"unable to find user nobody"* ]]
+	run -127 docker exec web nonexistent
+	[[ "$output" == *"executable file not found in \$PATH"* ]]
 	[ "$(docker inspect -f '{{.State.Status}} {{.Id}}' web)" = "running $id" ]
 	# starting what runs changes nothing: Docker's 304, and the CLI is content
 	run -0 raw "POST /v1.45/containers/web/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
