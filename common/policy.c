@@ -699,6 +699,11 @@ static int check_confinement(const struct policy_profile *pr, const cJSON *hc, s
 		if (!strcmp(s, "label=disable") || !strcmp(s, "label:disable"))
 			return deny(pr, "unconfined", err, "--security-opt %s", s);
 	}
+	/* lists of one's own replace the masked and read-only /proc and /sys paths */
+	if (cJSON_IsArray(item(hc, "MaskedPaths")) || cJSON_IsArray(item(hc, "ReadonlyPaths")))
+		return deny(pr, "unconfined", err,
+			    "--security-opt systempaths=unconfined (masked or read-only paths of "
+			    "your own)");
 	return 0;
 }
 

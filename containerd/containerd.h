@@ -149,6 +149,10 @@ void mount_holds_closed(struct cd *cd, struct conn *c);
 /* The checks of what berth update may change (limits, restart policy), on a merged HostConfig. */
 int options_check_update(const cJSON *hc, struct err *err);
 
+/* resources.c: HostConfig's resources, checked at create, into the spec's linux.resources. */
+int resources_check(const cJSON *hc, struct err *err);
+void resources_spec(cJSON *lx, const cJSON *hc);
+
 /* bundle.c: the runtime bundle (rootfs mount, etc files, config.json). */
 int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err);
 /* The container's /etc/hosts (its address ip and name, then --add-host lines), heap. */

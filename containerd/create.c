@@ -213,6 +213,59 @@ static bool bind_covers(const cJSON *binds, const char *path)
 	return false;
 }
 
+/*
+ * --volumes-from NAME[:ro|:rw]: the other container's binds and volumes at
+ * the same paths (read-only or writable if asked, else as they are there),
+ * unless the new container mounts something there itself. They become binds
+ * of this one, so the policy checks them as its own.
+ */
+static int volumes_from(struct cd *cd, cJSON *req, struct err *err)
+{
+	cJSON *hc = item(req, "HostConfig"), *binds = item(hc, "Binds");
+	const cJSON *v, *b;
+
+	cJSON_ArrayForEach (v, item(hc, "VolumesFrom")) {
+		cleanup_free char *ref = xstrdup(cJSON_GetStringValue(v) ?: "");
+		char *mode = strchr(ref, ':');
+		struct ctr *other;
+
+		if (mode)
+			*mode++ = '\0';
+		if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
+			return err_set(err, EINVAL,
+				       "invalid --volumes-from %s:%s: the mode is ro or rw", ref,
+				       mode);
+		/* not a 404: the docker CLI would take it for a missing image and pull */
+		if (!(other = ctr_find(cd, ref, err))) {
+			err_clear(err);
+			return err_set(err, EINVAL, "invalid --volumes-from %s: no such container",
+				       ref);
+		}
+		cJSON_ArrayForEach (b, ctr_cfg(other, "HostConfig", "Binds")) {
+			cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
+			char *dst = strchr(spec, ':'), *opts;
+			char *bind;
+
+			if (!dst)
+				continue;
+			*dst++ = '\0';
+			if ((opts = strchr(dst, ':')))
+				*opts++ = '\0';
+			if (bind_covers(binds, dst))
+				continue;
+			if (!binds)
+				binds = cJSON_AddArrayToObject(hc, "Binds");
+			bind = xasprintf("%s:%s%s", spec, dst,
+					 mode ? (strcmp(mode, "ro") ? "" : ":ro")
+					 : opts && !strcmp(opts, "ro") ? ":ro"
+								       : "");
+			cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
+			free(bind);
+		}
+	}
+	return 0;
+}
+
 /* An anonymous volume for each Config.Volumes path no bind covers (Docker's way). */
 static int anonymous_volumes(struct cd *cd, cJSON *req, cJSON **made, struct err *err)
 {
@@ -325,7 +378,7 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 	given = cJSON_GetStringValue(item(req, "Name"));
 	conn_audit_target(
 	    c, given && *given ? given : cJSON_GetStringValue(item(item(req, "Config"), "Image")));
-	if (options_check(cd, req, err) < 0)
+	if (options_check(cd, req, err) < 0 || volumes_from(cd, req, err) < 0)
 		return -err->code;
 	/* what the requester's profile allows (berth-policy(5)): nothing is made otherwise */
 	if (conn_authorize(c, policy_check_container, req, err) < 0 ||

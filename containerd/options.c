@@ -250,11 +250,106 @@ static int check_security_opts(const cJSON *hc, struct err *err)
 				return err_wrap(err, "invalid --security-opt seccomp profile");
 			continue;
 		}
+		/* berth loads no AppArmor profile and sets no SELinux label: these ask for that */
+		if (!strcmp(s, "apparmor=unconfined") || !strcmp(s, "apparmor:unconfined") ||
+		    !strcmp(s, "label=disable") || !strcmp(s, "label:disable"))
+			continue;
+		if (!strncmp(s, "apparmor", 8) || !strncmp(s, "label", 5))
+			return err_set(err, EINVAL,
+				       "invalid --security-opt '%s': berth applies no AppArmor "
+				       "profile and no SELinux label (apparmor=unconfined and "
+				       "label=disable are accepted)",
+				       s);
 		return err_set(err, EINVAL,
-			       "invalid --security-opt '%s': expected seccomp=FILE|unconfined or "
-			       "no-new-privileges",
+			       "invalid --security-opt '%s': expected seccomp=FILE|unconfined, "
+			       "no-new-privileges, apparmor=unconfined or label=disable",
 			       s);
 	}
+	return 0;
+}
+
+static bool nonzero(const cJSON *hc, const char *key)
+{
+	const cJSON *v = item(hc, key);
+
+	return (cJSON_IsNumber(v) && v->valuedouble != 0) ||
+	       (cJSON_IsString(v) && *v->valuestring) || (cJSON_IsArray(v) && v->child) ||
+	       (cJSON_IsObject(v) && v->child) || cJSON_IsTrue(v);
+}
+
+static bool string_in(const cJSON *hc, const char *key, const char *const *ok)
+{
+	const char *v = cJSON_GetStringValue(item(hc, key));
+
+	if (!v || !*v)
+		return true;
+	for (; *ok; ok++)
+		if (!strcmp(v, *ok))
+			return true;
+	return false;
+}
+
+/* What Docker's API can ask and berth does not have: refused naming it, never ignored. */
+static int check_unsupported(const cJSON *hc, struct err *err)
+{
+	static const char *const runtimes[] = {"runc", "berth", "berth-runtime", NULL};
+	static const char *const drivers[] = {"local", NULL}, *const isolation[] = {"default",
+										    NULL};
+	static const char *const user_ns[] = {"host", NULL};
+	static const char *const cgroup_ns[] = {"host", "private", NULL};
+	static const struct {
+		const char *key, *why;
+	} windows_only[] = {{"CpuCount", "--cpu-count"},
+			    {"CpuPercent", "--cpu-percent"},
+			    {"IOMaximumIOps", "--io-maxiops"},
+			    {"IOMaximumBandwidth", "--io-maxbandwidth"}};
+
+	if (!string_in(hc, "Runtime", runtimes))
+		return err_set(err, EINVAL,
+			       "unknown or invalid runtime name: %s (berth runs containers with "
+			       "berth-runtime; runc is taken as that)",
+			       cJSON_GetStringValue(item(hc, "Runtime")));
+	if (nonzero(hc, "DeviceRequests"))
+		return err_set(err, EINVAL,
+			       "--gpus and other device requests are not supported: berth has no "
+			       "device drivers (use --device for a device node)");
+	if (nonzero(hc, "StorageOpt"))
+		return err_set(err, EINVAL,
+			       "--storage-opt is not supported: berth's overlay layers have no "
+			       "per-container size quota");
+	if (!string_in(hc, "VolumeDriver", drivers))
+		return err_set(err, EINVAL,
+			       "volume driver '%s' is not supported: berth has the local driver "
+			       "only",
+			       cJSON_GetStringValue(item(hc, "VolumeDriver")));
+	if (!string_in(hc, "Isolation", isolation))
+		return err_set(err, EINVAL, "invalid --isolation '%s': Linux has default only",
+			       cJSON_GetStringValue(item(hc, "Isolation")));
+	if (!string_in(hc, "UsernsMode", user_ns))
+		return err_set(err, EINVAL,
+			       "invalid --userns '%s': berth does not remap users; host is the "
+			       "only mode",
+			       cJSON_GetStringValue(item(hc, "UsernsMode")));
+	if (!string_in(hc, "CgroupnsMode", cgroup_ns))
+		return err_set(err, EINVAL,
+			       "invalid --cgroupns '%s': private (the default) or host",
+			       cJSON_GetStringValue(item(hc, "CgroupnsMode")));
+	if (nonzero(hc, "CgroupParent"))
+		return err_set(err, EINVAL,
+			       "--cgroup-parent is not supported: every container's cgroup is "
+			       "berth/ID");
+	if (nonzero(hc, "KernelMemory") || nonzero(hc, "KernelMemoryTCP"))
+		return err_set(err, EINVAL,
+			       "--kernel-memory is not supported (the kernel deprecated it; "
+			       "--memory counts kernel memory)");
+	if (nonzero(hc, "Links"))
+		return err_set(err, EINVAL,
+			       "--link is not supported: put the containers on a network of "
+			       "their own (berth network create), where names resolve");
+	for (size_t i = 0; i < sizeof(windows_only) / sizeof(windows_only[0]); i++)
+		if (nonzero(hc, windows_only[i].key))
+			return err_set(err, EINVAL, "%s is for Windows containers only",
+				       windows_only[i].why);
 	return 0;
 }
 
@@ -502,7 +597,8 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_caps(hc, "CapAdd", err) < 0 || check_caps(hc, "CapDrop", err) < 0 ||
 	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
 	    check_ns_modes(hc, err) < 0 || check_network(cd, hc, err) < 0 ||
-	    check_misc(cfg, hc, err) < 0 || check_etc(hc, err) < 0 || check_devices(hc, err) < 0)
+	    check_misc(cfg, hc, err) < 0 || check_etc(hc, err) < 0 || check_devices(hc, err) < 0 ||
+	    check_unsupported(hc, err) < 0 || resources_check(hc, err) < 0)
 		return -err->code;
 	return 0;
 }

@@ -266,6 +266,24 @@ static int resolve_user(int rootfd, const char *spec, struct user *u, struct err
 	return lookup_group(rootfd, group, all_digits(copy) ? NULL : copy, u, err);
 }
 
+/* --group-add: each group, a number or a name in the image's /etc/group, joins the others. */
+static int add_groups(int rootfd, const cJSON *hc, struct user *u, struct err *err)
+{
+	const cJSON *g;
+
+	cJSON_ArrayForEach (g, item(hc, "GroupAdd")) {
+		struct user tmp = {0};
+		const char *name = cJSON_GetStringValue(g);
+
+		if (lookup_group(rootfd, name, NULL, &tmp, err) < 0)
+			return err_wrap(err, "--group-add");
+		if (u->ngroups >= 32)
+			return err_set(err, E2BIG, "--group-add: more than 32 groups");
+		u->groups[u->ngroups++] = tmp.gid;
+	}
+	return 0;
+}
+
 /* ---- process ---- */
 
 static bool env_has(const cJSON *env, const char *key)
@@ -389,6 +407,8 @@ static cJSON *make_process(struct ctr *k, const struct user *u)
 	cJSON_AddStringToObject(proc, "cwd", cwd && *cwd ? cwd : "/");
 	add_capabilities(proc, hc, u->uid == 0);
 	add_rlimits(proc, hc);
+	if (cJSON_IsNumber(item(hc, "OomScoreAdj")) && item(hc, "OomScoreAdj")->valuedouble != 0)
+		cJSON_AddNumberToObject(proc, "oomScoreAdj", item(hc, "OomScoreAdj")->valuedouble);
 	cJSON_AddBoolToObject(proc, "noNewPrivileges", no_new_privs(hc));
 	return proc;
 }
@@ -499,7 +519,7 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 static void add_namespaces(cJSON *lx, const cJSON *hc, struct cd *cd)
 {
 	static const char *const kinds[] = {"pid", "ipc", "uts", "mount", "cgroup"};
-	static const char *const modes[] = {"PidMode", "IpcMode", "UTSMode", NULL, NULL};
+	static const char *const modes[] = {"PidMode", "IpcMode", "UTSMode", NULL, "CgroupnsMode"};
 	const char *net = cJSON_GetStringValue(item(hc, "NetworkMode"));
 	cJSON *ns = cJSON_AddArrayToObject(lx, "namespaces");
 
@@ -532,46 +552,6 @@ static void add_namespaces(cJSON *lx, const cJSON *hc, struct cd *cd)
 			}
 		}
 		cJSON_AddItemToArray(ns, o);
-	}
-}
-
-static void add_resources(cJSON *lx, const cJSON *hc)
-{
-	cJSON *res = cJSON_AddObjectToObject(lx, "resources");
-	double mem = cJSON_GetNumberValue(item(hc, "Memory"));
-	double swap = cJSON_GetNumberValue(item(hc, "MemorySwap"));
-	double nano = cJSON_GetNumberValue(item(hc, "NanoCpus"));
-	double shares = cJSON_GetNumberValue(item(hc, "CpuShares"));
-	double pids = cJSON_GetNumberValue(item(hc, "PidsLimit"));
-	const char *cpuset = cJSON_GetStringValue(item(hc, "CpusetCpus"));
-	cJSON *dev = cJSON_AddArrayToObject(res, "devices"), *d = cJSON_CreateObject();
-
-	cJSON_AddBoolToObject(d, "allow", cJSON_IsTrue(item(hc, "Privileged")));
-	cJSON_AddStringToObject(d, "access", "rwm");
-	cJSON_AddItemToArray(dev, d);
-	if (mem > 0) {
-		cJSON *m = cJSON_AddObjectToObject(res, "memory");
-
-		cJSON_AddNumberToObject(m, "limit", mem);
-		if (swap > 0 || swap == -1)
-			cJSON_AddNumberToObject(m, "swap", swap);
-	}
-	if (nano > 0 || shares > 0 || (cpuset && *cpuset)) {
-		cJSON *c = cJSON_AddObjectToObject(res, "cpu");
-
-		if (nano > 0) {
-			cJSON_AddNumberToObject(c, "period", 100000);
-			cJSON_AddNumberToObject(c, "quota", (double)(long long)(nano / 10000));
-		}
-		if (shares > 0)
-			cJSON_AddNumberToObject(c, "shares", shares);
-		if (cpuset && *cpuset)
-			cJSON_AddStringToObject(c, "cpus", cpuset);
-	}
-	if (pids > 0) {
-		cJSON *p = cJSON_AddObjectToObject(res, "pids");
-
-		cJSON_AddNumberToObject(p, "limit", pids);
 	}
 }
 
@@ -651,7 +631,7 @@ static int add_linux(cJSON *spec, struct ctr *k, struct err *err)
 	cJSON_AddStringToObject(lx, "cgroupsPath", cg);
 	free(cg);
 	add_namespaces(lx, hc, k->cd);
-	add_resources(lx, hc);
+	resources_spec(lx, hc);
 	if (add_devices(lx, hc, err) < 0)
 		return -err->code;
 	if (item(hc, "Sysctls") && cJSON_GetArraySize(item(hc, "Sysctls")) > 0) {
@@ -660,12 +640,20 @@ static int add_linux(cJSON *spec, struct ctr *k, struct err *err)
 		cJSON_ArrayForEach (s, item(hc, "Sysctls"))
 			cJSON_AddStringToObject(sc, s->string, cJSON_GetStringValue(s));
 	}
+	/* Docker's defaults, or the lists the client gave (systempaths=unconfined: none) */
 	if (!priv) {
-		cJSON_AddItemToObject(lx, "maskedPaths",
-				      strings(masked_paths, sizeof(masked_paths) / sizeof(char *)));
+		const cJSON *m = item(hc, "MaskedPaths"), *r = item(hc, "ReadonlyPaths");
+
+		cJSON_AddItemToObject(
+		    lx, "maskedPaths",
+		    cJSON_IsArray(m)
+			? cJSON_Duplicate(m, true)
+			: strings(masked_paths, sizeof(masked_paths) / sizeof(char *)));
 		cJSON_AddItemToObject(
 		    lx, "readonlyPaths",
-		    strings(readonly_paths, sizeof(readonly_paths) / sizeof(char *)));
+		    cJSON_IsArray(r)
+			? cJSON_Duplicate(r, true)
+			: strings(readonly_paths, sizeof(readonly_paths) / sizeof(char *)));
 	}
 	err_clear(err);
 	seccomp = seccomp_profile(k->cd, hc, err);
@@ -688,7 +676,8 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 		err_sys(err, "open %s", rootfs);
 		goto fail;
 	}
-	if (resolve_user(rootfd, cJSON_GetStringValue(item(cfg, "User")), &u, err) < 0) {
+	if (resolve_user(rootfd, cJSON_GetStringValue(item(cfg, "User")), &u, err) < 0 ||
+	    add_groups(rootfd, hc, &u, err) < 0) {
 		close(rootfd);
 		goto fail;
 	}

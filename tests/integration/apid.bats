@@ -207,6 +207,67 @@ PY
 	docker rm "$id" >/dev/null
 }
 
+@test "docker run's resource, process and security options reach the container; what berth lacks is refused naming it" {
+	need_docker
+	disk=/dev/$(lsblk -dno NAME,TYPE | awk '$2 == "disk" {print $1; exit}')
+	if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+		id=$(docker run -d --cpu-period 50000 --cpu-quota 25000 -m 128m --memory-reservation 32m \
+			--memory-swappiness 10 --oom-kill-disable --cpuset-mems 0 --device-read-bps "$disk:1mb" \
+			--oom-score-adj 300 --group-add 4242 --device-cgroup-rule 'c 1:9 rwm' "$IMG" sleep 1000)
+		cg() { cat "/sys/fs/cgroup/$1/berth/$id/$2"; }
+		[ "$(cg cpu cpu.cfs_period_us) $(cg cpu cpu.cfs_quota_us)" = "50000 25000" ]
+		[ "$(cg memory memory.soft_limit_in_bytes)" = 33554432 ]
+		[ "$(cg memory memory.swappiness)" = 10 ]
+		grep -qx "oom_kill_disable 1" "/sys/fs/cgroup/memory/berth/$id/memory.oom_control"
+		[ "$(cg cpuset cpuset.mems)" = 0 ]
+		[ "$(cg blkio blkio.throttle.read_bps_device)" = "$(lsblk -dno MAJ:MIN "$disk" | tr -d ' ') 1048576" ]
+		grep -qx "c 1:9 rwm" "/sys/fs/cgroup/devices/berth/$id/devices.list"
+	else
+		id=$(docker run -d --cpu-period 50000 --cpu-quota 25000 -m 128m --memory-reservation 32m \
+			--oom-score-adj 300 --group-add 4242 "$IMG" sleep 1000)
+		[ "$(cat "/sys/fs/cgroup/berth/$id/cpu.max")" = "25000 50000" ]
+		[ "$(cat "/sys/fs/cgroup/berth/$id/memory.low")" = 33554432 ]
+	fi
+	[ "$(docker exec "$id" cat /proc/1/oom_score_adj)" = 300 ]
+	[[ "$(docker exec "$id" id)" == *"groups="*4242* ]]
+	docker rm -f "$id" >/dev/null
+	# --volumes-from: the other's volumes and binds at their paths, :ro when asked
+	docker run -d --name vsrc -v vkeep:/data -v "$BERTH_TMP:/host:ro" "$IMG" sleep 1000 >/dev/null
+	docker exec vsrc sh -c 'echo shared >/data/f'
+	run -0 docker run --rm --volumes-from vsrc "$IMG" sh -c 'cat /data/f; ls -d /host; echo w >/data/g'
+	[ "$output" = "shared
+/host" ]
+	run docker run --rm --volumes-from vsrc:ro "$IMG" sh -c 'echo x >/data/h'
+	[[ "$output" == *"Read-only file system"* ]]
+	# --cgroupns host shares the host's; systempaths=unconfined unmasks /proc
+	[ "$(docker run --rm --cgroupns host "$IMG" stat -L -c %i /proc/self/ns/cgroup)" = "$(stat -L -c %i /proc/self/ns/cgroup)" ]
+	[ "$(docker run --rm "$IMG" stat -L -c %i /proc/self/ns/cgroup)" != "$(stat -L -c %i /proc/self/ns/cgroup)" ]
+	[ "$(docker run --rm "$IMG" sh -c 'cat /proc/timer_list | wc -c')" = 0 ]
+	[ "$(docker run --rm --security-opt systempaths=unconfined "$IMG" sh -c 'cat /proc/timer_list | wc -c')" != 0 ]
+	run -0 docker run --rm --security-opt apparmor=unconfined --security-opt label=disable "$IMG" echo fine
+	before=$(docker ps -aq | wc -l)
+	for bad in "--runtime foo|unknown or invalid runtime name: foo" \
+		"--gpus all|--gpus and other device requests are not supported" \
+		"--storage-opt size=1G|--storage-opt is not supported" \
+		"--isolation hyperv|invalid --isolation 'hyperv'" \
+		"--link vsrc:s|--link is not supported" \
+		"--cpus 1 --cpu-quota 5000|--cpus and --cpu-period/--cpu-quota cannot both be set" \
+		"--cpu-period 10|invalid --cpu-period 10: 1000 to 1000000" \
+		"-m 128m --memory-reservation 1g|invalid --memory-reservation: it must be below --memory" \
+		"--oom-score-adj 2000|invalid --oom-score-adj 2000: -1000 to 1000" \
+		"--device-read-bps /dev/null:1mb|invalid --device-read-bps /dev/null: not a block device" \
+		"--blkio-weight 5|invalid --blkio-weight 5: 10 to 1000" \
+		"--security-opt apparmor=docker-default|berth applies no AppArmor profile" \
+		"--volumes-from nosuch|invalid --volumes-from nosuch: no such container" \
+		"--volumes-from vsrc:rx|invalid --volumes-from vsrc:rx: the mode is ro or rw"; do
+		run docker run --rm ${bad%%|*} "$IMG" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	[ "$(docker ps -aq | wc -l)" -eq "$before" ]
+	docker rm -f vsrc >/dev/null
+}
+
 @test "docker cp both ways, into a stopped container too; docker export; missing paths and non-directories refused" {
 	need_docker
 	docker run -d --name cpc "$IMG" sleep 1000 >/dev/null

@@ -390,6 +390,17 @@ EOF
 			docker run --rm "--$ns" host "$IMG" true
 		[[ "$output" == *"--$ns host is not allowed: rule host_namespaces of profile restricted"* ]]
 	done
+	# another's binds taken with --volumes-from are the member's own binds to the policy;
+	# /proc and /sys unmasked and device cgroup rules are refused too
+	run -0 tlsd admin run -d --name rootbind -v /:/host "$IMG" sleep 100
+	for args in "--volumes-from=rootbind|rule bind_mounts" "--security-opt=systempaths=unconfined|rule unconfined" \
+		"--device-cgroup-rule=b *:* rwm|rule devices"; do
+		run -125 setpriv --reuid "$POL_USER" --regid "$POL_GROUP" --init-groups env HOME="$BERTH_TMP/home" \
+			DOCKER_CONFIG="$BERTH_TMP/home/.docker" DOCKER_HOST="unix://$BERTH_RUN/docker.sock" \
+			docker run --rm "${args%%|*}" "$IMG" true
+		[[ "$output" == *"${args#*|} of profile restricted"* ]]
+	done
+	run -0 tlsd admin rm -f rootbind
 	run -0 grep -q "audit: container.create $IMG: denied to TLS client 'CN=viewer' via berth-apid" \
 		"$BERTH_ROOT/log/berth-containerd.log"
 	run -0 tlsd admin rm -f shown
