@@ -493,7 +493,20 @@ static bool labels_match(const cJSON *labels, const char *v)
 	return l && (!eq || !strcmp(cJSON_GetStringValue(l) ?: "", eq));
 }
 
-/* A network or volume filter: name (part of), id (prefix), label, driver. */
+/* Nothing uses it: a volume no container has, a network (not bridge, host or none) without any. */
+static bool dangling(const cJSON *o)
+{
+	const cJSON *in_use = cJSON_GetObjectItem(o, "InUse");
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(o, "Name")) ?: "";
+
+	if (in_use)
+		return !cJSON_IsTrue(in_use);
+	if (!strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none"))
+		return false;
+	return cJSON_GetArraySize(cJSON_GetObjectItem(o, "Containers")) == 0;
+}
+
+/* A network or volume filter: name (part of), id (prefix), label, driver, dangling. */
 static bool object_match(const cJSON *o, const char *kv, bool *known)
 {
 	const char *v = strchr(kv, '=') + 1;
@@ -511,6 +524,9 @@ static bool object_match(const cJSON *o, const char *kv, bool *known)
 		return labels_match(cJSON_GetObjectItem(o, "Labels"), v);
 	if (k == 6 && !strncmp(kv, "driver", 6))
 		return !strcmp(driver, v);
+	if (k == 8 && !strncmp(kv, "dangling", 8) &&
+	    (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "false") || !strcmp(v, "0")))
+		return dangling(o) == (!strcmp(v, "true") || !strcmp(v, "1"));
 	*known = false;
 	return false;
 }
@@ -536,10 +552,11 @@ static int filter_objects(struct resp *rs, const struct filters *f, cJSON *list)
 					continue;
 				any = any || object_match(o, f->kv[j], &known);
 				if (!known) {
-					resp_error(
-					    rs, 400,
-					    "invalid filter '%s': use name, id, label or driver",
-					    f->kv[j]);
+					resp_error(rs, 400,
+						   "invalid filter '%s': use name, id, label, "
+						   "driver or dangling "
+						   "(true or false)",
+						   f->kv[j]);
 					return -1;
 				}
 			}

@@ -555,6 +555,19 @@ PY
 	[ "$output" = kept ]
 	run -0 docker volume ls --format '{{.Name}}'
 	[ "$output" = apivol ]
+	# dangling: what no container uses (bridge, host and none never are)
+	docker volume create idlevol >/dev/null
+	docker network create idlenet >/dev/null
+	docker run -d --name holder --network apinet -v apivol:/data "$IMG" sleep 1000 >/dev/null
+	[ "$(docker volume ls -q -f dangling=true)" = idlevol ]
+	[ "$(docker volume ls -q -f dangling=false)" = apivol ]
+	[ "$(docker network ls --format '{{.Name}}' -f dangling=true)" = idlenet ]
+	[[ "$(docker network ls --format '{{.Name}}' -f dangling=false)" == *apinet* ]]
+	run -1 docker volume ls -f dangling=maybe
+	[[ "$output" == *"invalid filter 'dangling=maybe'"* ]]
+	docker rm -f holder >/dev/null
+	docker volume rm idlevol >/dev/null
+	docker network rm idlenet >/dev/null
 	run -0 docker volume rm apivol
 	run -0 docker network rm apinet
 	run -0 docker network ls --format '{{.Name}}'
