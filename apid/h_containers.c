@@ -37,11 +37,21 @@ static int ref_call(struct apid *a, struct resp *rs, uint16_t type, const char *
 	return 0;
 }
 
+static void set_string(cJSON *o, const char *key, const char *v)
+{
+	if (!v || !*v)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddStringToObject(o, key, v);
+}
+
 /*
- * NetworkingConfig.EndpointsConfig: the aliases given for the container's
- * own network (HostConfig.NetworkMode) are berth's NetworkAliases.
+ * NetworkingConfig.EndpointsConfig: for the container's own network
+ * (HostConfig.NetworkMode), the aliases are berth's NetworkAliases, the
+ * IPAMConfig's IPv4Address (--ip) and the MacAddress berth's keys of those
+ * names in HostConfig.
  */
-static void endpoint_aliases(cJSON *req, const cJSON *nc)
+static void endpoint_config(cJSON *req, const cJSON *nc)
 {
 	cJSON *hc = cJSON_GetObjectItem(req, "HostConfig"), *to;
 	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "NetworkMode"));
@@ -60,6 +70,11 @@ static void endpoint_aliases(cJSON *req, const cJSON *nc)
 		cJSON_ArrayForEach (al, cJSON_GetObjectItem(ep, "Aliases"))
 			if (cJSON_IsString(al))
 				cJSON_AddItemToArray(to, cJSON_CreateString(al->valuestring));
+		set_string(hc, "IPv4Address",
+			   cJSON_GetStringValue(cJSON_GetObjectItem(
+			       cJSON_GetObjectItem(ep, "IPAMConfig"), "IPv4Address")));
+		set_string(hc, "MacAddress",
+			   cJSON_GetStringValue(cJSON_GetObjectItem(ep, "MacAddress")));
 	}
 }
 
@@ -86,8 +101,13 @@ void h_ctr_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 		cJSON_AddStringToObject(req, "Name", name);
 	if ((x = cJSON_DetachItemFromObject(body, "HostConfig")))
 		cJSON_AddItemToObject(req, "HostConfig", x);
+	/* API before 1.44: the MAC address is in the Config */
+	if (!cJSON_GetObjectItem(req, "HostConfig"))
+		cJSON_AddObjectToObject(req, "HostConfig");
+	set_string(cJSON_GetObjectItem(req, "HostConfig"), "MacAddress",
+		   cJSON_GetStringValue(cJSON_GetObjectItem(body, "MacAddress")));
 	if ((x = cJSON_DetachItemFromObject(body, "NetworkingConfig"))) {
-		endpoint_aliases(req, x);
+		endpoint_config(req, x);
 		cJSON_Delete(x);
 	}
 	cJSON_AddItemReferenceToObject(req, "Config", body);

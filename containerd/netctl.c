@@ -186,6 +186,16 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	 * those given at connect (EndpointAliases) on theirs.
 	 */
 	cJSON_AddItemToObject(req, "Aliases", aliases_for(k, network, primary));
+	/* --ip and --mac-address are for the container's own network */
+	if (primary) {
+		const char *ip = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "IPv4Address"));
+		const char *mac = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "MacAddress"));
+
+		if (ip && *ip)
+			cJSON_AddStringToObject(req, "IPv4Address", ip);
+		if (mac && *mac)
+			cJSON_AddStringToObject(req, "MacAddress", mac);
+	}
 	text = cJSON_PrintUnformatted(req);
 	pb_init(&pb);
 	pb_put_str(&pb, TAG_REF, network);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/mac.h"
 #include "common/signame.h"
 #include "common/size.h"
 #include "common/xalloc.h"
@@ -398,6 +399,8 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 {
 	const char *n = cJSON_GetStringValue(item(hc, "NetworkMode"));
 	const cJSON *pb = item(hc, "PortBindings");
+	const char *ip = cJSON_GetStringValue(item(hc, "IPv4Address"));
+	const char *mac = cJSON_GetStringValue(item(hc, "MacAddress"));
 	bool own =
 	    !n || !*n || (strcmp(n, "none") && strcmp(n, "host") && strncmp(n, "container:", 10));
 	struct ctr *other;
@@ -405,9 +408,36 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 	if (cJSON_GetArraySize(pb) > 0 && !own)
 		return err_set(err, EINVAL,
 			       "published ports (-p) need a bridge network, not --network %s", n);
+	if (ip && *ip) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, ip, &a) != 1)
+			return err_set(err, EINVAL, "invalid --ip '%s': an IPv4 address", ip);
+		if (!own || !n || !*n || !strcmp(n, "default") || !strcmp(n, "bridge"))
+			return err_set(err, EINVAL,
+				       "--ip: a user specified IP address is supported on user "
+				       "defined networks only");
+	}
+	if (mac && *mac) {
+		uint8_t bytes[6];
+
+		if (mac_parse(mac, bytes) < 0)
+			return err_set(err, EINVAL,
+				       "invalid --mac-address '%s': six hex bytes such as "
+				       "02:42:ac:11:00:02, of a unicast address",
+				       mac);
+		if (!own)
+			return err_set(err, EINVAL,
+				       "--mac-address needs a network of the container's own, not "
+				       "--network %s",
+				       n);
+	}
 	if (n && !strncmp(n, "container:", 10)) {
-		if (!(other = ctr_find(cd, n + 10, err)))
-			return err_wrap(err, "--network %s", n);
+		/* not a 404: the docker CLI would take it for a missing image and pull */
+		if (!(other = ctr_find(cd, n + 10, err))) {
+			err_clear(err);
+			return err_set(err, EINVAL, "invalid --network %s: no such container", n);
+		}
 		return 0;
 	}
 	if (!own || !n || !*n || !strcmp(n, "default") || !strcmp(n, "bridge"))

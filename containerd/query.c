@@ -86,8 +86,10 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 	      *nets = cJSON_AddObjectToObject(ns, "Networks");
 	const char *ip = cJSON_GetStringValue(cJSON_GetObjectItem(n, "IPAddress"));
 	const char *gw = cJSON_GetStringValue(cJSON_GetObjectItem(n, "Gateway"));
+	const char *mac = cJSON_GetStringValue(cJSON_GetObjectItem(n, "MacAddress"));
 
 	cJSON_AddStringToObject(ns, "IPAddress", ip ? ip : "");
+	cJSON_AddStringToObject(ns, "MacAddress", mac ? mac : "");
 	cJSON_AddStringToObject(ns, "Gateway", gw ? gw : "");
 	cJSON_AddNumberToObject(ns, "IPPrefixLen",
 				cJSON_GetNumberValue(cJSON_GetObjectItem(n, "IPPrefixLen")));
@@ -123,6 +125,9 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 		cJSON_AddStringToObject(e, "Interface",
 					cJSON_GetStringValue(cJSON_GetObjectItem(p, "Interface"))
 					    ?: "");
+		cJSON_AddStringToObject(e, "MacAddress",
+					cJSON_GetStringValue(cJSON_GetObjectItem(p, "MacAddress"))
+					    ?: "");
 	}
 	if (n) {
 		cJSON *e = cJSON_AddObjectToObject(
@@ -132,6 +137,7 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 					cJSON_GetStringValue(cJSON_GetObjectItem(n, "NetworkID"))
 					    ?: "");
 		cJSON_AddStringToObject(e, "IPAddress", ip ? ip : "");
+		cJSON_AddStringToObject(e, "MacAddress", mac ? mac : "");
 		cJSON_AddStringToObject(e, "Gateway", gw ? gw : "");
 		cJSON_AddNumberToObject(
 		    e, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(n, "IPPrefixLen")));

@@ -72,6 +72,8 @@ enum {
 	O_PID,
 	O_IPC,
 	O_UTS,
+	O_IP,
+	O_MAC,
 };
 
 static const struct option run_options[] = {
@@ -122,6 +124,8 @@ static const struct option run_options[] = {
     {"pid", required_argument, NULL, O_PID},
     {"ipc", required_argument, NULL, O_IPC},
     {"uts", required_argument, NULL, O_UTS},
+    {"ip", required_argument, NULL, O_IP},
+    {"mac-address", required_argument, NULL, O_MAC},
     {"device", required_argument, NULL, O_DEVICE},
     {"pull", required_argument, NULL, O_PULL},
     {"cidfile", required_argument, NULL, O_CIDFILE},
@@ -173,6 +177,8 @@ const char run_options_help[] =
     "                            no host port: a free one)\n"
     "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
     "      --network-alias NAME  another name the network's DNS answers for\n"
+    "      --ip ADDR             the container's IPv4 address on its (user defined) network\n"
+    "      --mac-address MAC     its MAC address there (default 02:42 and the IPv4 address)\n"
     "      --pid host, --ipc host, --uts host  share the host's pid, IPC or UTS namespace\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n"
@@ -803,6 +809,11 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 	case O_UTS:
 		/* containerd checks the value: it names what it takes */
 		set_str(hc, c == O_PID ? "PidMode" : c == O_IPC ? "IpcMode" : "UTSMode", v);
+		return 0;
+	case O_IP:
+	case O_MAC:
+		/* containerd checks them: the address, the network that can take it */
+		set_str(hc, c == O_IP ? "IPv4Address" : "MacAddress", v);
 		return 0;
 	case O_NETWORK_ALIAS:
 		for (const char *p = v; *p; p++)

@@ -91,7 +91,7 @@ int attach_netns(struct network *net, struct lease *l, int netns_fd, struct err 
 	if (nl_open(&nl, err) < 0)
 		return -err->code;
 	/* the container's end is born in its namespace under its final name */
-	r = nl_veth_add(&nl, l->ifname, l->ctr_ifname, netns_fd, 0, err);
+	r = nl_veth_add(&nl, l->ifname, l->ctr_ifname, l->mac, netns_fd, 0, err);
 	if (r == 0)
 		r = nl_link_set(&nl, l->ifname, &to_bridge, err);
 	if (r == 0)

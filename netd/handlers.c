@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/mac.h"
 #include "common/xalloc.h"
 #include "netd.h"
 #include "proto/tags.h"
@@ -292,7 +293,7 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	int netns = frame_take_fd(f, 0);
 	struct network *net;
 	struct lease *l;
-	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], veth[ID_LEN + 1];
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], veth[ID_LEN + 1], mac[18];
 	cJSON *o, *ports;
 	int r;
 
@@ -334,7 +335,18 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	id_new(veth);
 	snprintf(l->ifname, sizeof(l->ifname), "vb%.12s", veth);
 	LIST_INSERT_HEAD(&net->leases, l, link);
-	r = lease_alloc(net, &l->ip, err);
+	r = jstr(req, "IPv4Address") && *jstr(req, "IPv4Address")
+		? lease_take(net, jstr(req, "IPv4Address"), &l->ip, err)
+		: lease_alloc(net, &l->ip, err);
+	if (r == 0 && jstr(req, "MacAddress") && *jstr(req, "MacAddress")) {
+		if (mac_parse(jstr(req, "MacAddress"), l->mac) < 0)
+			r = err_set(err, EINVAL, "invalid MAC address %s", jstr(req, "MacAddress"));
+	} else if (r == 0) {
+		/* Docker's: 02:42 and the IPv4 address, unique on the network */
+		l->mac[0] = 0x02;
+		l->mac[1] = 0x42;
+		memcpy(l->mac + 2, &l->ip.s_addr, 4);
+	}
 	if (r == 0)
 		r = ports_parse(n, cJSON_GetObjectItem(req, "Ports"), l, err);
 	if (r == 0)
@@ -357,6 +369,8 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 	cJSON_AddStringToObject(o, "Network", net->name);
 	cJSON_AddStringToObject(o, "NetworkID", net->id);
 	cJSON_AddStringToObject(o, "IPAddress", ip);
+	mac_format(l->mac, mac);
+	cJSON_AddStringToObject(o, "MacAddress", mac);
 	cJSON_AddNumberToObject(o, "IPPrefixLen", net->prefix);
 	cJSON_AddStringToObject(o, "Gateway", net->internal ? "" : gw);
 	/* user networks resolve their containers' names through netd's DNS on the gateway */

@@ -20,6 +20,7 @@ struct port_map {
 struct lease {
 	LIST_ENTRY(lease) link;
 	struct in_addr ip;
+	uint8_t mac[6]; /* the container's end: asked for, or 02:42 and the address */
 	char container[ID_LEN + 1];
 	char *name;	     /* the container's name, for hosts entries */
 	cJSON *aliases;	     /* more names the network DNS answers for (--network-alias) */
@@ -92,6 +93,8 @@ cJSON *net_json(const struct network *net);
 struct lease *lease_find(struct network *net, const char *container);
 /* The lowest free address of the network. */
 int lease_alloc(struct network *net, struct in_addr *ip, struct err *err);
+int lease_take(struct network *net, const char *want, struct in_addr *ip, struct err *err);
+
 void lease_free(struct lease *l);
 
 /* bridge.c: the bridges themselves. */

@@ -15,6 +15,7 @@
 
 #include "common/atomicfile.h"
 #include "common/cleanup.h"
+#include "common/mac.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -234,6 +235,31 @@ int lease_alloc(struct network *net, struct in_addr *ip, struct err *err)
 	return err_set(err, ENOSPC, "network %s has no free address left", net->name);
 }
 
+/* --ip: the address asked for, if it is one of the network's and free. */
+int lease_take(struct network *net, const char *want, struct in_addr *ip, struct err *err)
+{
+	uint32_t base = ntohl(net->subnet.s_addr), size = 1u << (32 - net->prefix), a;
+	struct in_addr cand;
+	struct lease *l;
+
+	if (inet_pton(AF_INET, want, &cand) != 1)
+		return err_set(err, EINVAL, "invalid IPv4 address %s", want);
+	a = ntohl(cand.s_addr);
+	if (a <= base || a >= base + size - 1 || cand.s_addr == net->gateway.s_addr)
+		return err_set(err, EINVAL,
+			       "address %s is not one network %s can give (its subnet, not its "
+			       "gateway)",
+			       want, net->name);
+	LIST_FOREACH (l, &net->leases, link)
+		if (l->ip.s_addr == cand.s_addr)
+			return err_set(err, EADDRINUSE,
+				       "address %s is already in use on network %s (container "
+				       "%.12s)",
+				       want, net->name, l->container);
+	*ip = cand;
+	return 0;
+}
+
 static void add_ip(cJSON *o, const char *key, struct in_addr a)
 {
 	char buf[INET_ADDRSTRLEN];
@@ -245,7 +271,7 @@ static void add_ip(cJSON *o, const char *key, struct in_addr a)
 cJSON *net_json(const struct network *net)
 {
 	cJSON *o = cJSON_CreateObject(), *ipam, *cfg, *c, *ctrs;
-	char sub[32], ip[INET_ADDRSTRLEN];
+	char sub[32], ip[INET_ADDRSTRLEN], mac[18];
 	const struct lease *l;
 
 	cJSON_AddStringToObject(o, "Name", net->name);
@@ -272,6 +298,8 @@ cJSON *net_json(const struct network *net)
 		inet_ntop(AF_INET, &l->ip, ip, sizeof(ip));
 		snprintf(sub, sizeof(sub), "%s/%d", ip, net->prefix);
 		cJSON_AddStringToObject(e, "IPv4Address", sub);
+		mac_format(l->mac, mac);
+		cJSON_AddStringToObject(e, "MacAddress", mac);
 		cJSON_AddStringToObject(e, "HostVeth", l->ifname);
 		cJSON_AddItemToObject(e, "Aliases",
 				      l->aliases ? cJSON_Duplicate(l->aliases, true)
@@ -305,6 +333,7 @@ static void load_lease(struct network *net, const char *id, const cJSON *e)
 	if (strchr(addr, '/'))
 		*strchr(addr, '/') = '\0';
 	inet_pton(AF_INET, addr, &l->ip);
+	mac_parse(jstr(e, "MacAddress"), l->mac);
 	snprintf(l->container, sizeof(l->container), "%s", id);
 	l->name = xstrdup(jstr(e, "Name") ? jstr(e, "Name") : "");
 	snprintf(l->ifname, sizeof(l->ifname), "%s", veth ? veth : "");

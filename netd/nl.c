@@ -95,8 +95,8 @@ int nl_bridge_add(struct nl *n, const char *name, struct err *err)
 	return talk(n, h, "create bridge", err) < 0 ? err_wrap(err, "%s", name) : 0;
 }
 
-int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns_fd, int mtu,
-		struct err *err)
+int nl_veth_add(struct nl *n, const char *name, const char *peer, const uint8_t *peer_mac,
+		int peer_netns_fd, int mtu, struct err *err)
 {
 	struct nlmsghdr *h = start(n, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct nlattr *info, *data, *p;
@@ -113,6 +113,8 @@ int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns
 	pi = mnl_nlmsg_put_extra_header(h, sizeof(*pi));
 	pi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(h, IFLA_IFNAME, peer);
+	if (peer_mac)
+		mnl_attr_put(h, IFLA_ADDRESS, 6, peer_mac);
 	if (mtu > 0)
 		mnl_attr_put_u32(h, IFLA_MTU, (uint32_t)mtu);
 	/* made right in its namespace: moving a link there waits for an RCU grace period */

@@ -25,8 +25,8 @@ int nl_open(struct nl *n, struct err *err);
 void nl_close(struct nl *n);
 int nl_bridge_add(struct nl *n, const char *name, struct err *err);
 /* A veth pair; the peer is created in peer_netns_fd's namespace when >= 0. */
-int nl_veth_add(struct nl *n, const char *name, const char *peer, int peer_netns_fd, int mtu,
-		struct err *err);
+int nl_veth_add(struct nl *n, const char *name, const char *peer, const uint8_t *peer_mac,
+		int peer_netns_fd, int mtu, struct err *err);
 int nl_link_set(struct nl *n, const char *name, const struct nl_link_change *c, struct err *err);
 int nl_link_del(struct nl *n, const char *name, struct err *err);
 int nl_addr_add(struct nl *n, const char *name, struct in_addr addr, int prefix, struct err *err);

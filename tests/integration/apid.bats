@@ -553,6 +553,16 @@ PY
 	run -0 docker run --rm -v apivol:/data "$IMG" sh -c 'echo kept >/data/f'
 	run -0 docker run --rm --network apinet -v apivol:/data "$IMG" cat /data/f
 	[ "$output" = kept ]
+	# --ip needs a subnet of one's choosing; --mac-address (EndpointsConfig since API 1.44)
+	docker network create --subnet 10.253.$((RANDOM % 250)).0/24 ipapinet >/dev/null
+	sub=$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' ipapinet)
+	want=${sub%.0/24}.42
+	run -0 docker run --rm --network ipapinet --ip "$want" --mac-address 02:00:00:00:00:42 "$IMG" \
+		sh -c 'busybox ip -4 -o addr show eth0; cat /sys/class/net/eth0/address'
+	[[ "$output" == *"inet $want/24"* ]] && [[ "$output" == *02:00:00:00:00:42* ]]
+	run -125 docker run --rm --ip "$want" "$IMG" true
+	[[ "$output" == *"a user specified IP address is supported on user defined networks only"* ]]
+	docker network rm ipapinet >/dev/null
 	run -0 docker volume ls --format '{{.Name}}'
 	[ "$output" = apivol ]
 	# dangling: what no container uses (bridge, host and none never are)

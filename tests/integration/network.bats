@@ -180,6 +180,34 @@ PY
 	[ -z "$(b network ls -q | grep -c neta | grep -v 0)" ]
 }
 
+@test "--ip and --mac-address on a user network; the default MAC is 02:42 and the address; bad ones refused" {
+	net=10.252.$((RANDOM % 250))
+	b network create --subnet "$net.0/24" ipnet >/dev/null
+	b run -d --name fixed --network ipnet --ip "$net.77" --mac-address 02:11:22:33:44:55 "$IMG" sleep 1000 >/dev/null
+	run -0 b exec fixed sh -c 'busybox ip -4 -o addr show eth0; cat /sys/class/net/eth0/address'
+	[[ "$output" == *"inet $net.77/24"* ]]
+	[[ "$output" == *"02:11:22:33:44:55"* ]]
+	[ "$(b inspect -f '{{.NetworkSettings.Networks.ipnet.MacAddress}}' fixed)" = 02:11:22:33:44:55 ]
+	# without one: Docker's 02:42 followed by the IPv4 address
+	ip=$(b run --rm --network ipnet "$IMG" sh -c 'busybox ip -4 -o addr show eth0 | busybox awk "{print \$4}" | busybox cut -d/ -f1; cat /sys/class/net/eth0/address')
+	want=$(echo "$ip" | head -1 | awk -F. '{printf "02:42:%02x:%02x:%02x:%02x", $1, $2, $3, $4}')
+	[ "$(echo "$ip" | tail -1)" = "$want" ]
+	sentinel=$(b ps -q | wc -l)
+	for bad in "--network ipnet --ip $net.77|address $net.77 is already in use on network ipnet" \
+		"--network ipnet --ip 10.9.9.9|address 10.9.9.9 is not one network ipnet can give" \
+		"--network ipnet --ip $net.1|address $net.1 is not one network ipnet can give" \
+		"--ip $net.20|a user specified IP address is supported on user defined networks only" \
+		"--network ipnet --ip nope|invalid --ip 'nope'" \
+		"--mac-address 01:00:00:00:00:01|invalid --mac-address '01:00:00:00:00:01'" \
+		"--network none --mac-address 02:00:00:00:00:01|--mac-address needs a network of the container's own"; do
+		run b run --rm ${bad%%|*} "$IMG" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	[ "$(b ps -q | wc -l)" -eq "$sentinel" ]
+	[ "$(b exec fixed cat /sys/class/net/eth0/address)" = 02:11:22:33:44:55 ]
+}
+
 @test "bad input: subnets, gateways, names, ports; nothing is left half made" {
 	b network create --subnet 10.252.$((RANDOM % 250)).0/24 taken >/dev/null
 	sub=$(b network inspect taken | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Subnet"])')
