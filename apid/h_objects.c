@@ -631,6 +631,40 @@ void h_net_disconnect(struct apid *a, struct resp *rs, const struct request *rq,
 	net_connect(a, rs, rq, arg[0], MSG_CONTAINER_DISCONNECT);
 }
 
+/* What docker network create can ask and berth's bridge networks do not have: refused, not dropped.
+ */
+static const char *net_unsupported(const cJSON *body)
+{
+	const cJSON *ipam = cJSON_GetObjectItem(body, "IPAM"),
+		    *cfg = cJSON_GetObjectItem(ipam, "Config");
+	const char *ipam_driver = cJSON_GetStringValue(cJSON_GetObjectItem(ipam, "Driver"));
+	const cJSON *first = cJSON_GetArrayItem(cfg, 0);
+
+	if (cJSON_IsTrue(cJSON_GetObjectItem(body, "EnableIPv6")))
+		return "--ipv6: IPv6 networks are not supported";
+	if (cJSON_IsTrue(cJSON_GetObjectItem(body, "Ingress")) ||
+	    cJSON_IsTrue(cJSON_GetObjectItem(body, "ConfigOnly")) ||
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(body, "ConfigFrom"), "Network"))
+		return "--ingress, --config-only and --config-from are for swarm, which berth is "
+		       "not";
+	if (ipam_driver && *ipam_driver && strcmp(ipam_driver, "default"))
+		return "--ipam-driver: only the default IPAM driver is supported";
+	if (cJSON_GetArraySize(cfg) > 1)
+		return "one subnet per network: berth's networks are IPv4 with a single subnet";
+	if (cJSON_GetStringValue(cJSON_GetObjectItem(first, "IPRange")) &&
+	    *cJSON_GetObjectItem(first, "IPRange")->valuestring)
+		return "--ip-range is not supported: addresses come from the whole subnet";
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(first, "AuxiliaryAddresses")) > 0)
+		return "--aux-address is not supported";
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(ipam, "Options")) > 0)
+		return "--ipam-opt is not supported";
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(body, "Options")) > 0)
+		return "network options (--opt) are not supported: berth names and sets up the "
+		       "bridge "
+		       "itself";
+	return NULL;
+}
+
 void h_net_create(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *body = body_json(rs, rq), *req = NULL, *out = NULL, *o = NULL;
@@ -649,6 +683,10 @@ void h_net_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 	if (driver && *driver && strcmp(driver, "bridge")) {
 		resp_error(rs, 400, "Driver: only bridge networks are supported (not '%s')",
 			   driver);
+		return;
+	}
+	if (net_unsupported(body)) {
+		resp_error(rs, 400, "%s", net_unsupported(body));
 		return;
 	}
 	req = cJSON_CreateObject();
@@ -723,6 +761,14 @@ void h_vol_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 	driver = cJSON_GetStringValue(cJSON_GetObjectItem(body, "Driver"));
 	if (driver && *driver && strcmp(driver, "local")) {
 		resp_error(rs, 400, "Driver: only local volumes are supported (not '%s')", driver);
+		return;
+	}
+	/* the local driver's type=tmpfs/nfs mounts: not silently a plain directory */
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(body, "DriverOpts")) > 0) {
+		resp_error(rs, 400,
+			   "DriverOpts: volume options (--opt %s) are not supported: berth's local "
+			   "volumes are directories on the host",
+			   cJSON_GetObjectItem(body, "DriverOpts")->child->string);
 		return;
 	}
 	req = cJSON_CreateObject();

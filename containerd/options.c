@@ -498,6 +498,29 @@ static int check_log(const cJSON *lc, struct err *err)
 	return 0;
 }
 
+/* --hostname and --domainname: what the kernel takes (64 bytes), as a DNS name. */
+static int check_uts_names(const cJSON *cfg, struct err *err)
+{
+	static const char *const keys[] = {"Hostname", "Domainname"};
+	static const char *const opts[] = {"--hostname", "--domainname"};
+
+	for (int i = 0; i < 2; i++) {
+		const char *v = cJSON_GetStringValue(item(cfg, keys[i]));
+
+		if (!v || !*v)
+			continue;
+		if (strlen(v) > 64 ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789.-_") != strlen(v) ||
+		    v[0] == '-' || v[0] == '.')
+			return err_set(err, EINVAL,
+				       "invalid %s '%s': at most 64 letters, digits, '.', '-' and "
+				       "'_', not starting with '.' or '-'",
+				       opts[i], v);
+	}
+	return 0;
+}
+
 static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 {
 	const char *sig = cJSON_GetStringValue(item(cfg, "StopSignal"));
@@ -505,7 +528,7 @@ static int check_misc(const cJSON *cfg, const cJSON *hc, struct err *err)
 
 	if (sig && signal_parse(sig) < 0)
 		return err_set(err, EINVAL, "invalid --stop-signal '%s'", sig);
-	if (check_pids(hc, err) < 0)
+	if (check_pids(hc, err) < 0 || check_uts_names(cfg, err) < 0)
 		return -err->code;
 	cJSON_ArrayForEach (u, item(hc, "Ulimits")) {
 		if (num(u, "Soft") > num(u, "Hard") && num(u, "Hard") >= 0)
@@ -610,6 +633,17 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	if (!cJSON_IsObject(hc)) {
 		cJSON_AddItemToObject(req, "HostConfig", cJSON_CreateObject());
 		hc = item(req, "HostConfig");
+	}
+	/* Config.NetworkDisabled (the SDKs' network_disabled): no network but loopback */
+	if (cJSON_IsTrue(item(cfg, "NetworkDisabled"))) {
+		const char *mode = cJSON_GetStringValue(item(hc, "NetworkMode"));
+
+		if (mode && *mode && strcmp(mode, "default") && strcmp(mode, "bridge") &&
+		    strcmp(mode, "none"))
+			return err_set(err, EINVAL,
+				       "NetworkDisabled contradicts the network mode '%s'", mode);
+		cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)hc, "NetworkMode");
+		cJSON_AddStringToObject((cJSON *)hc, "NetworkMode", "none");
 	}
 	if (name && *name) {
 		struct ctr *other;

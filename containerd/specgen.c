@@ -698,9 +698,14 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 	cJSON_AddStringToObject(root, "path", "rootfs");
 	cJSON_AddBoolToObject(root, "readonly", cJSON_IsTrue(item(hc, "ReadonlyRootfs")));
 	/* the host's UTS namespace: its hostname too (a spec may not set one then) */
-	if (!host_ns(hc, "UTSMode"))
+	if (!host_ns(hc, "UTSMode")) {
+		const char *dn = cJSON_GetStringValue(item(cfg, "Domainname"));
+
 		cJSON_AddStringToObject(spec, "hostname",
 					cJSON_GetStringValue(item(cfg, "Hostname")) ?: k->id);
+		if (dn && *dn)
+			cJSON_AddStringToObject(spec, "domainname", dn);
+	}
 	mounts = cJSON_AddArrayToObject(spec, "mounts");
 	add_default_mounts(mounts, hc);
 	add_etc_mounts(mounts, k);

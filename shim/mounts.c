@@ -410,6 +410,9 @@ int rootfs_enter(const struct spec *s, struct err *err)
 
 	if (s->hostname && *s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return err_sys(err, "sethostname %s", s->hostname);
+	if (s->domainname && *s->domainname &&
+	    setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return err_sys(err, "setdomainname %s", s->domainname);
 	/* without a mount namespace the host's /proc/sys is the one to write (before chroot) */
 	if (!own_mounts) {
 		r = sysctl_apply(s, err);

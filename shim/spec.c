@@ -658,6 +658,8 @@ int spec_parse(struct spec *s, const char *bundle, const char *json, struct err 
 	if (!S_ISDIR(st.st_mode))
 		return err_set(err, ENOTDIR, "root.path %s is not a directory", s->rootfs);
 	s->readonly_root = cJSON_IsTrue(get(root, "readonly"));
+	if (want_string(get(s->doc, "domainname"), "domainname", &s->domainname, err) < 0)
+		return -err->code;
 	if (want_string(get(s->doc, "hostname"), "hostname", &s->hostname, err) < 0)
 		return -err->code;
 	r = spec_parse_process(&s->proc, get(s->doc, "process"), err);
@@ -675,6 +677,8 @@ int spec_parse(struct spec *s, const char *bundle, const char *json, struct err 
 		return r;
 	if (s->hostname && *s->hostname && !s->ns[NS_UTS].present)
 		return err_set(err, EINVAL, "hostname is set but there is no uts namespace");
+	if (s->domainname && *s->domainname && !s->ns[NS_UTS].present)
+		return err_set(err, EINVAL, "domainname is set but there is no uts namespace");
 	return 0;
 }
 

@@ -83,6 +83,7 @@ struct spec {
 	char *rootfs; /* absolute */
 	bool readonly_root;
 	const char *hostname;
+	const char *domainname;
 	struct spec_process proc;
 	struct spec_ns ns[NS_COUNT];
 	struct spec_idmap *uid_maps, *gid_maps;

@@ -245,6 +245,9 @@ PY
 	[ "$(docker run --rm "$IMG" sh -c 'cat /proc/timer_list | wc -c')" = 0 ]
 	[ "$(docker run --rm --security-opt systempaths=unconfined "$IMG" sh -c 'cat /proc/timer_list | wc -c')" != 0 ]
 	run -0 docker run --rm --security-opt apparmor=unconfined --security-opt label=disable "$IMG" echo fine
+	run -0 docker run --rm --hostname h1 --domainname example.org "$IMG" sh -c 'hostname; cat /proc/sys/kernel/domainname'
+	[ "$output" = "h1
+example.org" ]
 	before=$(docker ps -aq | wc -l)
 	for bad in "--runtime foo|unknown or invalid runtime name: foo" \
 		"--gpus all|--gpus and other device requests are not supported" \
@@ -259,7 +262,9 @@ PY
 		"--blkio-weight 5|invalid --blkio-weight 5: 10 to 1000" \
 		"--security-opt apparmor=docker-default|berth applies no AppArmor profile" \
 		"--volumes-from nosuch|invalid --volumes-from nosuch: no such container" \
-		"--volumes-from vsrc:rx|invalid --volumes-from vsrc:rx: the mode is ro or rw"; do
+		"--volumes-from vsrc:rx|invalid --volumes-from vsrc:rx: the mode is ro or rw" \
+		"--hostname $(printf 'h%.0s' $(seq 65))|invalid --hostname" \
+		"--domainname -bad|invalid --domainname '-bad'"; do
 		run docker run --rm ${bad%%|*} "$IMG" true
 		[ "$status" -eq 125 ]
 		[[ "$output" == *"${bad#*|}"* ]]
@@ -547,9 +552,19 @@ PY
 @test "networks and volumes: create, use, list, remove" {
 	need_docker
 	run -0 docker network create apinet
+	for bad in "--ipv6|IPv6 networks are not supported" "--ip-range 10.254.1.0/28 --subnet 10.254.1.0/24|--ip-range is not supported" \
+		"--aux-address a=10.254.2.5 --subnet 10.254.2.0/24|--aux-address is not supported" \
+		"-o com.docker.network.bridge.name=x|network options (--opt) are not supported" \
+		"--subnet 10.254.3.0/24 --subnet 10.254.4.0/24|one subnet per network" "-d overlay|only bridge networks"; do
+		run -1 docker network create ${bad%%|*} badnet
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	[[ "$(docker network ls --format '{{.Name}}')" != *badnet* ]]
 	run -0 docker network ls --format '{{.Name}}'
 	[[ "$output" == *apinet* ]]
 	run -0 docker volume create apivol
+	run -1 docker volume create --opt type=tmpfs --opt device=tmpfs tmpvol
+	[[ "$output" == *"volume options (--opt "*") are not supported: berth's local volumes are directories"* ]]
 	run -0 docker run --rm -v apivol:/data "$IMG" sh -c 'echo kept >/data/f'
 	run -0 docker run --rm --network apinet -v apivol:/data "$IMG" cat /data/f
 	[ "$output" = kept ]
@@ -630,6 +645,9 @@ img = sys.argv[2]
 assert c.ping()
 out = c.containers.run(img, ["echo", "sdk"], remove=True)
 assert out == b"sdk\n", out
+# network_disabled: loopback only
+out = c.containers.run(img, ["ls", "/sys/class/net"], remove=True, network_disabled=True)
+assert out == b"lo\n", out
 k = c.containers.run(img, ["sh", "-c", "echo bg; sleep 100"], detach=True, name="sdkbg")
 k.reload()
 assert k.status == "running", k.status
