@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "ctl/lib/bc_text.h"
 #include "ctl/lib/bc_filter.h"
+#include "ctl/lib/bc_top.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
 
@@ -392,10 +393,23 @@ void h_ctr_unpause(struct apid *a, struct resp *rs, const struct request *rq, ch
 void h_ctr_top(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *out = NULL;
+	cleanup_free char *args = req_query(rq, "ps_args");
+	struct err err = ERR_INIT;
 
-	(void)rq;
-	if (ref_call(a, rs, MSG_CONTAINER_TOP, arg[0], NULL, &out) == 0)
-		resp_json(rs, 200, out);
+	/* docker top's ps options: berth reads /proc itself, in ps -ef's columns */
+	if (args && *args && strcmp(args, "-ef") && strcmp(args, "ef")) {
+		resp_error(rs, 400,
+			   "ps options '%s' are not supported: berth's top lists UID PID PPID C "
+			   "STIME TTY TIME CMD (ps -ef)",
+			   args);
+		return;
+	}
+	if (bc_top(&a->paths, arg[0], &out, &err) < 0) {
+		resp_err(rs, &err);
+		err_clear(&err);
+		return;
+	}
+	resp_json(rs, 200, out);
 }
 
 /* The headers go out at once (the CLI waits for them before it starts the container). */

@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl.h"
+#include "lib/bc_top.h"
 #include "format.h"
 #include "proto/tags.h"
 #include "lib/bc_events.h"
@@ -401,14 +402,45 @@ int cmd_logs(struct ctl *ctl, int argc, char **argv)
 
 /* ---- top and stats ---- */
 
+/* berth top C PS-OPTIONS...: the host's ps, with those options, for the container's pids. */
+static int top_with_ps(struct ctl *ctl, int argc, char **argv)
+{
+	cleanup_free char *pids = NULL;
+	char **args;
+	struct err err = ERR_INIT;
+	int n = 0, status;
+	pid_t pid;
+
+	if (bc_top_pids(&ctl->paths, argv[1], &pids, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
+	if (!*pids)
+		return EXIT_OK;
+	fflush(stdout);
+	args = xcalloc((size_t)argc + 4, sizeof(char *));
+	args[n++] = "ps";
+	for (int i = 2; i < argc; i++)
+		args[n++] = argv[i];
+	args[n++] = "-p";
+	args[n++] = pids;
+	pid = fork();
+	if (pid == 0) {
+		execvp("ps", args);
+		_exit(127);
+	}
+	free(args);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return ctl_fail(EXIT_FAIL, "run ps: %s", strerror(errno));
+	return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? EXIT_OK : EXIT_FAIL;
+}
+
 int cmd_top(struct ctl *ctl, int argc, char **argv)
 {
 	cleanup_cjson cJSON *out = NULL;
-	cleanup_free char *pids = NULL;
-	const cJSON *p;
-	struct pbuf pb;
-	size_t len = 0;
-	int rc;
+	struct err err = ERR_INIT;
+	const char *titles[8];
+	struct table *t;
+	const cJSON *r;
+	int i = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], "--help")) {
 		ctl_usage(stdout, cmd_top_usage);
@@ -416,44 +448,25 @@ int cmd_top(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc < 2)
 		return ctl_fail(EXIT_DAEMON, "top needs a container");
-	pb_init(&pb);
-	pb_put_str(&pb, TAG_REF, argv[1]);
-	rc = ctl_container_call(ctl, MSG_CONTAINER_TOP, &pb, &out, NULL, NULL, EXIT_FAIL);
-	if (rc)
-		return rc;
-	pids = xzalloc(16 * ((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(out, "Pids")) + 1));
-	cJSON_ArrayForEach (p, cJSON_GetObjectItem(out, "Pids"))
-		len += (size_t)sprintf(pids + len, "%s%d", len ? "," : "", p->valueint);
-	if (!len)
-		return EXIT_OK;
-	fflush(stdout);
-	{
-		/* the host's ps shows them, with the options given after the container */
-		char **args = xcalloc((size_t)argc + 6, sizeof(char *));
-		int n = 0, status;
-		pid_t pid;
+	if (argc > 2)
+		return top_with_ps(ctl, argc, argv);
+	/* ps -ef's columns, as docker top shows them: the same table apid serves */
+	if (bc_top(&ctl->paths, argv[1], &out, &err) < 0)
+		return ctl_fail_err(&err, EXIT_FAIL);
+	cJSON_ArrayForEach (r, cJSON_GetObjectItem(out, "Titles"))
+		titles[i++] = r->valuestring;
+	t = table_new(8, titles);
+	cJSON_ArrayForEach (r, cJSON_GetObjectItem(out, "Processes")) {
+		const char *cells[8];
 
-		args[n++] = "ps";
-		if (argc > 2)
-			for (int i = 2; i < argc; i++)
-				args[n++] = argv[i];
-		else {
-			args[n++] = "-o";
-			args[n++] = "user,pid,ppid,c,stime,tty,time,cmd";
-		}
-		args[n++] = "-p";
-		args[n++] = pids;
-		args[n] = NULL;
-		pid = fork();
-		if (pid == 0) {
-			execvp("ps", args);
-			_exit(127);
-		}
-		free(args);
-		if (pid < 0 || waitpid(pid, &status, 0) < 0)
-			return ctl_fail(EXIT_FAIL, "run ps: %s", strerror(errno));
-		return WIFEXITED(status) && WEXITSTATUS(status) <= 1 ? EXIT_OK : EXIT_FAIL;
+		i = 0;
+		for (const cJSON *c = r->child; c && i < 8; c = c->next)
+			cells[i++] = c->valuestring;
+		table_add(t, cells);
 	}
+	table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
 }
 
 /* One container's figures: a table row, or (rows not NULL) an object for --format templates. */

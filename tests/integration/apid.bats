@@ -138,6 +138,12 @@ PY
 	[[ "$output" == *"unable to find user nobody"* ]]
 	run -127 docker exec web nonexistent
 	[[ "$output" == *"executable file not found in \$PATH"* ]]
+	# docker top: ps -ef's columns, the container's processes only; other ps options refused
+	run -0 docker top web
+	[[ "${lines[0]}" == *UID*PID*PPID*CMD* ]] || { echo "$output"; false; }
+	[[ "$output" == *httpd* ]] && [ "${#lines[@]}" -le 3 ]
+	run -1 docker top web -o pid,comm
+	[[ "$output" == *"ps options '-o pid,comm' are not supported"* ]]
 	[ "$(docker inspect -f '{{.State.Status}} {{.Id}}' web)" = "running $id" ]
 	# starting what runs changes nothing: Docker's 304, and the CLI is content
 	run -0 raw "POST /v1.45/containers/web/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
