@@ -602,7 +602,7 @@ static void net_connect(struct apid *a, struct resp *rs, const struct request *r
 			const char *network, uint16_t type)
 {
 	cleanup_cjson cJSON *body = body_json(rs, rq), *out = NULL, *opts = NULL;
-	const char *ctr;
+	const char *ctr, *ip;
 	const cJSON *aliases;
 
 	if (!body)
@@ -613,9 +613,15 @@ static void net_connect(struct apid *a, struct resp *rs, const struct request *r
 		return;
 	}
 	aliases = cJSON_GetObjectItem(cJSON_GetObjectItem(body, "EndpointConfig"), "Aliases");
-	if (type == MSG_CONTAINER_CONNECT && cJSON_IsArray(aliases)) {
+	ip = cJSON_GetStringValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(body, "EndpointConfig"), "IPAMConfig"),
+	    "IPv4Address"));
+	if (type == MSG_CONTAINER_CONNECT && (cJSON_IsArray(aliases) || (ip && *ip))) {
 		opts = cJSON_CreateObject();
-		cJSON_AddItemToObject(opts, "Aliases", cJSON_Duplicate(aliases, true));
+		if (cJSON_IsArray(aliases))
+			cJSON_AddItemToObject(opts, "Aliases", cJSON_Duplicate(aliases, true));
+		if (ip && *ip)
+			cJSON_AddStringToObject(opts, "IPv4Address", ip);
 	}
 	if (call(a, rs, DAEMON_CONTAINERD, type, ctr, network, opts, &out) == 0)
 		resp_empty(rs, 200);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,42 +122,82 @@ static cJSON *aliases_for(struct ctr *k, const char *network, bool primary)
 	return l;
 }
 
-/* Remember the aliases a connect gave for network (replacing earlier ones). */
-static void set_endpoint_aliases(struct ctr *k, const char *network, const cJSON *aliases)
+/*
+ * What a connect gave for network, kept in the record for every later start:
+ * its aliases (HostConfig.EndpointAliases) and address (EndpointAddresses).
+ */
+static void set_endpoint(struct ctr *k, const char *map, const char *network, const cJSON *v)
 {
 	cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig"), *m;
 
-	if (!cJSON_IsArray(aliases) || !cJSON_GetArraySize(aliases) || !hc)
+	if (!v || !hc || (cJSON_IsArray(v) && !cJSON_GetArraySize(v)))
 		return;
-	m = cJSON_GetObjectItem(hc, "EndpointAliases");
+	m = cJSON_GetObjectItem(hc, map);
 	if (!cJSON_IsObject(m)) {
-		cJSON_DeleteItemFromObject(hc, "EndpointAliases");
-		m = cJSON_AddObjectToObject(hc, "EndpointAliases");
+		cJSON_DeleteItemFromObject(hc, map);
+		m = cJSON_AddObjectToObject(hc, map);
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(m, network);
-	cJSON_AddItemToObject(m, network, cJSON_Duplicate(aliases, true));
+	cJSON_AddItemToObject(m, network, cJSON_Duplicate(v, true));
 }
 
-static void drop_endpoint_aliases(struct ctr *k, const char *network)
+static void drop_endpoint(struct ctr *k, const char *network)
 {
-	cJSON *m =
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(k->config, "HostConfig"), "EndpointAliases");
+	cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig");
 
-	cJSON_DeleteItemFromObjectCaseSensitive(m, network);
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(hc, "EndpointAliases"),
+						network);
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(hc, "EndpointAddresses"),
+						network);
 }
 
-/* The aliases of a connect request (TAG_JSON {"Aliases": [...]}), or NULL. */
-static cJSON *req_aliases(struct frame *f, struct err *err)
+/* The options of a connect request (TAG_JSON {"Aliases": [...], "IPv4Address": "..."}), or NULL. */
+static cJSON *req_options(struct frame *f, struct err *err)
 {
 	cleanup_free char *text = NULL;
-	cleanup_cjson cJSON *doc = NULL;
+	cJSON *doc;
+
+	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0) {
+		err_clear(err);
+		return NULL;
+	}
+	doc = cJSON_Parse(text);
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		err_set(err, EINVAL, "network.connect: the options are not a JSON object");
+		return NULL;
+	}
+	return doc;
+}
+
+/* --ip at connect: an IPv4 address, for a user defined network. */
+static cJSON *req_address(const cJSON *opts, const char *network, struct err *err)
+{
+	const char *ip = cJSON_GetStringValue(cJSON_GetObjectItem(opts, "IPv4Address"));
+	struct in_addr a;
+
+	if (!ip || !*ip)
+		return NULL;
+	if (inet_pton(AF_INET, ip, &a) != 1) {
+		err_set(err, EINVAL, "invalid --ip '%s': an IPv4 address", ip);
+		return NULL;
+	}
+	if (!strcmp(network, "bridge") || !strcmp(network, "default")) {
+		err_set(err, EINVAL,
+			"--ip: a user specified IP address is supported on user defined networks "
+			"only");
+		return NULL;
+	}
+	return cJSON_CreateString(ip);
+}
+
+/* The aliases of a connect request's options, or NULL. */
+static cJSON *req_aliases(cJSON *opts, struct err *err)
+{
 	cJSON *l;
 	const cJSON *e;
 
-	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0)
-		return NULL;
-	doc = cJSON_Parse(text);
-	l = cJSON_DetachItemFromObject(doc, "Aliases");
+	l = cJSON_DetachItemFromObject(opts, "Aliases");
 	cJSON_ArrayForEach (e, l) {
 		if (!cJSON_IsString(e) || !*e->valuestring || strlen(e->valuestring) > 253) {
 			cJSON_Delete(l);
@@ -186,10 +227,14 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	 * those given at connect (EndpointAliases) on theirs.
 	 */
 	cJSON_AddItemToObject(req, "Aliases", aliases_for(k, network, primary));
-	/* --ip and --mac-address are for the container's own network */
-	if (primary) {
-		const char *ip = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "IPv4Address"));
-		const char *mac = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "MacAddress"));
+	/* --ip and --mac-address are for the container's own network; connect --ip for its */
+	{
+		const char *ip = cJSON_GetStringValue(
+		    primary ? ctr_cfg(k, "HostConfig", "IPv4Address")
+			    : cJSON_GetObjectItemCaseSensitive(
+				  ctr_cfg(k, "HostConfig", "EndpointAddresses"), network));
+		const char *mac =
+		    primary ? cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "MacAddress")) : NULL;
 
 		if (ip && *ip)
 			cJSON_AddStringToObject(req, "IPv4Address", ip);
@@ -363,13 +408,18 @@ int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
 {
 	cleanup_free char *network = NULL;
 	struct ctr *k = req_ctr(c, f, &network, err);
-	cleanup_cjson cJSON *aliases = NULL;
+	cleanup_cjson cJSON *opts = NULL, *aliases = NULL, *address = NULL;
 	bool live;
 	cJSON *list;
 
 	if (!k)
 		return -err->code;
-	aliases = req_aliases(f, err);
+	opts = req_options(f, err);
+	if (err_isset(err))
+		return -err->code;
+	aliases = req_aliases(opts, err);
+	if (!err_isset(err))
+		address = req_address(opts, network, err);
 	if (err_isset(err))
 		return -err->code;
 	if (!ctr_uses_netd(k))
@@ -377,9 +427,15 @@ int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
 			       k->name, ctr_network(k));
 	list = extra_list(k);
 	live = k->status == CS_RUNNING || k->status == CS_PAUSED;
-	/* a container not running yet takes its first network's aliases (compose) */
-	if (!live && !strcmp(network, ctr_network(k)) && aliases) {
-		set_endpoint_aliases(k, network, aliases);
+	/* a container not running yet takes its first network's aliases and address (compose) */
+	if (!live && !strcmp(network, ctr_network(k)) && (aliases || address)) {
+		set_endpoint(k, "EndpointAliases", network, aliases);
+		if (address) {
+			cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig");
+
+			cJSON_DeleteItemFromObjectCaseSensitive(hc, "IPv4Address");
+			cJSON_AddStringToObject(hc, "IPv4Address", address->valuestring);
+		}
 		if (ctr_save_config(k, err) < 0)
 			return -err->code;
 		reply_ok(c, f);
@@ -390,9 +446,10 @@ int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
 			       k->name, network);
 	if (net_exists(k->cd, network, err) < 0)
 		return -err->code;
-	set_endpoint_aliases(k, network, aliases);
+	set_endpoint(k, "EndpointAliases", network, aliases);
+	set_endpoint(k, "EndpointAddresses", network, address);
 	if (live && net_connect_running(k, network, err) < 0) {
-		drop_endpoint_aliases(k, network);
+		drop_endpoint(k, network);
 		return -err->code;
 	}
 	cJSON_AddItemToArray(list, cJSON_CreateString(network));
@@ -426,7 +483,7 @@ int h_CONTAINER_DISCONNECT(struct conn *c, struct frame *f, struct err *err)
 	    net_disconnect_running(k, network, err) < 0)
 		return -err->code;
 	cJSON_DeleteItemFromArray(list, i);
-	drop_endpoint_aliases(k, network);
+	drop_endpoint(k, network);
 	if (ctr_save_config(k, err) < 0 || ctr_save_state(k, err) < 0)
 		return -err->code;
 	event_emit(k->cd, k, "disconnect", "network", network);

@@ -25,7 +25,9 @@ const char cmd_network_usage[] =
     "  inspect [-f TEMPLATE] NETWORK...  show networks as JSON (or through a template)\n"
     "  rm NETWORK...                   remove networks no container uses\n"
     "  prune                           remove every network no container uses\n"
-    "  connect NETWORK CONTAINER       add a network to a container (eth1, eth2 ...)\n"
+    "  connect [--ip ADDR] [--alias NAME]... NETWORK CONTAINER\n"
+    "                                  add a network to a container (eth1, eth2 ...),\n"
+    "                                  at that address, under those names too\n"
     "  disconnect NETWORK CONTAINER    take it away again\n";
 const char cmd_port_usage[] = "port CONTAINER [PORT[/PROTO]]\n"
 			      "\n"
@@ -210,13 +212,36 @@ int ctl_network_prune(struct ctl *ctl)
 
 static int net_connect(struct ctl *ctl, int argc, char **argv, uint16_t type)
 {
+	static const struct option opts[] = {
+	    {"ip", required_argument, NULL, 'i'}, {"alias", required_argument, NULL, 'a'}, {0}};
+	cleanup_cjson cJSON *o = cJSON_CreateObject();
+	cleanup_free char *text = NULL;
 	struct pbuf pb;
+	int c;
 
-	if (argc != 3)
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == '?' || type != MSG_CONTAINER_CONNECT)
+			return ctl_fail(EXIT_DAEMON, "network %s: unknown option", argv[0]);
+		if (c == 'i') {
+			cJSON_DeleteItemFromObject(o, "IPv4Address");
+			cJSON_AddStringToObject(o, "IPv4Address", optarg);
+		} else {
+			cJSON *l = cJSON_GetObjectItem(o, "Aliases");
+
+			if (!l)
+				l = cJSON_AddArrayToObject(o, "Aliases");
+			cJSON_AddItemToArray(l, cJSON_CreateString(optarg));
+		}
+	}
+	if (argc - optind != 2)
 		return ctl_fail(EXIT_DAEMON, "network %s needs a network and a container", argv[0]);
 	pb_init(&pb);
-	pb_put_str(&pb, TAG_NAME, argv[1]);
-	pb_put_str(&pb, TAG_REF, argv[2]);
+	pb_put_str(&pb, TAG_NAME, argv[optind]);
+	pb_put_str(&pb, TAG_REF, argv[optind + 1]);
+	if (cJSON_GetArraySize(o)) {
+		text = cJSON_PrintUnformatted(o);
+		pb_put_str(&pb, TAG_JSON, text);
+	}
 	return ctl_container_call(ctl, type, &pb, NULL, NULL, NULL, EXIT_FAIL);
 }
 

@@ -583,6 +583,11 @@ PY
 	[[ "$output" == *"inet $want/24"* ]] && [[ "$output" == *02:00:00:00:00:42* ]]
 	run -125 docker run --rm --ip "$want" "$IMG" true
 	[[ "$output" == *"a user specified IP address is supported on user defined networks only"* ]]
+	# docker network connect --ip: the address on a second network
+	docker run -d --name ipconn "$IMG" sleep 1000 >/dev/null
+	run -0 docker network connect --ip "${sub%.0/24}.43" ipapinet ipconn
+	[[ "$(docker exec ipconn busybox ip -4 -o addr show eth1)" == *"inet ${sub%.0/24}.43/24"* ]]
+	docker rm -f ipconn >/dev/null
 	docker network rm ipapinet >/dev/null
 	run -0 docker volume ls --format '{{.Name}}'
 	[ "$output" = apivol ]

@@ -206,6 +206,18 @@ PY
 	done
 	[ "$(b ps -q | wc -l)" -eq "$sentinel" ]
 	[ "$(b exec fixed cat /sys/class/net/eth0/address)" = 02:11:22:33:44:55 ]
+	# connect --ip: the address on the second network, kept across a restart
+	net2=10.252.$(((${net##*.} + 1) % 250))
+	b network create --subnet "$net2.0/24" ipnet2 >/dev/null
+	run -1 b network connect --ip 10.9.9.9 ipnet2 fixed
+	[[ "$output" == *"address 10.9.9.9 is not one network ipnet2 can give"* ]]
+	run -1 b network connect --ip "$net2.33" bridge fixed
+	[[ "$output" == *"supported on user defined networks only"* ]]
+	b network connect --ip "$net2.33" --alias extra ipnet2 fixed
+	[[ "$(b exec fixed busybox ip -4 -o addr show eth1)" == *"inet $net2.33/24"* ]]
+	b restart -t 1 fixed >/dev/null
+	[[ "$(b exec fixed busybox ip -4 -o addr show eth1)" == *"inet $net2.33/24"* ]]
+	[[ "$(b exec fixed busybox ip -4 -o addr show eth0)" == *"inet $net.77/24"* ]]
 }
 
 @test "bad input: subnets, gateways, names, ports; nothing is left half made" {
