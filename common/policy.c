@@ -191,6 +191,8 @@ static int rule_parse(struct policy_profile *pr, const cJSON *v, struct err *err
 		return bool_rule(v, what, &pr->unconfined, err);
 	if (!strcmp(k, "privileged_ports"))
 		return bool_rule(v, what, &pr->privileged_ports, err);
+	if (!strcmp(k, "host_resources"))
+		return bool_rule(v, what, &pr->host_resources, err);
 	if (!strcmp(k, "host_namespaces"))
 		return ns_parse(v, what, &pr->host_ns, err);
 	if (!strcmp(k, "bind_mounts"))
@@ -677,6 +679,23 @@ static int check_devices(const struct policy_profile *pr, const cJSON *hc, struc
 	return 0;
 }
 
+/* What would let a container outlive the host's own processes under memory pressure, or starve
+ * them. */
+static int check_host_resources(const struct policy_profile *pr, const cJSON *hc, struct err *err)
+{
+	const cJSON *adj = item(hc, "OomScoreAdj"), *rt = item(hc, "CpuRealtimeRuntime");
+
+	if (pr->host_resources)
+		return 0;
+	if (cJSON_IsNumber(adj) && adj->valuedouble < 0)
+		return deny(pr, "host_resources", err, "--oom-score-adj %d", adj->valueint);
+	if (cJSON_IsTrue(item(hc, "OomKillDisable")))
+		return deny(pr, "host_resources", err, "--oom-kill-disable");
+	if (cJSON_IsNumber(rt) && rt->valuedouble > 0)
+		return deny(pr, "host_resources", err, "--cpu-rt-runtime");
+	return 0;
+}
+
 static int check_confinement(const struct policy_profile *pr, const cJSON *hc, struct err *err)
 {
 	const cJSON *o;
@@ -759,7 +778,7 @@ int policy_check_container(const struct policy_profile *pr, const cJSON *req, st
 	if (check_caps(pr, hc, err) < 0 || check_namespaces(pr, hc, err) < 0 ||
 	    check_binds(pr, hc, err) < 0 || check_devices(pr, hc, err) < 0 ||
 	    check_confinement(pr, hc, err) < 0 || check_sysctls(pr, hc, err) < 0 ||
-	    check_ports(pr, hc, err) < 0)
+	    check_ports(pr, hc, err) < 0 || check_host_resources(pr, hc, err) < 0)
 		return -err->code;
 	return policy_check_image(pr, cJSON_GetStringValue(item(item(req, "Config"), "Image")),
 				  err);

@@ -58,7 +58,8 @@ struct policy_profile {
 	bool privileged;
 	bool unconfined; /* seccomp=unconfined, apparmor=unconfined */
 	bool privileged_ports;
-	unsigned host_ns; /* enum policy_ns */
+	bool host_resources; /* OOM immunity, real-time CPU: what can starve the host */
+	unsigned host_ns;    /* enum policy_ns */
 	char **capabilities;
 	char **devices;
 	char **sysctls;

@@ -394,7 +394,8 @@ EOF
 	# /proc and /sys unmasked and device cgroup rules are refused too
 	run -0 tlsd admin run -d --name rootbind -v /:/host "$IMG" sleep 100
 	for args in "--volumes-from=rootbind|rule bind_mounts" "--security-opt=systempaths=unconfined|rule unconfined" \
-		"--device-cgroup-rule=b *:* rwm|rule devices"; do
+		"--device-cgroup-rule=b *:* rwm|rule devices" "--oom-score-adj=-1000|rule host_resources" \
+		"--oom-kill-disable|rule host_resources"; do
 		run -125 setpriv --reuid "$POL_USER" --regid "$POL_GROUP" --init-groups env HOME="$BERTH_TMP/home" \
 			DOCKER_CONFIG="$BERTH_TMP/home/.docker" DOCKER_HOST="unix://$BERTH_RUN/docker.sock" \
 			docker run --rm "${args%%|*}" "$IMG" true

@@ -373,6 +373,16 @@ START_TEST(test_policy)
 	ck_assert_str_eq(
 	    err_msg(&err),
 	    "--cap-add NET_ADMIN is not allowed: rule capabilities of profile restricted");
+	err_clear(&err);
+	/* a lower OOM priority is anyone's; immunity and real-time CPU are host_resources */
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"OomScoreAdj\":500}}", &err), 0);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"OomScoreAdj\":-1}}", &err), -ERR_DENIED);
+	ck_assert_str_eq(
+	    err_msg(&err),
+	    "--oom-score-adj -1 is not allowed: rule host_resources of profile restricted");
+	err_clear(&err);
+	ck_assert_int_eq(check_ctr(pr, "{\"HostConfig\":{\"CpuRealtimeRuntime\":950}}", &err),
+			 -ERR_DENIED);
 	ck_assert_int_eq(
 	    check_ctr(pr,
 		      "{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"1024\"}]}}}",
