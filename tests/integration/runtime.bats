@@ -493,10 +493,10 @@ rt_v2() {
 	pod load -q -i "$BERTH_TMP/images/busybox.tar" >/dev/null
 	# podman asks for RLIMIT_NOFILE 1048576 by default; this root may not raise its hard limit
 	lim="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-	run pod --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'echo via-berth; cat /proc/1/cmdline'
+	run pod --runtime "$RT" --runtime-flag "root=$BERTH_TMP/rtroot" run --rm --network none $lim berth-test/busybox sh -c 'echo via-berth; cat /proc/1/cmdline'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"via-berth"* ]]
-	run pod --runtime "$RT" run --rm --network none $lim berth-test/busybox sh -c 'exit 3'
+	run pod --runtime "$RT" --runtime-flag "root=$BERTH_TMP/rtroot" run --rm --network none $lim berth-test/busybox sh -c 'exit 3'
 	[ "$status" -eq 3 ]
 	pod rmi -a -f >/dev/null 2>&1 || true
 }
