@@ -114,12 +114,17 @@ void h_ctr_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 	cJSON_AddItemReferenceToObject(req, "Config", body);
 	cr.req = req;
 	if (bc_create(&a->paths, &cr, id, &err) < 0) {
-		/* the CLI pulls on a 404 whose message names the image */
-		if (err.code == ENOENT && strstr(err_msg(&err), "image"))
+		/*
+		 * The docker CLI pulls on any 404 from create: only the missing image is
+		 * one. Anything else not found (--volumes-from, --network container:,
+		 * a network) is the request's fault, a 400.
+		 */
+		if (err.code == ENOENT && strstr(err_msg(&err), "no such image: "))
 			resp_error(rs, 404, "No such image: %s",
 				   cJSON_GetObjectItem(body, "Image")->valuestring);
 		else
-			resp_err(rs, &err);
+			resp_error(rs, err.code == ENOENT ? 400 : resp_status_of(err.code), "%s",
+				   err_msg(&err));
 		err_clear(&err);
 		return;
 	}

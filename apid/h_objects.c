@@ -102,6 +102,16 @@ static cJSON *img_summary(const cJSON *i, cJSON *tags, cJSON *digests)
 	return o;
 }
 
+/* A filter's boolean as Docker reads it: 1, 0, or -1 when it is neither. */
+static int filter_bool(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "false") || !strcmp(v, "0"))
+		return 0;
+	return -1;
+}
+
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
@@ -118,8 +128,8 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 	for (unsigned k = 0; k < f.n; k++) {
 		if (!strncmp(f.kv[k], "reference=", 10) && nrefs < 16)
 			refs[nrefs++] = f.kv[k] + 10;
-		else if (!strcmp(f.kv[k], "dangling=true") || !strcmp(f.kv[k], "dangling=false"))
-			dangling = f.kv[k][9] == 't';
+		else if (!strncmp(f.kv[k], "dangling=", 9) && filter_bool(f.kv[k] + 9) >= 0)
+			dangling = filter_bool(f.kv[k] + 9);
 		else {
 			resp_error(rs, 400, "invalid filter '%s' (reference=, dangling=)", f.kv[k]);
 			filters_free(&f);
@@ -524,9 +534,8 @@ static bool object_match(const cJSON *o, const char *kv, bool *known)
 		return labels_match(cJSON_GetObjectItem(o, "Labels"), v);
 	if (k == 6 && !strncmp(kv, "driver", 6))
 		return !strcmp(driver, v);
-	if (k == 8 && !strncmp(kv, "dangling", 8) &&
-	    (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "false") || !strcmp(v, "0")))
-		return dangling(o) == (!strcmp(v, "true") || !strcmp(v, "1"));
+	if (k == 8 && !strncmp(kv, "dangling", 8) && filter_bool(v) >= 0)
+		return dangling(o) == filter_bool(v);
 	*known = false;
 	return false;
 }

@@ -149,6 +149,9 @@ void mount_holds_closed(struct cd *cd, struct conn *c);
 /* The checks of what berth update may change (limits, restart policy), on a merged HostConfig. */
 int options_check_update(const cJSON *hc, struct err *err);
 
+/* netctl.c: --ip's address for network (a NetworkMode): IPv4, on a user defined network. */
+int net_address_check(const char *network, const char *ip, struct err *err);
+
 /* resources.c: HostConfig's resources, checked at create, into the spec's linux.resources. */
 int resources_check(const cJSON *hc, struct err *err);
 void resources_spec(cJSON *lx, const cJSON *hc);

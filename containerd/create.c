@@ -235,10 +235,9 @@ static int volumes_from(struct cd *cd, cJSON *req, struct err *err)
 			return err_set(err, EINVAL,
 				       "invalid --volumes-from %s:%s: the mode is ro or rw", ref,
 				       mode);
-		/* not a 404: the docker CLI would take it for a missing image and pull */
 		if (!(other = ctr_find(cd, ref, err))) {
 			err_clear(err);
-			return err_set(err, EINVAL, "invalid --volumes-from %s: no such container",
+			return err_set(err, ENOENT, "invalid --volumes-from %s: no such container",
 				       ref);
 		}
 		cJSON_ArrayForEach (b, ctr_cfg(other, "HostConfig", "Binds")) {

@@ -170,24 +170,28 @@ static cJSON *req_options(struct frame *f, struct err *err)
 	return doc;
 }
 
-/* --ip at connect: an IPv4 address, for a user defined network. */
+int net_address_check(const char *network, const char *ip, struct err *err)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return err_set(err, EINVAL, "invalid --ip '%s': an IPv4 address", ip);
+	if (!network || !*network || !strcmp(network, "bridge") || !strcmp(network, "default") ||
+	    !strcmp(network, "none") || !strcmp(network, "host") ||
+	    !strncmp(network, "container:", 10))
+		return err_set(err, EINVAL,
+			       "--ip: a user specified IP address is supported on user defined "
+			       "networks only");
+	return 0;
+}
+
+/* --ip at connect, checked; NULL without one. */
 static cJSON *req_address(const cJSON *opts, const char *network, struct err *err)
 {
 	const char *ip = cJSON_GetStringValue(cJSON_GetObjectItem(opts, "IPv4Address"));
-	struct in_addr a;
 
-	if (!ip || !*ip)
+	if (!ip || !*ip || net_address_check(network, ip, err) < 0)
 		return NULL;
-	if (inet_pton(AF_INET, ip, &a) != 1) {
-		err_set(err, EINVAL, "invalid --ip '%s': an IPv4 address", ip);
-		return NULL;
-	}
-	if (!strcmp(network, "bridge") || !strcmp(network, "default")) {
-		err_set(err, EINVAL,
-			"--ip: a user specified IP address is supported on user defined networks "
-			"only");
-		return NULL;
-	}
 	return cJSON_CreateString(ip);
 }
 

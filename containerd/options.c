@@ -403,21 +403,15 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 	const char *mac = cJSON_GetStringValue(item(hc, "MacAddress"));
 	bool own =
 	    !n || !*n || (strcmp(n, "none") && strcmp(n, "host") && strncmp(n, "container:", 10));
+	/* a network made with network create, not the default bridge */
+	bool user_net = own && n && *n && strcmp(n, "default") && strcmp(n, "bridge");
 	struct ctr *other;
 
 	if (cJSON_GetArraySize(pb) > 0 && !own)
 		return err_set(err, EINVAL,
 			       "published ports (-p) need a bridge network, not --network %s", n);
-	if (ip && *ip) {
-		struct in_addr a;
-
-		if (inet_pton(AF_INET, ip, &a) != 1)
-			return err_set(err, EINVAL, "invalid --ip '%s': an IPv4 address", ip);
-		if (!own || !n || !*n || !strcmp(n, "default") || !strcmp(n, "bridge"))
-			return err_set(err, EINVAL,
-				       "--ip: a user specified IP address is supported on user "
-				       "defined networks only");
-	}
+	if (ip && *ip && net_address_check(n, ip, err) < 0)
+		return -err->code;
 	if (mac && *mac) {
 		uint8_t bytes[6];
 
@@ -433,14 +427,13 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 				       n);
 	}
 	if (n && !strncmp(n, "container:", 10)) {
-		/* not a 404: the docker CLI would take it for a missing image and pull */
 		if (!(other = ctr_find(cd, n + 10, err))) {
 			err_clear(err);
-			return err_set(err, EINVAL, "invalid --network %s: no such container", n);
+			return err_set(err, ENOENT, "invalid --network %s: no such container", n);
 		}
 		return 0;
 	}
-	if (!own || !n || !*n || !strcmp(n, "default") || !strcmp(n, "bridge"))
+	if (!user_net)
 		return 0;
 	if (net_exists(cd, n, err) < 0)
 		return err_wrap(err, "--network %s", n);
