@@ -149,6 +149,11 @@ void mount_holds_closed(struct cd *cd, struct conn *c);
 /* The checks of what berth update may change (limits, restart policy), on a merged HostConfig. */
 int options_check_update(const cJSON *hc, struct err *err);
 
+/* mounts.c: HostConfig.Mounts into Binds, Tmpfs and anonymous volumes, before the checks. */
+int mounts_normalize(cJSON *req, struct err *err);
+/* mounts.c: create the named volumes of Mounts that carry labels (after the policy). */
+int mounts_volume_labels(struct cd *cd, const cJSON *req, struct err *err);
+
 /* netctl.c: --ip's address for network (a NetworkMode): IPv4, on a user defined network. */
 int net_address_check(const char *network, const char *ip, struct err *err);
 

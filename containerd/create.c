@@ -377,11 +377,12 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 	given = cJSON_GetStringValue(item(req, "Name"));
 	conn_audit_target(
 	    c, given && *given ? given : cJSON_GetStringValue(item(item(req, "Config"), "Image")));
-	if (options_check(cd, req, err) < 0 || volumes_from(cd, req, err) < 0)
+	if (mounts_normalize(req, err) < 0 || options_check(cd, req, err) < 0 ||
+	    volumes_from(cd, req, err) < 0)
 		return -err->code;
 	/* what the requester's profile allows (berth-policy(5)): nothing is made otherwise */
 	if (conn_authorize(c, policy_check_container, req, err) < 0 ||
-	    authorize_joined(c, req, err) < 0)
+	    authorize_joined(c, req, err) < 0 || mounts_volume_labels(cd, req, err) < 0)
 		return -err->code;
 	name = given && *given ? xstrdup(given[0] == '/' ? given + 1 : given) : name_generate(cd);
 	id_new(id);

@@ -153,7 +153,9 @@ const char run_options_help[] =
     "      --entrypoint CMD      replace the image's entrypoint\n"
     "  -l, --label KEY=VALUE     set a label\n"
     "  -v, --volume SRC:DST[:ro] bind mount a host path, or a named volume\n"
-    "      --mount type=bind|volume|tmpfs,source=,target=[,readonly]\n"
+    "      --mount type=bind|volume|tmpfs,source=,target=[,readonly][,KEY=VALUE]\n"
+    "                            the long form of -v and --tmpfs; keys: volume-label,\n"
+    "                            volume-nocopy, tmpfs-size, tmpfs-mode, bind-propagation\n"
     "      --tmpfs DST[:OPTS]    mount a tmpfs\n"
     "      --read-only           make the root filesystem read-only\n"
     "  -m, --memory SIZE         memory limit (e.g. 512m, 2g; at least 6m)\n"
@@ -394,45 +396,74 @@ static int restart(cJSON *hc, const char *spec)
 	return 0;
 }
 
+static bool mount_flag(const char *v, bool has_value)
+{
+	return !has_value || !strcmp(v, "true") || !strcmp(v, "1");
+}
+
+/* One key=value of --mount into Docker's Mount object m; false when the key is unknown. */
+static bool mount_key(cJSON *m, const char *k, const char *v, bool has_value, bool *bad_value)
+{
+	if (!strcmp(k, "type"))
+		set_str(m, "Type", v);
+	else if (!strcmp(k, "source") || !strcmp(k, "src"))
+		set_str(m, "Source", v);
+	else if (!strcmp(k, "target") || !strcmp(k, "destination") || !strcmp(k, "dst"))
+		set_str(m, "Target", v);
+	else if (!strcmp(k, "readonly") || !strcmp(k, "ro"))
+		set_bool(m, "ReadOnly", mount_flag(v, has_value));
+	else if (!strcmp(k, "bind-propagation"))
+		set_str(obj(m, "BindOptions"), "Propagation", v);
+	else if (!strcmp(k, "volume-nocopy"))
+		set_bool(obj(m, "VolumeOptions"), "NoCopy", mount_flag(v, has_value));
+	else if (!strcmp(k, "volume-label")) {
+		cleanup_free char *kv = xstrdup(v);
+		char *eq = strchr(kv, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		set_str(obj(obj(m, "VolumeOptions"), "Labels"), kv, eq ? eq : "");
+	} else if (!strcmp(k, "volume-driver"))
+		set_str(obj(obj(m, "VolumeOptions"), "DriverConfig"), "Name", v);
+	else if (!strcmp(k, "tmpfs-size") || !strcmp(k, "tmpfs-mode")) {
+		long long n;
+		char *end;
+
+		if (!strcmp(k, "tmpfs-size"))
+			*bad_value = size_parse(v, &n) < 0 || n < 0;
+		else
+			*bad_value = !*v || (n = strtoll(v, &end, 8), *end) || n < 0 || n > 07777;
+		if (!*bad_value)
+			set_num(obj(m, "TmpfsOptions"), k[6] == 's' ? "SizeBytes" : "Mode",
+				(double)n);
+	} else
+		return false;
+	return true;
+}
+
+/* --mount as Docker's CLI sends it: a HostConfig.Mounts entry, checked by the daemon. */
 static int mount_opt(cJSON *hc, const char *spec)
 {
 	cleanup_free char *copy = xstrdup(spec);
-	const char *type = "volume", *src = NULL, *dst = NULL;
-	bool ro = false;
+	cJSON *m = cJSON_CreateObject();
 	char *save = NULL;
 
+	cJSON_AddStringToObject(m, "Type", "volume");
+	cJSON_AddItemToArray(arr(hc, "Mounts"), m);
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
-		const char *v = eq ? eq + 1 : "";
+		bool bad_value = false;
 
 		if (eq)
 			*eq = '\0';
-		if (!strcmp(t, "type"))
-			type = v;
-		else if (!strcmp(t, "source") || !strcmp(t, "src"))
-			src = v;
-		else if (!strcmp(t, "target") || !strcmp(t, "destination") || !strcmp(t, "dst"))
-			dst = v;
-		else if (!strcmp(t, "readonly") || !strcmp(t, "ro"))
-			ro = !eq || !strcmp(v, "true") || !strcmp(v, "1");
-		else
-			return bad("--mount", spec, "unknown key (type, source, target, readonly)");
-	}
-	if (!dst || !*dst)
-		return bad("--mount", spec, "target= is required");
-	if (!strcmp(type, "tmpfs")) {
-		set_str(obj(hc, "Tmpfs"), dst, "");
-		return 0;
-	}
-	if (strcmp(type, "bind") && strcmp(type, "volume"))
-		return bad("--mount", spec, "type must be bind, volume or tmpfs");
-	if (!src || !*src)
-		return bad("--mount", spec, "source= is required");
-	{
-		char *b = xasprintf("%s:%s%s", src, dst, ro ? ":ro" : "");
-
-		push(hc, "Binds", b);
-		free(b);
+		if (!mount_key(m, t, eq ? eq + 1 : "", eq != NULL, &bad_value))
+			return bad("--mount", spec,
+				   "unknown key (type, source, target, readonly, bind-propagation, "
+				   "volume-nocopy, volume-label, volume-driver, tmpfs-size, "
+				   "tmpfs-mode)");
+		if (bad_value)
+			return bad("--mount", spec,
+				   "tmpfs-size is a size (64m), tmpfs-mode an octal mode (1777)");
 	}
 	return 0;
 }

@@ -610,6 +610,62 @@ PY
 	[[ "$output" != *apinet* ]]
 }
 
+@test "--mount, the long form (HostConfig.Mounts), from docker, berth and python3-docker; bad mounts refused, nothing made" {
+	need_docker
+	docker run --rm -v mvol:/data "$IMG" sh -c 'echo kept >/data/f'
+	# a named volume read-only, a tmpfs with size and mode, a host path read-only
+	echo host >"$BERTH_TMP/hostfile"
+	run -0 docker run --rm --mount type=volume,src=mvol,dst=/v,readonly \
+		--mount type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770 \
+		--mount type=bind,source="$BERTH_TMP",target=/h,readonly "$IMG" \
+		sh -c 'cat /v/f /h/hostfile; grep " /t " /proc/mounts; touch /v/x || echo v-ro; touch /h/x || echo h-ro'
+	[ "${lines[0]}" = kept ] && [ "${lines[1]}" = host ]
+	[[ "${lines[2]}" == *"size=1024k,mode=1770"* ]]
+	[[ "$output" == *v-ro* && "$output" == *h-ro* ]]
+	# the same through berth run; an anonymous volume goes with --rm; a volume's labels
+	run -0 "$BERTH" run --rm --mount type=volume,src=mvol,dst=/v --mount type=volume,dst=/anon \
+		--mount type=volume,src=labelled,dst=/l,volume-label=team=a "$IMG" \
+		sh -c 'cat /v/f; grep -c " /anon " /proc/mounts'
+	[ "$output" = "kept
+1" ]
+	[ "$(docker volume inspect -f '{{.Labels.team}}' labelled)" = a ]
+	[ "$(docker volume ls -q | sort | tr '\n' ' ')" = "labelled mvol " ]
+	# docker inspect shows the mount
+	docker run -d --name mounted --mount type=volume,src=mvol,dst=/v "$IMG" sleep 100 >/dev/null
+	[ "$(docker inspect -f '{{range .Mounts}}{{.Name}} {{.Destination}}{{end}}' mounted)" = "mvol /v" ]
+	docker rm -f mounted >/dev/null
+	# the SDK's Mount objects
+	run -0 /usr/bin/python3 - "$DOCKER_HOST" "$IMG" <<'PY'
+import sys, docker
+from docker.types import Mount
+c = docker.DockerClient(base_url=sys.argv[1])
+out = c.containers.run(sys.argv[2], ["cat", "/m/f"], remove=True,
+                       mounts=[Mount("/m", "mvol", type="volume", read_only=True)])
+assert out == b"kept\n", out
+print("ok")
+PY
+	[ "${lines[-1]}" = ok ]
+	before=$(docker ps -aq | wc -l)
+	for bad in "type=bind,src=$BERTH_TMP/none,dst=/x|bind source path $BERTH_TMP/none" \
+		"type=tmpfs,dst=/x --mount type=volume,src=mvol,dst=/x|invalid --mount target=/x: duplicate mount point" \
+		"type=tmpfs,dst=/x -v mvol:/x|duplicate mount point" \
+		"type=volume,src=/etc,dst=/x|source=/etc is a path" \
+		"type=bind,src=/etc,dst=/x,bind-propagation=rshared|bind-propagation=rshared is not supported" \
+		"type=volume,src=v,dst=/x,volume-driver=nfs|volume-driver=nfs is not supported" \
+		"type=tmpfs,src=x,dst=/x|a tmpfs has no source" "type=volume,src=v,dst=rel|target=rel: it must be an absolute path"; do
+		run -125 docker run --rm --mount ${bad%%|*} "$IMG" true
+		[[ "$output" == *"${bad#*|}"* ]]
+		run -125 "$BERTH" run --rm --mount ${bad%%|*} "$IMG" true
+		[[ "$output" == *"${bad#*|}"* ]]
+	done
+	run -125 "$BERTH" run --rm --mount type=tmpfs,dst=/x,tmpfs-mode=999 "$IMG" true
+	[[ "$output" == *"tmpfs-mode an octal mode"* ]]
+	run -125 "$BERTH" run --rm --mount type=tmpfs,dst=/x,colour=red "$IMG" true
+	[[ "$output" == *"invalid --mount 'type=tmpfs,dst=/x,colour=red': unknown key"* ]]
+	[ "$(docker ps -aq | wc -l)" = "$before" ]
+	[ "$(docker volume ls -q | sort | tr '\n' ' ')" = "labelled mvol " ]
+}
+
 @test "prune: docker volume prune takes anonymous volumes (-a all unused), network, image, builder and system prune" {
 	need_docker
 	docker volume create named >/dev/null
@@ -729,6 +785,11 @@ services:
       - webdata:/data
   client:
     build: ./client
+    volumes:
+      - type: volume
+        source: webdata
+        target: /shared
+        read_only: true
 volumes:
   webdata:
 YML
@@ -745,6 +806,10 @@ YML
 	# the service's name is an alias on the project's network
 	run -0 docker exec bproj_client_1 busybox wget -qO- http://web/index.html
 	[ "$output" = served ]
+	# compose's long volume syntax (a Mount): the same volume, read-only
+	run -0 docker exec bproj_client_1 sh -c 'cat /shared/index.html; touch /shared/x || echo ro'
+	[ "$output" = "served
+ro" ] || [[ "$output" == served*"Read-only file system"*ro ]]
 	run -0 timeout 30 docker-compose -p bproj logs --no-color
 	[[ "$output" == *"web_1"*"web up"* ]]
 	[[ "$output" == *"client_1"*"client up"* ]]
