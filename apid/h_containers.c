@@ -146,7 +146,7 @@ static double unix_time(const char *rfc3339)
 /* berth's summary into Docker's /containers/json entry. */
 cJSON *ctr_summary(const cJSON *k)
 {
-	cJSON *o = cJSON_CreateObject(), *ports = cJSON_CreateArray(), *hc;
+	cJSON *o = cJSON_CreateObject(), *ports = cJSON_CreateArray(), *hc, *nets;
 	const cJSON *p;
 	char status[128];
 
@@ -182,9 +182,22 @@ cJSON *ctr_summary(const cJSON *k)
 		cJSON_AddItemToObject(o, "SizeRw",
 				      cJSON_Duplicate(cJSON_GetObjectItem(k, "SizeRw"), true));
 	hc = cJSON_AddObjectToObject(o, "HostConfig");
-	cJSON_AddStringToObject(hc, "NetworkMode", "bridge");
-	cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks");
-	cJSON_AddItemToObject(o, "Mounts", cJSON_CreateArray());
+	cJSON_AddStringToObject(hc, "NetworkMode",
+				cJSON_GetStringValue(cJSON_GetObjectItem(k, "NetworkMode"))
+				    ?: "bridge");
+	nets = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks");
+	cJSON_ArrayForEach (p, cJSON_GetObjectItem(k, "Networks")) {
+		cJSON *e = cJSON_AddObjectToObject(
+		    nets, cJSON_GetStringValue(cJSON_GetObjectItem(p, "Name")) ?: "");
+
+		cJSON_AddItemToObject(e, "NetworkID",
+				      cJSON_Duplicate(cJSON_GetObjectItem(p, "NetworkID"), true));
+		cJSON_AddItemToObject(e, "IPAddress",
+				      cJSON_Duplicate(cJSON_GetObjectItem(p, "IPAddress"), true));
+	}
+	cJSON_AddItemToObject(o, "Mounts",
+			      cJSON_Duplicate(cJSON_GetObjectItem(k, "Mounts"), true)
+				  ?: cJSON_CreateArray());
 	return o;
 }
 
@@ -216,6 +229,12 @@ void h_ctr_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 	if (bc_call(&a->paths, DAEMON_CONTAINERD, MSG_CONTAINER_LIST, &pb, &all, NULL, NULL, &err) <
 	    0) {
 		resp_err(rs, &err);
+		err_clear(&err);
+		filters_free(&f);
+		return;
+	}
+	if (bc_filter_resolve(&fs, all, &err) < 0) {
+		resp_error(rs, 404, "%s", err_msg(&err));
 		err_clear(&err);
 		filters_free(&f);
 		return;

@@ -190,6 +190,54 @@ cJSON *ctr_inspect(struct ctr *k)
 	return o;
 }
 
+static const char *sval(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(o, key)) ?: "";
+}
+
+static void add_net_entry(cJSON *list, const char *name, const cJSON *att)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "Name", name);
+	cJSON_AddStringToObject(e, "NetworkID", sval(att, "NetworkID"));
+	cJSON_AddStringToObject(e, "IPAddress", sval(att, "IPAddress"));
+	cJSON_AddItemToArray(list, e);
+}
+
+/* The networks a container is on, running or not: its NetworkMode, then those connected later. */
+static cJSON *networks_list(const struct ctr *k)
+{
+	cJSON *l = cJSON_CreateArray();
+	const char *mode = ctr_network(k);
+	const cJSON *n, *e;
+
+	if (strncmp(mode, "container:", 10))
+		add_net_entry(l, mode, k->net);
+	cJSON_ArrayForEach (n, ctr_cfg(k, "HostConfig", "ExtraNetworks")) {
+		const cJSON *att = NULL;
+
+		if (!cJSON_GetStringValue(n))
+			continue;
+		cJSON_ArrayForEach (e, k->extra)
+			if (!strcmp(sval(e, "Network"), n->valuestring))
+				att = e;
+		add_net_entry(l, n->valuestring, att);
+	}
+	return l;
+}
+
+static cJSON *keys_of(const cJSON *o)
+{
+	cJSON *a = cJSON_CreateArray();
+	const cJSON *x;
+
+	cJSON_ArrayForEach (x, o)
+		if (x->string)
+			cJSON_AddItemToArray(a, cJSON_CreateString(x->string));
+	return a;
+}
+
 cJSON *ctr_summary(struct ctr *k)
 {
 	const cJSON *cfg = ctr_cfg(k, "Config", NULL), *x;
@@ -234,6 +282,12 @@ cJSON *ctr_summary(struct ctr *k)
 	cJSON_AddItemToObject(o, "Ports",
 			      cJSON_Duplicate(cJSON_GetObjectItem(k->net, "Ports"), true)
 				  ?: cJSON_CreateArray());
+	cJSON_AddStringToObject(o, "NetworkMode", ctr_network(k));
+	cJSON_AddItemToObject(o, "Networks", networks_list(k));
+	cJSON_AddItemToObject(o, "Mounts", mounts_obj(k));
+	cJSON_AddItemToObject(o, "ExposedPorts", keys_of(cJSON_GetObjectItem(cfg, "ExposedPorts")));
+	cJSON_AddItemToObject(o, "PublishedPorts",
+			      keys_of(ctr_cfg(k, "HostConfig", "PortBindings")));
 	return o;
 }
 

@@ -32,7 +32,9 @@ const char cmd_ps_usage[] =
     "  -l, --latest     the most recently created one\n"
     "      --no-trunc   full ids and commands\n"
     "  -f, --filter     status=STATE, name=PART, label=KEY[=VALUE], ancestor=IMAGE, id=PREFIX,\n"
-    "                   exited=CODE; of one key any matches (label: all), of several keys all\n"
+    "                   exited=CODE, health=STATE, network=NAME, volume=NAME|PATH,\n"
+    "                   publish=PORT[/PROTO], expose=PORT[/PROTO], before=CTR, since=CTR;\n"
+    "                   of one key any matches (label: all), of several keys all\n"
     "      --format     table (default), json, or a template: '{{.ID}} {{.Names}}',\n"
     "                   'table {{.ID}}\\t{{.Status}}' (see berth-inspect(1))\n";
 const char cmd_inspect_usage[] =
@@ -144,6 +146,24 @@ static void ports_text(const cJSON *c, char *buf, size_t len)
 	}
 }
 
+/* Comma-separated values of key in each element of list (Docker's .Networks, .Mounts). */
+static char *joined(const cJSON *list, const char *key, const char *fallback)
+{
+	size_t len = 1;
+	const cJSON *e;
+	char *out, *p;
+
+	cJSON_ArrayForEach (e, list)
+		len += strlen(sget(e, key)) + strlen(sget(e, fallback)) + 1;
+	p = out = xzalloc(len);
+	cJSON_ArrayForEach (e, list) {
+		const char *v = *sget(e, key) ? sget(e, key) : sget(e, fallback);
+
+		p += sprintf(p, "%s%s", p == out ? "" : ",", v);
+	}
+	return out;
+}
+
 /* A ps row for --format templates: the fields Docker's ps templates name. */
 static cJSON *ps_row(const cJSON *k, const char *const *cells, bool sizes)
 {
@@ -164,6 +184,12 @@ static cJSON *ps_row(const cJSON *k, const char *const *cells, bool sizes)
 	cJSON_AddStringToObject(row, "State", sget(k, "State"));
 	cJSON_AddStringToObject(row, "Labels", labels);
 	free(labels);
+	labels = joined(cJSON_GetObjectItem(k, "Networks"), "Name", "Name");
+	cJSON_AddStringToObject(row, "Networks", labels);
+	free(labels);
+	labels = joined(cJSON_GetObjectItem(k, "Mounts"), "Name", "Source");
+	cJSON_AddStringToObject(row, "Mounts", labels);
+	free(labels);
 	return row;
 }
 
@@ -174,7 +200,8 @@ static cJSON *ps_headers(void)
 	    {"ID", "CONTAINER ID"},	 {"Image", "IMAGE"},	    {"Command", "COMMAND"},
 	    {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Status", "STATUS"},
 	    {"Ports", "PORTS"},		 {"Names", "NAMES"},	    {"Size", "SIZE"},
-	    {"State", "STATE"},		 {"Labels", "LABELS"}};
+	    {"State", "STATE"},		 {"Labels", "LABELS"},	    {"Networks", "NETWORKS"},
+	    {"Mounts", "MOUNTS"}};
 
 	return listfmt_titles(kv, sizeof(kv) / sizeof(kv[0]));
 }
@@ -244,6 +271,8 @@ int cmd_ps(struct ctl *ctl, int argc, char **argv)
 	rc = list_sized(ctl, &all, sizes);
 	if (rc)
 		return rc;
+	if (bc_filter_resolve(&fs, all, &err) < 0)
+		return ctl_fail_err(&err, EXIT_DAEMON);
 	if (sizes && lf.fmt == FORMAT_TEXT && !quiet)
 		imgs = image_sizes(ctl);
 	cJSON_ArrayForEach (k, all) {

@@ -18,11 +18,15 @@
 struct bc_filters {
 	const char *f[BC_FILTER_MAX];
 	unsigned n;
-	bool has_status; /* a status filter shows stopped containers too */
+	bool has_status;	    /* a status filter shows stopped containers too */
+	char before[40], since[40]; /* Created of the containers before= and since= name */
 };
 
 /* Adds "key=value" (kept by reference) after checking the key; -1 with err naming it. */
 int bc_filter_add(struct bc_filters *fs, const char *kv, struct err *err);
+/* Finds the containers before= and since= name among all (the whole list); -1 when one is
+ * not there. Call it before bc_filter_match when either is given. */
+int bc_filter_resolve(struct bc_filters *fs, const cJSON *all, struct err *err);
 /* Whether a container summary (a MSG_CONTAINER_LIST entry) passes every key. */
 bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr);
 

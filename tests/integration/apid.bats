@@ -495,7 +495,7 @@ PY
 	docker rmi committed:1 >/dev/null
 }
 
-@test "ps filters, shared with berth ps: one key's values any, several keys all" {
+@test "ps filters, shared with berth ps: one key's values any, several keys all; networks, volumes, ports, health, before/since" {
 	need_docker
 	docker run -d --name f1 -l tier=web "$IMG" sleep 100 >/dev/null
 	docker run --name f2 -l tier=db "$IMG" sh -c 'exit 3' || true
@@ -511,6 +511,29 @@ PY
 	# the same from berth
 	run -0 "$BERTH" ps --filter exited=3 --filter name=f --format '{{.Names}}'
 	[ "$output" = f2 ]
+	# networks, volumes, ports, health, order; and --format's .Networks, .Mounts
+	docker network create fnet >/dev/null
+	docker run -d --name f4 --network fnet -v fvol:/data -p 127.0.0.1::80 --expose 99/udp "$IMG" sleep 100 >/dev/null
+	docker run -d --name f5 --health-cmd true --health-interval 1s "$IMG" sleep 100 >/dev/null
+	for _ in $(seq 50); do [ "$(docker ps -q --filter health=healthy)" ] && break; sleep 0.1; done
+	for f in "network=fnet|f4" "volume=fvol|f4" "volume=/data|f4" "publish=80|f4" "publish=70-90/tcp|f4" \
+		"publish=80/udp|" "expose=99/udp|f4" "expose=99|" "health=healthy|f5" "health=none|f1 f4" \
+		"before=f4|f1" "since=f4|f5" "is-task=true|"; do
+		want=${f#*|}
+		[ "$(docker ps --filter "${f%%|*}" --format '{{.Names}}' | sort | xargs)" = "$want" ]
+		[ "$("$BERTH" ps --filter "${f%%|*}" --format '{{.Names}}' | sort | xargs)" = "$want" ]
+	done
+	[ "$(docker ps --filter name=f4 --format '{{.Networks}} {{.Mounts}}')" = "fnet fvol" ]
+	[ "$("$BERTH" ps --filter name=f4 --format '{{.Networks}} {{.Mounts}}')" = "fnet fvol" ]
+	for bad in "status=bogus|a status is created" "health=x|a health is starting" \
+		"publish=abc|expected PORT[/PROTO]" "before=nope|no such container: nope" "is-task=maybe|expected true or false"; do
+		run -1 docker ps --filter "${bad%%|*}"
+		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+		run -125 "$BERTH" ps --filter "${bad%%|*}"
+		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+	done
+	docker rm -f f4 f5 >/dev/null
+	docker network rm fnet >/dev/null
 	run -1 docker ps --filter colour=blue
 	[[ "$output" == *"invalid filter 'colour=blue'"* ]]
 	run -0 curl -sS --unix-socket "$BERTH_RUN/docker.sock" 'http://x/v1.45/containers/json?filters=notjson'
