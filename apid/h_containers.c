@@ -699,6 +699,20 @@ void h_ctr_logs(struct apid *a, struct resp *rs, const struct request *rq, char 
 	}
 	if (ref_call(a, rs, MSG_CONTAINER_INSPECT, arg[0], NULL, &inspect) < 0)
 		return;
+	{
+		const cJSON *lc =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "HostConfig"), "LogConfig");
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(lc, "Type"));
+
+		/* Docker's words, as clients look for them */
+		if (type && !strcmp(type, "none")) {
+			resp_error(rs, 501,
+				   "configured logging driver does not support reading: container "
+				   "%s logs with the none driver",
+				   arg[0]);
+			return;
+		}
+	}
 	sink->tty =
 	    cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "Config"), "Tty"));
 	if (resp_stream_begin(rs, 200,

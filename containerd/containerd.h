@@ -154,6 +154,9 @@ int mounts_normalize(cJSON *req, struct err *err);
 /* mounts.c: create the named volumes of Mounts that carry labels (after the policy). */
 int mounts_volume_labels(struct cd *cd, const cJSON *req, struct err *err);
 
+/* shimctl.c: whether the container keeps no log (--log-driver none). */
+bool ctr_logs_off(const struct ctr *k);
+
 /* netctl.c: --ip's address for network (a NetworkMode): IPv4, on a user defined network. */
 int net_address_check(const char *network, const char *ip, struct err *err);
 

@@ -448,19 +448,25 @@ static int check_pids(const cJSON *hc, struct err *err)
 }
 
 /*
- * --log-driver and --log-opt (Docker's LogConfig): json-file, the one berth
- * has, with max-size (a size such as 10m, the file rotated past it) and
- * max-file (how many files, 1 to 100). Anything else is refused, not ignored.
+ * --log-driver and --log-opt (Docker's LogConfig): json-file with max-size
+ * (a size such as 10m, the file rotated past it) and max-file (how many
+ * files, 1 to 100), or none (no log kept; attach still sees the output).
+ * Anything else is refused, not ignored.
  */
 static int check_log(const cJSON *lc, struct err *err)
 {
 	const char *type = cJSON_GetStringValue(item(lc, "Type"));
 	const cJSON *o;
 
-	if (type && *type && strcmp(type, "json-file"))
+	if (type && *type && strcmp(type, "json-file") && strcmp(type, "none"))
 		return err_set(err, EINVAL,
-			       "log driver '%s' is not supported: berth logs in json-file only",
+			       "log driver '%s' is not supported: berth logs in json-file, or not "
+			       "at all (none)",
 			       type);
+	if (type && !strcmp(type, "none") && cJSON_GetArraySize(item(lc, "Config")) > 0)
+		return err_set(err, EINVAL,
+			       "unknown log opt '%s' for the none log driver (it takes none)",
+			       item(lc, "Config")->child->string);
 	cJSON_ArrayForEach (o, item(lc, "Config")) {
 		const char *v = cJSON_GetStringValue(o);
 		long long n;

@@ -57,6 +57,11 @@ int h_CONTAINER_LOGS(struct conn *c, struct frame *f, struct err *err)
 
 	if (!k)
 		return -err->code;
+	if (ctr_logs_off(k))
+		return err_set(err, EINVAL,
+			       "container %s has no logs: its log driver is none, which keeps "
+			       "nothing to read",
+			       k->name);
 	p_get_u32(f->payload, f->len, TAG_STREAM, &follow, err);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "Tty", cJSON_IsTrue(ctr_cfg(k, "Config", "Tty")));

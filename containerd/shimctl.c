@@ -32,6 +32,14 @@ static const char *log_opt(const struct ctr *k, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(lc, "Config"), key));
 }
 
+bool ctr_logs_off(const struct ctr *k)
+{
+	const char *type = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(ctr_cfg(k, "HostConfig", "LogConfig"), "Type"));
+
+	return type && !strcmp(type, "none");
+}
+
 int shim_spawn(struct cd *cd, struct ctr *k, struct err *err)
 {
 	cleanup_free char *run = ctr_run_dir(k), *dir = ctr_dir(k);
@@ -54,7 +62,7 @@ int shim_spawn(struct cd *cd, struct ctr *k, struct err *err)
 	argv[n++] = "--state-dir";
 	argv[n++] = run;
 	argv[n++] = "--log-path";
-	argv[n++] = log;
+	argv[n++] = ctr_logs_off(k) ? "none" : log;
 	/* checked at create: "10m" or a number of bytes */
 	if (max_size && size_parse(max_size, &max_bytes) == 0) {
 		snprintf(max_buf, sizeof(max_buf), "%lld", max_bytes);

@@ -52,6 +52,7 @@ enum {
 	O_NETWORK,
 	O_DETACH_KEYS,
 	O_LOG_OPT,
+	O_LOG_DRIVER,
 	O_HELP,
 	O_PUBLISH_ALL,
 	O_NETWORK_ALIAS,
@@ -116,6 +117,7 @@ static const struct option run_options[] = {
     {"publish-all", no_argument, NULL, 'P'},
     {"detach-keys", required_argument, NULL, O_DETACH_KEYS},
     {"log-opt", required_argument, NULL, O_LOG_OPT},
+    {"log-driver", required_argument, NULL, O_LOG_DRIVER},
     {"add-host", required_argument, NULL, O_ADD_HOST},
     {"dns", required_argument, NULL, O_DNS},
     {"dns-search", required_argument, NULL, O_DNS_SEARCH},
@@ -183,6 +185,7 @@ const char run_options_help[] =
     "      --mac-address MAC     its MAC address there (default 02:42 and the IPv4 address)\n"
     "      --pid host, --ipc host, --uts host  share the host's pid, IPC or UTS namespace\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
+    "      --log-driver json-file|none  keep the output in a log (default), or not at all\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n"
     "      --add-host NAME:IP    add a line to the container's /etc/hosts\n"
     "      --dns IP              a resolver for the container's /etc/resolv.conf\n"
@@ -473,7 +476,8 @@ static int log_opt(cJSON *hc, const char *spec)
 	cJSON *lc = obj(hc, "LogConfig"), *conf;
 	long long size;
 
-	set_str(lc, "Type", "json-file");
+	if (!cJSON_GetObjectItemCaseSensitive(lc, "Type"))
+		set_str(lc, "Type", "json-file");
 	conf = obj(lc, "Config");
 	if (!strncmp(spec, "max-size=", 9)) {
 		char buf[32];
@@ -867,6 +871,9 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 		return 0;
 	case O_LOG_OPT:
 		return log_opt(hc, v);
+	case O_LOG_DRIVER: /* json-file or none: the daemon checks it with the options */
+		set_str(obj(hc, "LogConfig"), "Type", v);
+		return 0;
 	case O_ADD_HOST:
 		return add_host(hc, v);
 	case O_DNS:

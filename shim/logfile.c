@@ -19,6 +19,9 @@ int logfile_open(struct logfile *l, const char *path, uint64_t max_size, int max
 	struct stat st;
 
 	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (!path)
+		return 0;
 	l->path = xstrdup(path);
 	l->max_size = max_size;
 	l->max_files = max_files < 1 ? 1 : max_files;
@@ -158,6 +161,8 @@ void logfile_write(struct logfile *l, int stream, const char *buf, size_t len)
 {
 	char stamp[RFC3339_LEN];
 
+	if (!l->path)
+		return;
 	rfc3339_now(stamp);
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
@@ -189,6 +194,8 @@ void logfile_write(struct logfile *l, int stream, const char *buf, size_t len)
 
 void logfile_flush(struct logfile *l, bool final)
 {
+	if (!l->path)
+		return;
 	if (final) {
 		char stamp[RFC3339_LEN];
 

@@ -11,7 +11,7 @@
 #define LOG_PARTIAL_MAX (16 * 1024) /* a line longer than this is split, as Docker does */
 
 struct logfile {
-	char *path;
+	char *path; /* NULL: no log at all (the none driver), every write dropped */
 	int fd;
 	uint64_t size, max_size; /* max_size 0: no rotation */
 	int max_files;
@@ -22,6 +22,7 @@ struct logfile {
 	size_t outlen, outcap;
 };
 
+/* path NULL: a log that keeps nothing (--log-driver none). */
 int logfile_open(struct logfile *l, const char *path, uint64_t max_size, int max_files,
 		 struct err *err);
 /* Log data of stream 0 (stdout) or 1 (stderr). Never fails: losses are counted. */

@@ -811,10 +811,11 @@ struct opts {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: berth-shim --id ID --bundle DIR --state-dir DIR [--log-path FILE]\n"
-		     "                  [--log-max-size BYTES] [--log-max-files N] [--foreground]\n"
-		     "\n"
-		     "The per-container monitor; see berth-shim(8).\n");
+	fprintf(out,
+		"Usage: berth-shim --id ID --bundle DIR --state-dir DIR [--log-path FILE|none]\n"
+		"                  [--log-max-size BYTES] [--log-max-files N] [--foreground]\n"
+		"\n"
+		"The per-container monitor; see berth-shim(8).\n");
 }
 
 static int parse(struct shim *s, struct opts *o, int argc, char **argv)
@@ -961,7 +962,8 @@ int main(int argc, char **argv, char **envp)
 	if (!s.log_path)
 		s.log_path = xasprintf("%s/%s-json.log", s.state_dir, s.id);
 	if (mkdir_secure(s.state_dir, 0700, &err) < 0 ||
-	    logfile_open(&s.log, s.log_path, s.log_max_size, s.log_max_files, &err) < 0)
+	    logfile_open(&s.log, strcmp(s.log_path, "none") ? s.log_path : NULL, s.log_max_size,
+			 s.log_max_files, &err) < 0)
 		goto fail;
 	sock = xasprintf("%s/shim.sock", s.state_dir);
 	pidfile = xasprintf("%s/shim.pid", s.state_dir);

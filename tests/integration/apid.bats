@@ -189,7 +189,7 @@ PY
 	docker rm "$id" >/dev/null
 }
 
-@test "docker run --log-opt: Docker's sizes (16k, 1m) rotate the log; other drivers and options are refused, nothing made" {
+@test "docker run --log-opt: Docker's sizes (16k, 1m) rotate the log; --log-driver none keeps nothing; other drivers and options are refused, nothing made" {
 	need_docker
 	id=$(docker run -d --log-driver json-file --log-opt max-size=16k --log-opt max-file=2 "$IMG" sh -c \
 		'i=0; while [ $i -lt 2000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done')
@@ -201,7 +201,22 @@ PY
 	[ "$(docker inspect -f '{{index .HostConfig.LogConfig.Config "max-size"}}' "$id")" = 16k ]
 	run -0 docker run --rm --log-opt max-size=1m "$IMG" echo fine
 	[ "$output" = fine ]
-	for bad in "--log-driver syslog|log driver 'syslog' is not supported: berth logs in json-file only" \
+	# none: the attached client sees the output, nothing is kept, logs says so
+	run -0 docker run --rm --log-driver none "$IMG" echo attached
+	[ "$output" = attached ]
+	docker run -d --name nolog --log-driver none "$IMG" sh -c 'echo hidden; sleep 100' >/dev/null
+	run -1 docker logs nolog
+	[[ "$output" == *"configured logging driver does not support reading"* ]]
+	run -1 "$BERTH" logs nolog
+	[[ "$output" == *"container nolog has no logs: its log driver is none"* ]]
+	nid=$(docker inspect -f '{{.Id}}' nolog)
+	[ -z "$(ls "$BERTH_ROOT/containers/$nid" | grep json.log)" ]
+	docker rm -f nolog >/dev/null
+	run -0 "$BERTH" run --rm --log-driver none "$IMG" echo berth-attached
+	[ "$output" = berth-attached ]
+	run -125 "$BERTH" run --rm --log-driver none --log-opt max-size=1m "$IMG" true
+	[[ "$output" == *"unknown log opt 'max-size' for the none log driver"* ]]
+	for bad in "--log-driver syslog|log driver 'syslog' is not supported: berth logs in json-file, or not at all (none)" \
 		"--log-opt max-size=12q|invalid --log-opt max-size=12q: a size of at least 4096 bytes" \
 		"--log-opt max-file=3x|invalid --log-opt max-file=3x: 1 to 100" \
 		"--log-opt compress=true|unknown log opt 'compress' for the json-file log driver"; do
