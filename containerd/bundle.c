@@ -121,6 +121,7 @@ char *etc_hosts(struct ctr *k, const char *ip, const char *host)
 		if (colon)
 			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
 	}
+	links_hosts(k, f);
 	fclose(f);
 	return text;
 }

@@ -154,6 +154,11 @@ int mounts_normalize(cJSON *req, struct err *err);
 /* mounts.c: create the named volumes of Mounts that carry labels (after the policy). */
 int mounts_volume_labels(struct cd *cd, const cJSON *req, struct err *err);
 
+/* links.c: --link NAME[:ALIAS], checked at create and at start, written into /etc/hosts. */
+int links_check(struct cd *cd, const cJSON *hc, struct err *err);
+int links_check_start(struct ctr *k, struct err *err);
+void links_hosts(struct ctr *k, FILE *f);
+
 /* shimctl.c: whether the container keeps no log (--log-driver none). */
 bool ctr_logs_off(const struct ctr *k);
 

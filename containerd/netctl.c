@@ -431,8 +431,11 @@ int h_CONTAINER_CONNECT(struct conn *c, struct frame *f, struct err *err)
 			       k->name, ctr_network(k));
 	list = extra_list(k);
 	live = k->status == CS_RUNNING || k->status == CS_PAUSED;
-	/* a container not running yet takes its first network's aliases and address (compose) */
-	if (!live && !strcmp(network, ctr_network(k)) && (aliases || address)) {
+	/*
+	 * a container not running yet takes its first network's aliases and address (compose
+	 * connects every container it made to its networks, the first one too: that is no error)
+	 */
+	if (!live && !strcmp(network, ctr_network(k))) {
 		set_endpoint(k, "EndpointAliases", network, aliases);
 		if (address) {
 			cJSON *hc = cJSON_GetObjectItem(k->config, "HostConfig");

@@ -343,10 +343,6 @@ static int check_unsupported(const cJSON *hc, struct err *err)
 		return err_set(err, EINVAL,
 			       "--kernel-memory is not supported (the kernel deprecated it; "
 			       "--memory counts kernel memory)");
-	if (nonzero(hc, "Links"))
-		return err_set(err, EINVAL,
-			       "--link is not supported: put the containers on a network of "
-			       "their own (berth network create), where names resolve");
 	for (size_t i = 0; i < sizeof(windows_only) / sizeof(windows_only[0]); i++)
 		if (nonzero(hc, windows_only[i].key))
 			return err_set(err, EINVAL, "%s is for Windows containers only",
@@ -661,7 +657,8 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_security_opts(hc, err) < 0 || check_restart(hc, err) < 0 ||
 	    check_ns_modes(hc, err) < 0 || check_network(cd, hc, err) < 0 ||
 	    check_misc(cfg, hc, err) < 0 || check_etc(hc, err) < 0 || check_devices(hc, err) < 0 ||
-	    check_unsupported(hc, err) < 0 || resources_check(hc, err) < 0)
+	    check_unsupported(hc, err) < 0 || resources_check(hc, err) < 0 ||
+	    links_check(cd, hc, err) < 0)
 		return -err->code;
 	return 0;
 }

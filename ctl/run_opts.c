@@ -56,6 +56,7 @@ enum {
 	O_HELP,
 	O_PUBLISH_ALL,
 	O_NETWORK_ALIAS,
+	O_LINK,
 	O_ADD_HOST,
 	O_DNS,
 	O_DNS_SEARCH,
@@ -112,6 +113,7 @@ static const struct option run_options[] = {
     {"stop-timeout", required_argument, NULL, O_STOP_TIMEOUT},
     {"network", required_argument, NULL, O_NETWORK},
     {"network-alias", required_argument, NULL, O_NETWORK_ALIAS},
+    {"link", required_argument, NULL, O_LINK},
     {"net", required_argument, NULL, O_NETWORK},
     {"publish", required_argument, NULL, 'p'},
     {"publish-all", no_argument, NULL, 'P'},
@@ -181,6 +183,7 @@ const char run_options_help[] =
     "                            no host port: a free one)\n"
     "  -P, --publish-all         publish every EXPOSEd port on a free host port\n"
     "      --network-alias NAME  another name the network's DNS answers for\n"
+    "      --link NAME[:ALIAS]   a running container on a shared network, in /etc/hosts\n"
     "      --ip ADDR             the container's IPv4 address on its (user defined) network\n"
     "      --mac-address MAC     its MAC address there (default 02:42 and the IPv4 address)\n"
     "      --pid host, --ipc host, --uts host  share the host's pid, IPC or UTS namespace\n"
@@ -849,6 +852,9 @@ static int one_option(struct run_opts *ro, int c, const char *v)
 	case O_MAC:
 		/* containerd checks them: the address, the network that can take it */
 		set_str(hc, c == O_IP ? "IPv4Address" : "MacAddress", v);
+		return 0;
+	case O_LINK: /* checked by the daemon, which knows the containers */
+		push(hc, "Links", v);
 		return 0;
 	case O_NETWORK_ALIAS:
 		for (const char *p = v; *p; p++)

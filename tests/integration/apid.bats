@@ -274,7 +274,8 @@ example.org" ]
 		"--gpus all|--gpus and other device requests are not supported" \
 		"--storage-opt size=1G|--storage-opt is not supported" \
 		"--isolation hyperv|invalid --isolation 'hyperv'" \
-		"--link vsrc:s|--link is not supported" \
+		"--link nosuch:s|invalid --link nosuch:s: no such container: nosuch" \
+		"--network host --link vsrc:s|--link vsrc:s needs a network" \
 		"--cpus 1 --cpu-quota 5000|--cpus and --cpu-period/--cpu-quota cannot both be set" \
 		"--cpu-period 10|invalid --cpu-period 10: 1000 to 1000000" \
 		"-m 128m --memory-reservation 1g|invalid --memory-reservation: it must be below --memory" \
@@ -648,6 +649,30 @@ PY
 	[[ "$output" != *apinet* ]]
 }
 
+@test "--link NAME:ALIAS: the linked container's address on a shared network in /etc/hosts; stopped or missing ones refused" {
+	need_docker
+	docker network create lnet >/dev/null
+	docker run -d --name ldb --network lnet "$IMG" sleep 100 >/dev/null
+	ip=$(docker inspect -f '{{.NetworkSettings.Networks.lnet.IPAddress}}' ldb)
+	run -0 docker run --rm --network lnet --link ldb:database "$IMG" sh -c 'grep database /etc/hosts; ping -c1 -W2 database >/dev/null && echo reached'
+	[ "$output" = "$ip	database ldb
+reached" ]
+	# the default bridge, through berth run
+	docker run -d --name lbr "$IMG" sleep 100 >/dev/null
+	run -0 "$BERTH" run --rm --link lbr "$IMG" sh -c "grep -c lbr /etc/hosts"
+	[ "$output" = 1 ]
+	run -125 "$BERTH" run --rm --network lnet --link lbr:x "$IMG" true
+	[[ "$output" == *"cannot link to container lbr: it is on no network container"* ]]
+	docker stop -t 0 ldb >/dev/null
+	run -125 timeout 30 docker run --rm --network lnet --link ldb:database "$IMG" true
+	[[ "$output" == *"cannot link to container ldb, it is not running"* ]]
+	run -125 "$BERTH" run --rm --link 'lbr:bad alias' "$IMG" true
+	[[ "$output" == *"the alias 'bad alias' is not a host name"* ]]
+	[ "$(docker ps -aq | wc -l)" = 2 ]
+	docker rm -f ldb lbr >/dev/null
+	docker network rm lnet >/dev/null
+}
+
 @test "--mount, the long form (HostConfig.Mounts), from docker, berth and python3-docker; bad mounts refused, nothing made" {
 	need_docker
 	docker run --rm -v mvol:/data "$IMG" sh -c 'echo kept >/data/f'
@@ -844,6 +869,11 @@ YML
 	# the service's name is an alias on the project's network
 	run -0 docker exec bproj_client_1 busybox wget -qO- http://web/index.html
 	[ "$output" = served ]
+	# a one-off container: compose links it to its service's containers
+	run -0 timeout 60 docker-compose -p bproj run --rm -T client sh -c \
+		'busybox wget -qO- http://web/index.html; grep -c bproj_client_1 /etc/hosts'
+	[ "${lines[-2]}" = served ] && [ "${lines[-1]}" -ge 1 ]
+	[ "$(docker ps -aq | wc -l)" = 2 ]
 	# compose's long volume syntax (a Mount): the same volume, read-only
 	run -0 docker exec bproj_client_1 sh -c 'cat /shared/index.html; touch /shared/x || echo ro'
 	[ "$output" = "served
