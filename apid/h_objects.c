@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "ctl/lib/bc_filter.h"
+#include "ctl/lib/bc_imgfilter.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
 
@@ -97,7 +98,9 @@ static cJSON *img_summary(const cJSON *i, cJSON *tags, cJSON *digests)
 	cJSON_AddNumberToObject(o, "SharedSize", -1);
 	cJSON_AddNumberToObject(o, "VirtualSize",
 				cJSON_GetNumberValue(cJSON_GetObjectItem(i, "Size")));
-	cJSON_AddItemToObject(o, "Labels", cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "Labels",
+			      cJSON_Duplicate(cJSON_GetObjectItem(i, "Labels"), true)
+				  ?: cJSON_CreateObject());
 	cJSON_AddNumberToObject(o, "Containers", used ? used->valuedouble : -1);
 	return o;
 }
@@ -116,58 +119,51 @@ void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char 
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
 	bool show_all = req_query_bool(rq, "all", false);
-	const char *refs[16];
-	unsigned nrefs = 0;
-	int dangling = -1;
+	struct bc_img_filters fs;
+	struct err err = ERR_INIT;
 	struct filters f;
 	const cJSON *i;
 
 	(void)arg;
+	bc_img_filters_init(&fs);
 	if (req_filters(rs, rq, &f) < 0)
 		return;
-	for (unsigned k = 0; k < f.n; k++) {
-		if (!strncmp(f.kv[k], "reference=", 10) && nrefs < 16)
-			refs[nrefs++] = f.kv[k] + 10;
-		else if (!strncmp(f.kv[k], "dangling=", 9) && filter_bool(f.kv[k] + 9) >= 0)
-			dangling = filter_bool(f.kv[k] + 9);
-		else {
-			resp_error(rs, 400, "invalid filter '%s' (reference=, dangling=)", f.kv[k]);
-			filters_free(&f);
-			return;
-		}
-	}
+	for (unsigned k = 0; k < f.n; k++)
+		if (bc_img_filter_add(&fs, f.kv[k], &err) < 0)
+			goto bad;
 	if (call(a, rs, DAEMON_IMAGED, MSG_IMAGE_LIST, NULL, NULL, NULL, &all) < 0) {
 		filters_free(&f);
 		return;
 	}
+	if (bc_img_filter_resolve(&fs, all, &err) < 0)
+		goto bad;
 	cJSON_ArrayForEach (i, all) {
-		cJSON *o, *tags = cJSON_CreateArray();
+		cJSON *tags = cJSON_CreateArray();
 		const cJSON *t;
 
-		if (!show_all && cJSON_IsTrue(cJSON_GetObjectItem(i, "Intermediate"))) {
+		if ((!show_all && cJSON_IsTrue(cJSON_GetObjectItem(i, "Intermediate"))) ||
+		    !bc_img_filter_image(&fs, i)) {
 			cJSON_Delete(tags);
 			continue;
 		}
 		/* reference=: the image's matching tags only, as Docker lists them */
-		cJSON_ArrayForEach (t, cJSON_GetObjectItem(i, "RepoTags")) {
-			bool hit = !nrefs;
-
-			for (unsigned k = 0; k < nrefs && !hit; k++)
-				hit = bc_image_ref_match(refs[k], t->valuestring);
-			if (hit)
+		cJSON_ArrayForEach (t, cJSON_GetObjectItem(i, "RepoTags"))
+			if (bc_img_filter_tag(&fs, t->valuestring))
 				cJSON_AddItemToArray(tags, cJSON_CreateString(t->valuestring));
-		}
-		if ((nrefs && !cJSON_GetArraySize(tags)) ||
-		    (dangling >= 0 &&
-		     (cJSON_GetArraySize(cJSON_GetObjectItem(i, "RepoTags")) == 0) != dangling)) {
+		if (fs.nrefs && !cJSON_GetArraySize(tags)) {
 			cJSON_Delete(tags);
 			continue;
 		}
-		o = img_summary(i, tags, digests_matching(i, refs, nrefs));
-		cJSON_AddItemToArray(out, o);
+		cJSON_AddItemToArray(out,
+				     img_summary(i, tags, digests_matching(i, fs.refs, fs.nrefs)));
 	}
 	filters_free(&f);
 	resp_json(rs, 200, out);
+	return;
+bad:
+	resp_error(rs, err.code == ENOENT ? 404 : 400, "%s", err_msg(&err));
+	err_clear(&err);
+	filters_free(&f);
 }
 
 /* What Docker's image inspect always has, for clients of API < 1.45 (compose 1.29). */
@@ -516,7 +512,7 @@ static bool dangling(const cJSON *o)
 	return cJSON_GetArraySize(cJSON_GetObjectItem(o, "Containers")) == 0;
 }
 
-/* A network or volume filter: name (part of), id (prefix), label, driver, dangling. */
+/* A network or volume filter: name (part of), id (prefix), label, driver, dangling, scope, type. */
 static bool object_match(const cJSON *o, const char *kv, bool *known)
 {
 	const char *v = strchr(kv, '=') + 1;
@@ -536,6 +532,12 @@ static bool object_match(const cJSON *o, const char *kv, bool *known)
 		return !strcmp(driver, v);
 	if (k == 8 && !strncmp(kv, "dangling", 8) && filter_bool(v) >= 0)
 		return dangling(o) == filter_bool(v);
+	if (k == 5 && !strncmp(kv, "scope", 5))
+		return !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Scope")) ?: "local", v);
+	/* networks: the ones every engine has (bridge, host, none), or those made */
+	if (k == 4 && !strncmp(kv, "type", 4) && (!strcmp(v, "builtin") || !strcmp(v, "custom")))
+		return (!strcmp(name, "bridge") || !strcmp(name, "host") ||
+			!strcmp(name, "none")) == !strcmp(v, "builtin");
 	*known = false;
 	return false;
 }
@@ -563,8 +565,8 @@ static int filter_objects(struct resp *rs, const struct filters *f, cJSON *list)
 				if (!known) {
 					resp_error(rs, 400,
 						   "invalid filter '%s': use name, id, label, "
-						   "driver or dangling "
-						   "(true or false)",
+						   "driver, scope, type (custom or builtin) or "
+						   "dangling (true or false)",
 						   f->kv[j]);
 					return -1;
 				}

@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "ctl.h"
 #include "lib/bc_filter.h"
+#include "lib/bc_imgfilter.h"
 #include "lib/bclient.h"
 #include "format.h"
 #include "proto/tags.h"
@@ -40,7 +41,8 @@ const char cmd_images_usage[] =
     "  -q, --quiet           only image ids\n"
     "      --digests         show digests\n"
     "      --no-trunc        full ids\n"
-    "  -f, --filter F        dangling=true|false, reference=PATTERN\n"
+    "  -f, --filter F        reference=PATTERN, dangling=true|false, label=KEY[=VALUE],\n"
+    "                        before=IMAGE, since=IMAGE, until=TIME\n"
     "      --format FORMAT   table (default), json, or a template: '{{.Repository}}:{{.Tag}}'\n"
     "  -h, --help            show this help\n";
 
@@ -461,8 +463,9 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	bool quiet = false, digests = false, notrunc = false;
-	int dangling = -1;
-	const char *refpat = NULL;
+	struct bc_img_filters fs;
+	struct err err = ERR_INIT;
+	cleanup_free char *refkv = NULL;
 	cleanup_listfmt struct listfmt lf = {0};
 	cleanup_cjson cJSON *list = NULL, *lines = cJSON_CreateArray();
 	cleanup_cjson cJSON *out = cJSON_CreateArray();
@@ -471,6 +474,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 	const cJSON *img;
 	int c, rc;
 
+	bc_img_filters_init(&fs);
 	while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -486,17 +490,8 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 			notrunc = true;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "dangling=true"))
-				dangling = 1;
-			else if (!strcmp(optarg, "dangling=false"))
-				dangling = 0;
-			else if (!strncmp(optarg, "reference=", 10))
-				refpat = optarg + 10;
-			else
-				return ctl_fail(
-				    EXIT_DAEMON,
-				    "invalid filter '%s' (dangling=true|false, reference=PATTERN)",
-				    optarg);
+			if (bc_img_filter_add(&fs, optarg, &err) < 0)
+				return ctl_fail_err(&err, EXIT_DAEMON);
 			break;
 		case 'F':
 			if (listfmt_parse(optarg, &lf) < 0)
@@ -510,11 +505,17 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 			return EXIT_DAEMON;
 		}
 	}
-	if (optind < argc)
-		refpat = argv[optind];
+	/* images REPOSITORY[:TAG]: a reference= filter */
+	if (optind < argc) {
+		refkv = xasprintf("reference=%s", argv[optind]);
+		if (bc_img_filter_add(&fs, refkv, &err) < 0)
+			return ctl_fail_err(&err, EXIT_DAEMON);
+	}
 	rc = ctl_imaged_call(ctl, MSG_IMAGE_LIST, NULL, &list);
 	if (rc)
 		return rc;
+	if (bc_img_filter_resolve(&fs, list, &err) < 0)
+		return ctl_fail_err(&err, EXIT_DAEMON);
 	{
 		static const char *const hdr[] = {"REPOSITORY", "TAG",	   "DIGEST",
 						  "IMAGE ID",	"CREATED", "SIZE"};
@@ -533,7 +534,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 		char idbuf[80], created[48], size[16];
 		int rows = 0;
 
-		if (dangling >= 0 && is_dangling != (dangling == 1))
+		if (!bc_img_filter_image(&fs, img))
 			continue;
 		snprintf(idbuf, sizeof(idbuf), "%s", notrunc ? id : id + 7);
 		if (!notrunc)
@@ -547,7 +548,7 @@ int cmd_images(struct ctl *ctl, int argc, char **argv)
 			tg = is_dangling ? NULL : cJSON_GetArrayItem(tags, i);
 			if (tg)
 				split_name(tg->valuestring, repo, sizeof(repo), tag, sizeof(tag));
-			if (refpat && (!tg || !bc_image_ref_match(refpat, tg->valuestring)))
+			if (fs.nrefs && (!tg || !bc_img_filter_tag(&fs, tg->valuestring)))
 				continue;
 			rows++;
 			if (quiet) {

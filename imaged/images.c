@@ -323,6 +323,14 @@ static cJSON *summary(const struct image *img, const cJSON *refs)
 	cJSON_AddStringToObject(o, "Created", cfg_str(img->config, "created"));
 	cJSON_AddNumberToObject(o, "Size", (double)img->size);
 	cJSON_AddBoolToObject(o, "Dangling", cJSON_GetArraySize(tags) == 0);
+	{
+		const cJSON *labels =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(img->config, "config"), "Labels");
+
+		cJSON_AddItemToObject(o, "Labels",
+				      cJSON_IsObject(labels) ? cJSON_Duplicate(labels, true)
+							     : cJSON_CreateObject());
+	}
 	return o;
 }
 

@@ -556,6 +556,36 @@ PY
 	[[ "$output" == *"invalid filters 'notjson'"* ]]
 }
 
+@test "image filters, shared with berth images: label, before, since, until, reference, dangling; bad ones refused" {
+	need_docker
+	mkdir -p "$BERTH_TMP/lctx"
+	printf 'FROM %s\nLABEL team=a\nRUN echo x >/x\n' "$IMG" >"$BERTH_TMP/lctx/Dockerfile"
+	docker build -q -t labelled:1 "$BERTH_TMP/lctx" >/dev/null 2>&1
+	for f in "label=team|labelled" "label=team=a|labelled" "label=team=b|" "before=labelled:1|$IMG" \
+		"since=$IMG|labelled" "until=1h|$IMG" "until=2200-01-01T00:00:00Z|$IMG labelled" \
+		"reference=lab*|labelled" "dangling=false|$IMG labelled"; do
+		want=${f#*|}
+		[ "$(docker images --filter "${f%%|*}" --format '{{.Repository}}' | sort | xargs)" = "$want" ]
+		[ "$("$BERTH" images --filter "${f%%|*}" --format '{{.Repository}}' | sort | xargs)" = "$want" ]
+	done
+	for bad in "before=nope|no such image: nope" "until=xyz|a time (RFC 3339" "dangling=maybe|dangling is true or false" \
+		"colour=1|use reference, dangling, label, before, since or until"; do
+		run -1 docker images --filter "${bad%%|*}"
+		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+		run -125 "$BERTH" images --filter "${bad%%|*}"
+		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+	done
+	# networks: type and scope
+	docker network create tnet >/dev/null
+	[ "$(docker network ls --filter type=custom --format '{{.Name}}')" = tnet ]
+	[ "$(docker network ls --filter type=builtin --format '{{.Name}}')" = bridge ]
+	[ "$(docker network ls --filter scope=local --format '{{.Name}}' | sort | xargs)" = "bridge tnet" ]
+	run -1 docker network ls --filter type=other
+	[[ "$output" == *"invalid filter 'type=other'"* ]]
+	docker network rm tnet >/dev/null
+	docker rmi labelled:1 >/dev/null
+}
+
 @test "docker pull from a registry, run pulls what is missing, login and push" {
 	need_docker
 	command -v docker-registry >/dev/null || skip "docker-registry is not installed"
