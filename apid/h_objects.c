@@ -290,8 +290,36 @@ void h_img_remove(struct apid *a, struct resp *rs, const struct request *rq, cha
 
 struct pull_sink {
 	struct resp *rs;
-	bool broken;
+	bool begun, broken;
 };
+
+/* The stream starts with the first line: a pull or push failing before has its own status. */
+static bool sink_begin(struct pull_sink *s)
+{
+	if (!s->begun && !s->broken) {
+		s->begun = true;
+		s->broken = resp_stream_begin(s->rs, 200, "application/json") < 0;
+	}
+	return !s->broken;
+}
+
+/* After a pull or push: its error as a status before the stream, in the stream after. */
+static void sink_end(struct pull_sink *s, int rc, struct err *err)
+{
+	if (rc < 0 && !s->begun) {
+		resp_err(s->rs, err);
+		err_clear(err);
+		return;
+	}
+	if (!sink_begin(s))
+		return;
+	if (rc < 0) {
+		resp_stream_error(s->rs, err);
+		err_clear(err);
+	}
+	if (!s->broken)
+		resp_stream_end(s->rs);
+}
 
 /*
  * imaged's progress lines are what berth pull prints ("<id>: Pulling fs
@@ -306,7 +334,7 @@ static void pull_line(const char *line, void *arg)
 	const char *colon = strstr(line, ": ");
 	size_t idlen = colon ? (size_t)(colon - line) : 0;
 
-	if (s->broken)
+	if (!sink_begin(s))
 		return;
 	if (colon && idlen == 12 && strspn(line, "0123456789abcdef") == 12) {
 		char id[13];
@@ -425,16 +453,9 @@ void h_img_create(struct apid *a, struct resp *rs, const struct request *rq, cha
 	pull.ref = ref;
 	pull.platform = platform && *platform ? platform : NULL;
 	pull.auth = auth = registry_auth(rq);
-	if (resp_stream_begin(rs, 200, "application/json") < 0)
-		return;
-	if (bc_pull(&a->paths, &pull, &err) < 0) {
-		resp_stream_error(rs, &err);
-		err_clear(&err);
-	}
+	sink_end(&sink, bc_pull(&a->paths, &pull, &err), &err);
 	if (auth)
 		explicit_bzero(auth, strlen(auth));
-	if (!sink.broken)
-		resp_stream_end(rs);
 }
 
 /* POST /images/NAME/push?tag=T: the push's progress as Docker's JSON stream. */
@@ -445,15 +466,7 @@ void h_img_push(struct apid *a, struct resp *rs, const struct request *rq, char 
 	struct err err = ERR_INIT;
 
 	ref = tag && *tag ? xasprintf("%s:%s", arg[0], tag) : xstrdup(arg[0]);
-	if (resp_stream_begin(rs, 200, "application/json") < 0)
-		goto out;
-	if (bc_push(&a->paths, ref, auth, pull_line, &sink, &err) < 0) {
-		resp_stream_error(rs, &err);
-		err_clear(&err);
-	}
-	if (!sink.broken)
-		resp_stream_end(rs);
-out:
+	sink_end(&sink, bc_push(&a->paths, ref, auth, pull_line, &sink, &err), &err);
 	if (auth)
 		explicit_bzero(auth, strlen(auth));
 }

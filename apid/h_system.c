@@ -172,7 +172,7 @@ void h_events(struct apid *a, struct resp *rs, const struct request *rq, char **
 	struct filters f;
 
 	(void)arg;
-	if (since && *since && bc_parse_time(since, &o.since_ns) < 0) {
+	if (since && *since && bc_events_since(&o, since) < 0) {
 		resp_error(rs, 400, "invalid since '%s'", since);
 		return;
 	}

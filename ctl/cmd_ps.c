@@ -825,7 +825,8 @@ int cmd_events(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'S':
 		case 'U':
-			if (bc_parse_time(optarg, c == 'S' ? &o.since_ns : &o.until_ns) < 0)
+			if ((c == 'S' ? bc_events_since(&o, optarg)
+				      : bc_parse_time(optarg, &o.until_ns)) < 0)
 				return ctl_fail(EXIT_DAEMON, "invalid --%s '%s'",
 						c == 'S' ? "since" : "until", optarg);
 			break;

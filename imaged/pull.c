@@ -739,6 +739,7 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	cleanup_free char *type = NULL;
 	struct oci_manifest man = {0};
 	const char *reference;
+	bool mirrored = false;
 	int rc;
 
 	if (ref_parse(name, &r, err) < 0)
@@ -753,7 +754,6 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 	g.repo = r.path;
 	g.userpwd = decode_auth(auth);
 	reference = r.digest ? r.digest : r.tag;
-	job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
 	rc = -1;
 	/* docker.io: its mirrors first, the registry itself when none has the image */
 	for (size_t i = 0; rc != 0 && i < g.conf.nmirrors; i++) {
@@ -765,8 +765,7 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 		if (rc == 0)
 			rc = get_manifest(&g, reference, &m, &type, &e);
 		if (rc == 0) {
-			job_progress(out, "%s: from the mirror %s", r.tag ? r.tag : r.digest,
-				     g.base);
+			mirrored = true;
 			free(official);
 			break;
 		}
@@ -786,6 +785,11 @@ static int pull(const struct store *s, const char *name, const char *auth, const
 		if (rc == 0)
 			rc = get_manifest(&g, reference, &m, &type, err);
 	}
+	/* only once the registry answered, as Docker: a pull failing before has no output */
+	if (rc == 0)
+		job_progress(out, "%s: Pulling from %s", r.tag ? r.tag : r.digest, r.path);
+	if (rc == 0 && mirrored)
+		job_progress(out, "%s: from the mirror %s", r.tag ? r.tag : r.digest, g.base);
 	if (rc == 0 && (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST))) {
 		cleanup_cjson cJSON *index = cJSON_Parse(m.buf);
 		const char *pick = NULL;

@@ -115,6 +115,15 @@ static unsigned wait_ms(const struct bc_events *o)
 	return o->idle && left > 1000 ? 1000 : (unsigned)left;
 }
 
+int bc_events_since(struct bc_events *o, const char *s)
+{
+	if (bc_parse_time(s, &o->since_ns) < 0)
+		return -1;
+	if (o->since_ns <= 0)
+		o->since_ns = 1; /* 0 would mean "from now" */
+	return 0;
+}
+
 int bc_events(const struct berth_paths *p, const struct bc_events *o, struct err *err)
 {
 	struct client c;

@@ -24,6 +24,8 @@ struct bc_events {
 	void *arg;
 };
 /* Until until_ns, a callback's stop, or an error. */
+/* --since, since=: a time as bc_parse_time reads it; 0, the epoch, replays every event kept. */
+int bc_events_since(struct bc_events *o, const char *s);
 int bc_events(const struct berth_paths *p, const struct bc_events *o, struct err *err);
 
 #endif

@@ -363,6 +363,9 @@ container destroy evy" ]
 	[[ "$output" =~ ^"die evx 3 "[0-9]{19}$ ]]
 	run -0 docker events --since 1m --until 0s --filter container=evy --format '{{.Action}}'
 	[ "$(echo $output)" = "create start die destroy" ]
+	# since=0 (the SDKs send it): every event kept, not "from now"
+	[ "$(curl -s --unix-socket "$BERTH_RUN/docker.sock" "http://x/v1.45/events?since=0&until=$(date +%s)" | grep -c '"Action":"destroy"')" = 2 ]
+	[ "$("$BERTH" events --since 0 --until 0s | grep -c ' destroy ')" = 2 ]
 	run -1 docker events --until 0s --filter bogus=1
 	[[ "$output" == *"invalid filter 'bogus=1'"* ]]
 	# the live stream's client is gone (timeout): apid's thread for it ends too
@@ -599,7 +602,14 @@ PY
 	[[ "$output" == *"Unable to find image"* ]]
 	[[ "$output" == *pulled-by-run ]]
 	run -1 docker pull "$REG/test/nosuch:1"
-	[[ "$output" == *"Error response from daemon"* || "$output" == *"nosuch"* ]]
+	[[ "$output" == *"Error response from daemon"*"nosuch"* ]]
+	# a pull failing before any progress answers with its status, as Docker's (the SDKs rely on it)
+	run -0 curl -s -o /dev/null -w '%{http_code}' --unix-socket "$BERTH_RUN/docker.sock" -X POST \
+		"http://x/v1.45/images/create?fromImage=$REG/test/nosuch&tag=1"
+	[ "$output" = 404 ]
+	run -0 curl -s -o /dev/null -w '%{http_code}' --unix-socket "$BERTH_RUN/docker.sock" -X POST \
+		"http://x/v1.45/images/create?fromImage=127.0.0.1:1/none&tag=1"
+	[ "$output" = 500 ]
 	# push: a new name in the registry, read back by skopeo and pulled again
 	run -0 docker login -u someone -p secret "$REG"
 	[[ "$output" == *"Login Succeeded"* ]]
