@@ -218,6 +218,8 @@ void events_free(struct cd *cd);
 
 /* netctl.c: networks through berth-netd. */
 const char *ctr_network(const struct ctr *k);
+/* The aliases a container has on network (primary: its NetworkMode), a new array. */
+cJSON *ctr_aliases(const struct ctr *k, const char *network, bool primary);
 bool ctr_uses_netd(const struct ctr *k);
 int net_attach(struct ctr *k, struct err *err);
 void net_detach(struct ctr *k);

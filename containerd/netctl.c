@@ -111,7 +111,7 @@ static void add_strings(cJSON *to, const cJSON *from)
 			cJSON_AddItemToArray(to, cJSON_CreateString(e->valuestring));
 }
 
-static cJSON *aliases_for(struct ctr *k, const char *network, bool primary)
+cJSON *ctr_aliases(const struct ctr *k, const char *network, bool primary)
 {
 	cJSON *l = cJSON_CreateArray();
 
@@ -230,7 +230,7 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	 * The aliases: docker run's name the container on its first network;
 	 * those given at connect (EndpointAliases) on theirs.
 	 */
-	cJSON_AddItemToObject(req, "Aliases", aliases_for(k, network, primary));
+	cJSON_AddItemToObject(req, "Aliases", ctr_aliases(k, network, primary));
 	/* --ip and --mac-address are for the container's own network; connect --ip for its */
 	{
 		const char *ip = cJSON_GetStringValue(

@@ -78,6 +78,33 @@ static cJSON *mounts_obj(const struct ctr *k)
 	return a;
 }
 
+/*
+ * Each network's Aliases and DNSNames as Docker has them: on a user defined
+ * network the aliases and the short id (compose looks for it), and the names
+ * the network's DNS answers for.
+ */
+static void add_names(cJSON *nets, const struct ctr *k)
+{
+	char short_id[ID_SHORT_LEN + 1];
+	cJSON *e;
+
+	id_short(k->id, short_id);
+	cJSON_ArrayForEach (e, nets) {
+		bool user = strcmp(e->string, "bridge") != 0;
+		cJSON *aliases = ctr_aliases(k, e->string, !strcmp(e->string, ctr_network(k)));
+		cJSON *dns = cJSON_AddArrayToObject(e, "DNSNames");
+		const cJSON *a;
+
+		if (user) {
+			cJSON_AddItemToArray(aliases, cJSON_CreateString(short_id));
+			cJSON_AddItemToArray(dns, cJSON_CreateString(k->name));
+			cJSON_ArrayForEach (a, aliases)
+				cJSON_AddItemToArray(dns, cJSON_CreateString(a->valuestring));
+		}
+		cJSON_AddItemToObject(e, "Aliases", aliases);
+	}
+}
+
 /* Docker's NetworkSettings: IPAddress, Gateway, Ports {"80/tcp": [...]}, Networks. */
 static void add_network_settings(cJSON *ns, const struct ctr *k)
 {
@@ -129,6 +156,23 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 					cJSON_GetStringValue(cJSON_GetObjectItem(p, "MacAddress"))
 					    ?: "");
 	}
+	if (!n) {
+		/* not running: the networks it will join, without addresses (as Docker's) */
+		cJSON *x;
+
+		if (ctr_uses_netd(k))
+			cJSON_AddObjectToObject(nets, ctr_network(k));
+		cJSON_ArrayForEach (x, ctr_cfg(k, "HostConfig", "ExtraNetworks"))
+			if (cJSON_GetStringValue(x) && !cJSON_GetObjectItem(nets, x->valuestring))
+				cJSON_AddObjectToObject(nets, x->valuestring);
+		cJSON_ArrayForEach (x, nets) {
+			cJSON_AddStringToObject(x, "NetworkID", "");
+			cJSON_AddStringToObject(x, "IPAddress", "");
+			cJSON_AddStringToObject(x, "MacAddress", "");
+			cJSON_AddStringToObject(x, "Gateway", "");
+			cJSON_AddNumberToObject(x, "IPPrefixLen", 0);
+		}
+	}
 	if (n) {
 		cJSON *e = cJSON_AddObjectToObject(
 		    nets, cJSON_GetStringValue(cJSON_GetObjectItem(n, "Network")) ?: "bridge");
@@ -142,6 +186,7 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 		cJSON_AddNumberToObject(
 		    e, "IPPrefixLen", cJSON_GetNumberValue(cJSON_GetObjectItem(n, "IPPrefixLen")));
 	}
+	add_names(nets, k);
 }
 
 cJSON *ctr_inspect(struct ctr *k)

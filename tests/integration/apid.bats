@@ -647,6 +647,10 @@ PY
 	[[ "$(docker network ls --format '{{.Name}}')" != *badnet* ]]
 	run -0 docker network ls --format '{{.Name}}'
 	[[ "$output" == *apinet* ]]
+	# a container not started yet shows the network it will join, its aliases and short id
+	cid=$(docker create --name created1 --network apinet --network-alias ali "$IMG" true)
+	[ "$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{join $v.Aliases ","}} {{$v.IPAddress}}.{{end}}' created1)" = "apinet ali,${cid:0:12} ." ]
+	docker rm created1 >/dev/null
 	run -0 docker volume create apivol
 	run -1 docker volume create --opt type=tmpfs --opt device=tmpfs tmpvol
 	[[ "$output" == *"volume options (--opt "*") are not supported: berth's local volumes are directories"* ]]
