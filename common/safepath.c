@@ -104,3 +104,57 @@ int mkdir_secure(const char *path, mode_t mode, struct err *err)
 	}
 	return check_dir(copy, err);
 }
+
+bool path_is_clean(const char *path)
+{
+	if (path[0] != '/')
+		return false;
+	for (const char *p = path; *p; p++) {
+		if (*p != '/')
+			continue;
+		if (p[1] == '/' || (p[1] == '.' && (!p[2] || p[2] == '/')) ||
+		    (p[1] == '.' && p[2] == '.' && (!p[3] || p[3] == '/')))
+			return false;
+	}
+	return true;
+}
+
+int mkdir_nofollow(const char *path, mode_t mode, struct err *err)
+{
+	cleanup_free char *copy = xstrdup(path);
+	char *save = NULL;
+	int dir, next;
+
+	if (!path_is_clean(path))
+		return err_set(err, EINVAL, "%s is not a clean absolute path", path);
+	if ((dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_sys(err, "open /");
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		next = openat(dir, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			if (mkdirat(dir, c, mode) < 0 && errno != EEXIST) {
+				err_sys(err, "create %s (at %s)", path, c);
+				close(dir);
+				return -err->code;
+			}
+			next = openat(dir, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			if (errno == ENOTDIR || errno == ELOOP)
+				err_set(
+				    err, ENOTDIR,
+				    "cannot create %s: its component '%s' is a symlink or not a "
+				    "directory (missing directories are made only through real "
+				    "ones)",
+				    path, c);
+			else
+				err_sys(err, "create %s (at %s)", path, c);
+			close(dir);
+			return -err->code;
+		}
+		close(dir);
+		dir = next;
+	}
+	close(dir);
+	return 0;
+}

@@ -2,6 +2,7 @@
 #ifndef BERTH_SAFEPATH_H
 #define BERTH_SAFEPATH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -32,5 +33,14 @@ int mkdir_in_root(int rootfd, const char *path, mode_t mode, struct err *err);
  * the leaf: a real directory, owned by us, not writable by group or others.
  */
 int mkdir_secure(const char *path, mode_t mode, struct err *err);
+
+/* An absolute path without ".", ".." or empty components. */
+bool path_is_clean(const char *path);
+
+/*
+ * Create the missing directories of a clean absolute host path (mode), never
+ * through a symlink: a component that is one, or not a directory, is refused.
+ */
+int mkdir_nofollow(const char *path, mode_t mode, struct err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/xalloc.h"
 #include "containerd.h"
@@ -80,6 +81,7 @@ static int bind_mount(cJSON *req, const cJSON *m, struct err *err)
 	const char *src = str(m, "Source"), *dst = str(m, "Target");
 	const cJSON *bo = item(m, "BindOptions");
 	const char *prop = str(bo, "Propagation");
+	struct stat st;
 	char *spec;
 
 	if (check_foreign(m, "bind", "VolumeOptions", err) < 0 ||
@@ -89,6 +91,12 @@ static int bind_mount(cJSON *req, const cJSON *m, struct err *err)
 		return err_set(err, EINVAL,
 			       "invalid --mount type=bind,target=%s: source= must be an absolute "
 			       "host path, not '%s'",
+			       dst, src);
+	/* unlike -v, --mount does not make a missing source (Docker's rule) */
+	if (stat(src, &st) < 0)
+		return err_sys(err,
+			       "invalid --mount type=bind,target=%s: bind source path %s does not "
+			       "exist",
 			       dst, src);
 	if (*prop && strcmp(prop, "rprivate") && strcmp(prop, "private"))
 		return err_set(err, EINVAL,

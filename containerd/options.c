@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/mac.h"
 #include "common/signame.h"
+#include "common/safepath.h"
 #include "common/size.h"
 #include "common/xalloc.h"
 #include "containerd.h"
@@ -148,7 +149,8 @@ static int check_binds(const cJSON *hc, struct err *err)
 				return -err->code;
 			continue;
 		}
-		if (stat(src, &st) < 0)
+		/* missing: made at start, as Docker does for -v (never through a symlink) */
+		if (stat(src, &st) < 0 && (errno != ENOENT || !path_is_clean(src)))
 			return err_sys(err, "invalid volume: bind source path %s", src);
 	}
 	return 0;

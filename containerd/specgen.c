@@ -487,6 +487,11 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 			*opts++ = '\0';
 		ro = opts && !strcmp(opts, "ro");
 		if (spec[0] == '/') {
+			/* -v of a missing host path: made, as Docker does, never through a symlink
+			 */
+			if (access(spec, F_OK) < 0 && errno == ENOENT &&
+			    mkdir_nofollow(spec, 0755, err) < 0)
+				return err_wrap(err, "bind source path %s", spec);
 			/* resolved now, checked against the policy at this start; the runtime then
 			 * refuses a symlink swapped into it since (src-nofollow) */
 			src = realpath(spec, NULL);

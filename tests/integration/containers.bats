@@ -479,7 +479,7 @@ cgfile() {
 	[ "$(field flaky 'd["State"]["Status"]')" = exited ]
 }
 
-@test "bad input: one clear line, non-zero exit, other containers untouched" {
+@test "bad input: one clear line, non-zero exit, other containers untouched; -v makes a missing host path, never through a symlink" {
 	sentinel
 	# not here, and no registry answers for it (nothing leaves this machine)
 	run b run --rm 127.0.0.1:9/no/such:image true
@@ -527,9 +527,22 @@ cgfile() {
 	run b run --rm --cpus 999 "$IMG" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid --cpus"* ]]
-	run b run --rm -v /no/such/dir:/x "$IMG" true
+	# -v of a missing host path makes it (Docker's way), never through a symlink
+	run b run --rm -v "$BERTH_TMP/made/sub:/x" "$IMG" sh -c 'echo in >/x/f'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BERTH_TMP/made/sub/f")" = in ] && [ "$(stat -c %a "$BERTH_TMP/made/sub")" = 755 ]
+	ln -s / "$BERTH_TMP/rootlink"
+	run b run --rm -v "$BERTH_TMP/rootlink/berth-made-$$:/x" "$IMG" true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"bind source path /no/such/dir"* ]]
+	[[ "$output" == *"its component 'rootlink' is a symlink or not a directory"* ]]
+	[ ! -e "/berth-made-$$" ]
+	run b run --rm -v "$BERTH_TMP/made/../other:/x" "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bind source path $BERTH_TMP/made/../other"* ]]
+	[ ! -e "$BERTH_TMP/other" ]
+	run b run --rm --mount type=bind,src=/no/such/dir,dst=/x "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bind source path /no/such/dir does not exist"* ]]
 	run b rm sentinel
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"container sentinel is running"* ]]

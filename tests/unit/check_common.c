@@ -179,6 +179,39 @@ START_TEST(test_mkdir_secure)
 }
 END_TEST
 
+START_TEST(test_mkdir_nofollow)
+{
+	cleanup_free char *dir = tmpdir();
+	cleanup_free char *deep = xasprintf("%s/a/b", dir), *link = xasprintf("%s/l", dir);
+	cleanup_free char *through = xasprintf("%s/l/x", dir), *file = xasprintf("%s/f", dir);
+	cleanup_free char *under_file = xasprintf("%s/f/x", dir),
+			  *dotdot = xasprintf("%s/a/../c", dir);
+	struct err e = ERR_INIT;
+	struct stat st;
+
+	ck_assert(path_is_clean("/a/b"));
+	ck_assert(!path_is_clean("/a/../b") && !path_is_clean("/a/./b") && !path_is_clean("/a//b"));
+	ck_assert(!path_is_clean("a/b") && !path_is_clean("/a/.."));
+	ck_assert(path_is_clean("/a/..b/.c"));
+	ck_assert_int_eq(mkdir_nofollow(deep, 0750, &e), 0);
+	ck_assert_int_eq(stat(deep, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(mkdir_nofollow(deep, 0750, &e), 0); /* idempotent */
+	ck_assert_int_eq(symlink("/", link), 0);
+	ck_assert_int_lt(mkdir_nofollow(through, 0755, &e), 0);
+	ck_assert_ptr_nonnull(strstr(err_msg(&e), "'l' is a symlink"));
+	err_clear(&e);
+	ck_assert_int_eq(atomic_write_file(file, "x", 1, 0600, &e), 0);
+	ck_assert_int_lt(mkdir_nofollow(under_file, 0755, &e), 0);
+	err_clear(&e);
+	ck_assert_int_lt(mkdir_nofollow(dotdot, 0755, &e), 0);
+	ck_assert_int_eq(e.code, EINVAL);
+	err_clear(&e);
+	ck_assert_int_ne(access("/x", F_OK), 0);
+	rmrf(dir);
+}
+END_TEST
+
 START_TEST(test_ids)
 {
 	char a[ID_LEN + 1], b[ID_LEN + 1], s[ID_SHORT_LEN + 1];
@@ -452,6 +485,7 @@ int main(void)
 	tcase_add_test(tc, test_atomic_write);
 	tcase_add_test(tc, test_open_in_root);
 	tcase_add_test(tc, test_mkdir_secure);
+	tcase_add_test(tc, test_mkdir_nofollow);
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_sha256);
 	tcase_add_test(tc, test_paths);
