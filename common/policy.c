@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "bindspec.h"
 #include "cleanup.h"
 #include "id.h"
 #include "log.h"
@@ -626,31 +627,21 @@ static int bind_allowed(const struct policy_profile *pr, const char *src, bool r
 	return deny(pr, "bind_mounts", err, "a bind mount of %s", path);
 }
 
-static bool opts_have_ro(const char *opts)
-{
-	cleanup_free char *copy = xstrdup(opts ? opts : "");
-	char *save = NULL;
-
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		if (!strcmp(t, "ro") || !strcmp(t, "readonly"))
-			return true;
-	return false;
-}
-
 static int check_binds(const struct policy_profile *pr, const cJSON *hc, struct err *err)
 {
 	const cJSON *b;
 
 	cJSON_ArrayForEach (b, item(hc, "Binds")) {
-		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
-		char *dst = strchr(spec, ':'), *opts = dst ? strchr(dst + 1, ':') : NULL;
+		struct bind_spec bs;
+		int rc;
 
-		if (spec[0] != '/') /* a named volume */
-			continue;
-		if (dst)
-			*dst = '\0';
-		if (bind_allowed(pr, spec, opts_have_ro(opts ? opts + 1 : NULL), err) < 0)
+		if (bind_spec_parse(cJSON_GetStringValue(b), &bs, err) < 0)
 			return -err->code;
+		/* a named volume is no host path */
+		rc = bs.volume ? 0 : bind_allowed(pr, bs.src, bs.ro, err);
+		bind_spec_free(&bs);
+		if (rc < 0)
+			return rc;
 	}
 	cJSON_ArrayForEach (b, item(hc, "Mounts")) {
 		const char *type = cJSON_GetStringValue(item(b, "Type"));

@@ -207,6 +207,8 @@ void ctr_wake(struct ctr *k, bool removed);
 int volume_ensure(struct cd *cd, const char *name, const cJSON *labels, bool anonymous,
 		  struct err *err);
 int volume_remove_anonymous(struct cd *cd, struct ctr *k);
+/* volfill.c: at the first start, an empty volume gets what the image has at dst (not nocopy). */
+int volume_fill(struct ctr *k, const char *name, const char *dst, struct err *err);
 
 /* events.c */
 void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,

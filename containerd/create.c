@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/bindspec.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -203,13 +204,9 @@ static bool bind_covers(const cJSON *binds, const char *path)
 {
 	const cJSON *b;
 
-	cJSON_ArrayForEach (b, binds) {
-		const char *s = cJSON_GetStringValue(b), *dst = s ? strchr(s, ':') : NULL;
-		size_t n = strlen(path);
-
-		if (dst && !strncmp(dst + 1, path, n) && (dst[1 + n] == '\0' || dst[1 + n] == ':'))
+	cJSON_ArrayForEach (b, binds)
+		if (bind_spec_at(cJSON_GetStringValue(b), path))
 			return true;
-	}
 	return false;
 }
 
@@ -241,25 +238,23 @@ static int volumes_from(struct cd *cd, cJSON *req, struct err *err)
 				       ref);
 		}
 		cJSON_ArrayForEach (b, ctr_cfg(other, "HostConfig", "Binds")) {
-			cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
-			char *dst = strchr(spec, ':'), *opts;
+			struct bind_spec bs;
+			bool ro;
 			char *bind;
 
-			if (!dst)
+			if (bind_spec_parse(cJSON_GetStringValue(b), &bs, err) < 0) {
+				err_clear(err);
 				continue;
-			*dst++ = '\0';
-			if ((opts = strchr(dst, ':')))
-				*opts++ = '\0';
-			if (bind_covers(binds, dst))
-				continue;
-			if (!binds)
-				binds = cJSON_AddArrayToObject(hc, "Binds");
-			bind = xasprintf("%s:%s%s", spec, dst,
-					 mode ? (strcmp(mode, "ro") ? "" : ":ro")
-					 : opts && !strcmp(opts, "ro") ? ":ro"
-								       : "");
-			cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
-			free(bind);
+			}
+			ro = mode ? !strcmp(mode, "ro") : bs.ro;
+			if (!bind_covers(binds, bs.dst)) {
+				if (!binds)
+					binds = cJSON_AddArrayToObject(hc, "Binds");
+				bind = xasprintf("%s:%s%s", bs.src, bs.dst, ro ? ":ro" : "");
+				cJSON_AddItemToArray(binds, cJSON_CreateString(bind));
+				free(bind);
+			}
+			bind_spec_free(&bs);
 		}
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/bindspec.h"
 #include "common/xalloc.h"
 #include "containerd.h"
 
@@ -39,14 +40,10 @@ static cJSON *child(cJSON *o, const char *key, bool array)
 static bool bind_at(const cJSON *binds, const char *dst)
 {
 	const cJSON *b;
-	size_t n = strlen(dst);
 
-	cJSON_ArrayForEach (b, binds) {
-		const char *s = cJSON_GetStringValue(b), *d = s ? strchr(s, ':') : NULL;
-
-		if (d && !strncmp(d + 1, dst, n) && (d[1 + n] == '\0' || d[1 + n] == ':'))
+	cJSON_ArrayForEach (b, binds)
+		if (bind_spec_at(cJSON_GetStringValue(b), dst))
 			return true;
-	}
 	return false;
 }
 
@@ -149,7 +146,10 @@ static int volume_mount(cJSON *req, const cJSON *m, struct err *err)
 			       "invalid --mount type=volume,target=%s: source=%s is a path; a "
 			       "volume source is a volume name (type=bind mounts a host path)",
 			       dst, src);
-	spec = xasprintf("%s:%s%s", src, dst, cJSON_IsTrue(item(m, "ReadOnly")) ? ":ro" : "");
+	spec = xasprintf("%s:%s%s", src, dst,
+			 cJSON_IsTrue(item(m, "ReadOnly"))
+			     ? (cJSON_IsTrue(item(vo, "NoCopy")) ? ":ro,nocopy" : ":ro")
+			     : (cJSON_IsTrue(item(vo, "NoCopy")) ? ":nocopy" : ""));
 	cJSON_AddItemToArray(child(item(req, "HostConfig"), "Binds", true),
 			     cJSON_CreateString(spec));
 	free(spec);

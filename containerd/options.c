@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/bindspec.h"
 #include "common/cleanup.h"
 #include "common/mac.h"
 #include "common/signame.h"
@@ -125,33 +126,28 @@ static int check_binds(const cJSON *hc, struct err *err)
 	const cJSON *b;
 
 	cJSON_ArrayForEach (b, item(hc, "Binds")) {
-		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
-		char *src = spec, *dst = strchr(spec, ':'), *opts;
+		struct bind_spec bs;
 		struct stat st;
+		int rc = 0;
 
-		if (!dst || !dst[1])
-			return err_set(err, EINVAL,
-				       "invalid volume '%s': expected SOURCE:DEST[:ro]", spec);
-		*dst++ = '\0';
-		opts = strchr(dst, ':');
-		if (opts)
-			*opts++ = '\0';
-		if (dst[0] != '/')
-			return err_set(
-			    err, EINVAL,
-			    "invalid volume destination '%s': it must be an absolute path", dst);
-		if (opts && strcmp(opts, "ro") && strcmp(opts, "rw") && strcmp(opts, "z") &&
-		    strcmp(opts, "Z"))
-			return err_set(err, EINVAL, "invalid volume option '%s': expected ro or rw",
-				       opts);
-		if (src[0] != '/') {
-			if (check_volume_name(src, err) < 0)
-				return -err->code;
-			continue;
-		}
+		if (bind_spec_parse(cJSON_GetStringValue(b), &bs, err) < 0)
+			return -err->code;
+		if (bs.dst[0] != '/')
+			rc = err_set(err, EINVAL,
+				     "invalid volume destination '%s': it must be an absolute path",
+				     bs.dst);
+		else if (bs.volume)
+			rc = check_volume_name(bs.src, err);
 		/* missing: made at start, as Docker does for -v (never through a symlink) */
-		if (stat(src, &st) < 0 && (errno != ENOENT || !path_is_clean(src)))
-			return err_sys(err, "invalid volume: bind source path %s", src);
+		else if (stat(bs.src, &st) < 0 && (errno != ENOENT || !path_is_clean(bs.src)))
+			rc = err_sys(err, "invalid volume: bind source path %s", bs.src);
+		else if (bs.nocopy)
+			rc = err_set(err, EINVAL,
+				     "invalid volume '%s': nocopy is for volumes, not host paths",
+				     cJSON_GetStringValue(b));
+		bind_spec_free(&bs);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bindspec.h"
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "containerd.h"
@@ -48,32 +49,33 @@ static cJSON *mounts_obj(const struct ctr *k)
 	const cJSON *b;
 
 	cJSON_ArrayForEach (b, ctr_cfg(k, "HostConfig", "Binds")) {
-		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b) ?: "");
-		char *dst = strchr(spec, ':'), *opts;
-		cJSON *m = cJSON_CreateObject();
+		struct err err = ERR_INIT;
+		struct bind_spec bs;
+		cJSON *m;
 
-		if (!dst) {
-			cJSON_Delete(m);
+		if (bind_spec_parse(cJSON_GetStringValue(b), &bs, &err) < 0) {
+			err_clear(&err);
 			continue;
 		}
-		*dst++ = '\0';
-		opts = strchr(dst, ':');
-		if (opts)
-			*opts++ = '\0';
-		if (spec[0] == '/') {
+		m = cJSON_CreateObject();
+		if (!bs.volume) {
 			cJSON_AddStringToObject(m, "Type", "bind");
-			cJSON_AddStringToObject(m, "Source", spec);
+			cJSON_AddStringToObject(m, "Source", bs.src);
 		} else {
-			char *src = xasprintf("%s/%s/_data", k->cd->vol_dir, spec);
+			char *src = xasprintf("%s/%s/_data", k->cd->vol_dir, bs.src);
 
 			cJSON_AddStringToObject(m, "Type", "volume");
-			cJSON_AddStringToObject(m, "Name", spec);
+			cJSON_AddStringToObject(m, "Name", bs.src);
 			cJSON_AddStringToObject(m, "Source", src);
+			cJSON_AddStringToObject(m, "Driver", "local");
 			free(src);
 		}
-		cJSON_AddStringToObject(m, "Destination", dst);
-		cJSON_AddBoolToObject(m, "RW", !(opts && !strcmp(opts, "ro")));
+		cJSON_AddStringToObject(m, "Destination", bs.dst);
+		cJSON_AddStringToObject(m, "Mode", bs.opts);
+		cJSON_AddBoolToObject(m, "RW", !bs.ro);
+		cJSON_AddStringToObject(m, "Propagation", bs.volume ? "" : "rprivate");
 		cJSON_AddItemToArray(a, m);
+		bind_spec_free(&bs);
 	}
 	return a;
 }

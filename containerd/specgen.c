@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/atomicfile.h"
+#include "common/bindspec.h"
 #include "common/cleanup.h"
 #include "common/safepath.h"
 #include "common/xalloc.h"
@@ -476,38 +477,41 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 	const cJSON *hc = ctr_cfg(k, "HostConfig", NULL), *b;
 
 	cJSON_ArrayForEach (b, item(hc, "Binds")) {
-		cleanup_free char *spec = xstrdup(cJSON_GetStringValue(b));
 		cleanup_free char *src = NULL;
-		char *dst = strchr(spec, ':'), *opts;
-		bool nofollow = false, ro;
+		struct bind_spec bs;
+		bool nofollow = false;
 
-		*dst++ = '\0';
-		opts = strchr(dst, ':');
-		if (opts)
-			*opts++ = '\0';
-		ro = opts && !strcmp(opts, "ro");
-		if (spec[0] == '/') {
+		if (bind_spec_parse(cJSON_GetStringValue(b), &bs, err) < 0)
+			return -err->code;
+		if (!bs.volume) {
 			/* -v of a missing host path: made, as Docker does, never through a symlink
 			 */
-			if (access(spec, F_OK) < 0 && errno == ENOENT &&
-			    mkdir_nofollow(spec, 0755, err) < 0)
-				return err_wrap(err, "bind source path %s", spec);
+			if (access(bs.src, F_OK) < 0 && errno == ENOENT &&
+			    mkdir_nofollow(bs.src, 0755, err) < 0) {
+				err_wrap(err, "bind source path %s", bs.src);
+				bind_spec_free(&bs);
+				return -err->code;
+			}
 			/* resolved now, checked against the policy at this start; the runtime then
 			 * refuses a symlink swapped into it since (src-nofollow) */
-			src = realpath(spec, NULL);
+			src = realpath(bs.src, NULL);
 			if (!src)
-				src = xstrdup(spec);
+				src = xstrdup(bs.src);
 			else
 				nofollow = true;
 		} else {
-			src = volume_data(k->cd, spec);
-			if (volume_ensure(k->cd, spec, NULL, false, err) < 0)
+			src = volume_data(k->cd, bs.src);
+			if (volume_ensure(k->cd, bs.src, NULL, false, err) < 0 ||
+			    (!bs.nocopy && volume_fill(k, bs.src, bs.dst, err) < 0)) {
+				bind_spec_free(&bs);
 				return -err->code;
+			}
 		}
-		add_mount(mounts, dst, "bind", src,
-			  nofollow ? (ro ? "rbind,rprivate,ro,src-nofollow"
-					 : "rbind,rprivate,src-nofollow")
-				   : (ro ? "rbind,rprivate,ro" : "rbind,rprivate"));
+		add_mount(mounts, bs.dst, "bind", src,
+			  nofollow ? (bs.ro ? "rbind,rprivate,ro,src-nofollow"
+					    : "rbind,rprivate,src-nofollow")
+				   : (bs.ro ? "rbind,rprivate,ro" : "rbind,rprivate"));
+		bind_spec_free(&bs);
 	}
 	cJSON_ArrayForEach (b, item(hc, "Tmpfs")) {
 		const char *o = cJSON_GetStringValue(b);

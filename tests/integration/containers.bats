@@ -139,7 +139,7 @@ sentinel_ok() {
 	[ "$(field pz 'd["State"]["Status"]')" = exited ]
 }
 
-@test "volumes: named ones outlive containers, anonymous ones go with rm -v, in-use ones stay" {
+@test "volumes: named ones outlive containers, anonymous ones go with rm -v, in-use ones stay; a new one is filled from the image" {
 	[ "$(b volume create --label team=db data1)" = data1 ]
 	b run --rm -v data1:/d "$IMG" sh -c 'echo kept >/d/f'
 	[ "$(cat "$BERTH_ROOT/volumes/data1/_data/f")" = kept ]
@@ -157,6 +157,25 @@ sentinel_ok() {
 	b volume prune >/dev/null
 	[ -z "$(b volume ls -q)" ]
 	[ ! -e "$BERTH_ROOT/volumes/data1" ]
+	# a new volume over a directory of the image gets its files, owners and modes (Docker's
+	# copy); only at a container's first start; nocopy leaves it empty
+	b run --rm -v filled:/etc "$IMG" true
+	[ "$(cat "$BERTH_ROOT/volumes/filled/_data/passwd")" = "$(b run --rm "$IMG" cat /etc/passwd)" ]
+	[ "$(stat -c '%a %u' "$BERTH_ROOT/volumes/filled/_data/passwd")" = "$(b run --rm "$IMG" stat -c '%a %u' /etc/passwd)" ]
+	b run -d --name filler -v refill:/etc "$IMG" sleep 100 >/dev/null
+	b exec filler busybox rm /etc/passwd
+	b restart -t 0 filler >/dev/null
+	[ ! -e "$BERTH_ROOT/volumes/refill/_data/passwd" ]
+	b rm -f filler >/dev/null
+	b run --rm -v empty:/etc:nocopy "$IMG" true
+	b run --rm --mount type=volume,src=empty2,dst=/etc,volume-nocopy "$IMG" true
+	[ ! -e "$BERTH_ROOT/volumes/empty/_data/passwd" ] && [ ! -e "$BERTH_ROOT/volumes/empty2/_data/passwd" ]
+	run b run --rm -v "$BERTH_TMP:/x:nocopy" "$IMG" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"nocopy is for volumes, not host paths"* ]]
+	run b run --rm -v v:/x:rshared "$IMG" true
+	[[ "$output" == *"propagation rshared is not supported"* ]]
+	b volume rm filled refill empty empty2 >/dev/null
 }
 
 @test "events: a live stream and a replay with filters" {
