@@ -78,6 +78,71 @@ static int json_map(struct resp *rs, const struct request *rq, const char *name,
 	return 0;
 }
 
+/*
+ * The legacy builder's resource options (docker build --memory, --cpu-shares,
+ * --cpuset-cpus, --cpu-period, --cpu-quota, --shm-size, --add-host,
+ * --ulimit) as the HostConfig of every RUN step's container, checked there
+ * as docker run's are; what berth's builder does not have is refused, not
+ * dropped. NULL after a 400.
+ */
+static cJSON *run_host_config(struct resp *rs, const struct request *rq)
+{
+	static const struct {
+		const char *query, *key;
+	} nums[] = {{"memory", "Memory"},	{"memswap", "MemorySwap"},
+		    {"cpushares", "CpuShares"}, {"cpuperiod", "CpuPeriod"},
+		    {"cpuquota", "CpuQuota"},	{"shmsize", "ShmSize"}};
+	static const char *const refused[] = {"cgroupparent", "squash", "isolation"};
+	cJSON *hc = cJSON_CreateObject();
+	cleanup_free char *cpus = req_query(rq, "cpusetcpus"), *ul = req_query(rq, "ulimits");
+	char *h;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cleanup_free char *v = req_query(rq, refused[i]);
+
+		if (v && *v && strcmp(v, "0") && strcmp(v, "false") && strcmp(v, "default")) {
+			resp_error(rs, 400,
+				   "build option %s=%s is not supported by berth's builder",
+				   refused[i], v);
+			cJSON_Delete(hc);
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		long long n = req_query_int(rq, nums[i].query, 0);
+
+		if (n)
+			cJSON_AddNumberToObject(hc, nums[i].key, (double)n);
+	}
+	if (cpus && *cpus)
+		cJSON_AddStringToObject(hc, "CpusetCpus", cpus);
+	/* --add-host: repeated, or one comma list */
+	for (unsigned i = 0; (h = req_query_nth(rq, "extrahosts", i)); i++) {
+		char *save = NULL;
+
+		for (char *t = strtok_r(h, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			cJSON *a = cJSON_GetObjectItem(hc, "ExtraHosts");
+
+			if (!a)
+				a = cJSON_AddArrayToObject(hc, "ExtraHosts");
+			cJSON_AddItemToArray(a, cJSON_CreateString(t));
+		}
+		free(h);
+	}
+	if (ul && *ul && strcmp(ul, "null") && strcmp(ul, "[]")) {
+		cJSON *u = cJSON_Parse(ul);
+
+		if (!cJSON_IsArray(u)) {
+			cJSON_Delete(u);
+			cJSON_Delete(hc);
+			resp_error(rs, 400, "ulimits: expected a JSON array, got '%s'", ul);
+			return NULL;
+		}
+		cJSON_AddItemToObject(hc, "Ulimits", u);
+	}
+	return hc;
+}
+
 static void build_opts(const struct request *rq, struct bc_build *o, char **target, char **network,
 		       char **file)
 {
@@ -92,6 +157,7 @@ static void build_opts(const struct request *rq, struct bc_build *o, char **targ
 	*target = req_query(rq, "target");
 	*network = req_query(rq, "networkmode");
 	o->dockerfile = *file && **file ? *file : NULL;
+	o->dockerfile_in_context = true; /* a path in the context, not in apid's directory */
 	o->target = *target && **target ? *target : NULL;
 	if (*network && **network && strcmp(*network, "default"))
 		o->network = *network;
@@ -123,6 +189,8 @@ void h_build(struct apid *a, struct resp *rs, const struct request *rq, char **a
 	}
 	if (json_map(rs, rq, "buildargs", &o.build_args) < 0 ||
 	    json_map(rs, rq, "labels", &o.labels) < 0)
+		goto out;
+	if (!(o.run_host_config = run_host_config(rs, rq)))
 		goto out;
 	o.tags = cJSON_CreateArray();
 	o.registry_auths = req_registry_config(rq);
@@ -175,4 +243,5 @@ out:
 	cJSON_Delete(o.tags);
 	cJSON_Delete(o.unused_args);
 	cJSON_Delete(o.registry_auths);
+	cJSON_Delete(o.run_host_config);
 }

@@ -64,12 +64,14 @@ int lw_add_bytes(struct layer_w *w, const char *dest, const char *body, const st
 struct bc_build {
 	const char *context_dir;     /* the context directory, or NULL (a Dockerfile alone) */
 	const char *dockerfile;	     /* its name or path (default: CONTEXT/Dockerfile) */
+	bool dockerfile_in_context;  /* dockerfile names a file inside the context (the API's) */
 	const char *dockerfile_text; /* the Dockerfile itself instead of a file */
 	cJSON *build_args;	     /* name -> value (borrowed) */
 	cJSON *labels;		     /* name -> value (borrowed) */
 	cJSON *tags;		     /* names for the result (borrowed) */
 	cJSON *registry_auths;	     /* registry -> base64 "user:password" for FROM's pulls */
 	const char *target, *network;
+	cJSON *run_host_config; /* RUN steps' limits (Memory, CpuShares, ...; borrowed) or NULL */
 	bool no_cache, pull, quiet;
 	FILE *out;     /* the steps and the RUN steps' stdout; NULL: dropped */
 	FILE *err_out; /* the RUN steps' stderr; NULL: to out */
@@ -107,6 +109,7 @@ struct builder {
 	cJSON *build_args, *used_args, *global_args, *labels, *tags;
 	const cJSON *registry_auths;
 	const char *target, *network;
+	const cJSON *run_host_config;
 	bool no_cache, pull, quiet, have_ctx;
 	struct stage *stages;
 	size_t nstages, step, nsteps;

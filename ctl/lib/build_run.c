@@ -23,6 +23,7 @@
 #include "bclient.h"
 #include "build.h"
 #include "common/cleanup.h"
+#include "common/safepath.h"
 #include "common/xalloc.h"
 #include "proto/proto.h"
 #include "proto/tags.h"
@@ -306,6 +307,22 @@ static int load_dockerfile(struct builder *b, const struct bc_build *o, struct e
 					err);
 	if (!b->have_ctx)
 		return err_set(err, EINVAL, "a build needs a context or a Dockerfile");
+	if (o->dockerfile_in_context) {
+		/* the API's dockerfile=: a file of the context, never one outside it */
+		int root = open(b->ctx.dir, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+		fd = root < 0 ? err_sys(err, "open %s", b->ctx.dir)
+			      : open_in_root(root, file ? file : "Dockerfile", O_RDONLY, 0, err);
+		if (root >= 0)
+			close(root);
+		if (fd < 0 || !(f = fdopen(fd, "re"))) {
+			if (fd >= 0)
+				close(fd);
+			return err_wrap(err, "the Dockerfile %s in the build context",
+					file ? file : "Dockerfile");
+		}
+		goto read;
+	}
 	path = file ? xstrdup(file) : xasprintf("%s/Dockerfile", b->ctx.dir);
 	f = fopen(path, "re");
 	if (!f && file && file[0] != '/') {
@@ -315,6 +332,7 @@ static int load_dockerfile(struct builder *b, const struct bc_build *o, struct e
 	}
 	if (!f)
 		return err_sys(err, "the Dockerfile %s", file ? file : "Dockerfile");
+read:
 	if (bc_read_all(f, &text, NULL, 4u << 20, err) < 0) {
 		fclose(f);
 		return -err->code;
@@ -349,6 +367,7 @@ int bc_build(const struct berth_paths *p, struct bc_build *o, struct err *err)
 	b.target = o->target;
 	b.registry_auths = o->registry_auths;
 	b.network = o->network;
+	b.run_host_config = o->run_host_config;
 	b.no_cache = o->no_cache;
 	b.pull = o->pull;
 	b.quiet = o->quiet;

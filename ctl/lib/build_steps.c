@@ -462,7 +462,10 @@ static int step_run(struct builder *b, struct stage *s, const struct df_instr *i
 	if (cJSON_GetStringValue(cJSON_GetObjectItem(s->config, "User")))
 		cJSON_AddStringToObject(
 		    cfg, "User", cJSON_GetStringValue(cJSON_GetObjectItem(s->config, "User")));
-	hc = cJSON_AddObjectToObject(req, "HostConfig");
+	/* docker build --memory, --cpu-shares, ...: the step's container's limits */
+	hc = b->run_host_config ? cJSON_Duplicate(b->run_host_config, true) : cJSON_CreateObject();
+	cJSON_AddItemToObject(req, "HostConfig", hc);
+	cJSON_DeleteItemFromObjectCaseSensitive(hc, "NetworkMode");
 	cJSON_AddStringToObject(hc, "NetworkMode", net && *net ? net : "bridge");
 	text = cJSON_PrintUnformatted(req);
 	pb_init(&pb);

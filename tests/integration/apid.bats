@@ -839,7 +839,7 @@ PY
 	[ "${lines[-1]}" = ok ]
 }
 
-@test "docker build: streamed RUN output, build-args, tags, cache, -q, a failing RUN; the built CMD runs" {
+@test "docker build: streamed RUN output, build-args, tags, cache, -q, a failing RUN, limits of RUN steps; the built CMD runs" {
 	need_docker
 	export DOCKER_BUILDKIT=0
 	mkdir -p "$BERTH_TMP/ctx"
@@ -870,6 +870,20 @@ from-context" ]
 	printf 'FROM %s\nFROBNICATE x\n' "$IMG" >"$BERTH_TMP/ctx/Dockerfile"
 	run -1 timeout 120 docker build "$BERTH_TMP/ctx"
 	[[ "$output" == *"FROBNICATE"* ]]
+	# the legacy builder's limits reach every RUN step; what berth's builder lacks is refused
+	printf 'FROM %s\nRUN grep myhost /etc/hosts; ulimit -n; df -k /dev/shm | tail -1\n' "$IMG" >"$BERTH_TMP/ctx/Dockerfile"
+	run -0 timeout 120 docker build --no-cache -m 64m --add-host myhost:10.9.8.7 --ulimit nofile=256:256 \
+		--shm-size 8m "$BERTH_TMP/ctx"
+	[[ "$output" == *"10.9.8.7	myhost"*"256"*"8192"* ]]
+	run -1 timeout 60 docker build --no-cache -m 1k "$BERTH_TMP/ctx"
+	[[ "$output" == *"invalid --memory 1024 bytes"* ]]
+	run -1 timeout 60 docker build --cgroup-parent x "$BERTH_TMP/ctx"
+	[[ "$output" == *"build option cgroupparent=x is not supported"* ]]
+	# dockerfile= names a file of the context: never one outside it
+	tar -C "$BERTH_TMP/ctx" -cf "$BERTH_TMP/ctx.tar" Dockerfile
+	run -0 curl -s --unix-socket "$BERTH_RUN/docker.sock" -X POST --data-binary @"$BERTH_TMP/ctx.tar" \
+		'http://x/v1.45/build?dockerfile=../../../../etc/passwd'
+	[[ "$output" == *"the Dockerfile ../../../../etc/passwd in the build context: "*"No such file"* ]]
 	run -0 docker version --format '{{.Server.APIVersion}}'
 	docker rmi apibuilt:1 apibuilt:2 >/dev/null
 }
