@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/bindspec.h"
 #include "common/cleanup.h"
@@ -410,6 +411,23 @@ int h_CONTAINER_STATS(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
+/*
+ * Whether pid lives in the container's pid namespace (its init's): an exec's
+ * relay sits in the cgroup, outside the namespace, and is no process of the
+ * container's. A container sharing the host's pid namespace has them all.
+ */
+static bool in_container_pidns(const struct ctr *k, long pid)
+{
+	char a[64], b[64];
+	struct stat sa, sb;
+
+	snprintf(a, sizeof(a), "/proc/%d/ns/pid", (int)k->pid);
+	snprintf(b, sizeof(b), "/proc/%ld/ns/pid", pid);
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return true; /* gone, or not to be told apart: listed as the cgroup has it */
+	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
 int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 {
 	struct ctr *k = ctr_from_request(c, f, err);
@@ -433,8 +451,12 @@ int h_CONTAINER_TOP(struct conn *c, struct frame *f, struct err *err)
 		return err_sys(err, "read %s", procs);
 	o = cJSON_CreateObject();
 	pids = cJSON_AddArrayToObject(o, "Pids");
-	while (fgets(line, sizeof(line), in))
-		cJSON_AddItemToArray(pids, cJSON_CreateNumber(strtol(line, NULL, 10)));
+	while (fgets(line, sizeof(line), in)) {
+		long pid = strtol(line, NULL, 10);
+
+		if (in_container_pidns(k, pid))
+			cJSON_AddItemToArray(pids, cJSON_CreateNumber(pid));
+	}
 	conn_reply_json(c, f, o, NULL, 0);
 	return 0;
 }

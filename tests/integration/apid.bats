@@ -142,6 +142,12 @@ PY
 	run -0 docker top web
 	[[ "${lines[0]}" == *UID*PID*PPID*CMD* ]] || { echo "$output"; false; }
 	[[ "$output" == *httpd* ]] && [ "${#lines[@]}" -le 3 ]
+	# a detached exec: its process is listed, the relay that waits for it is not
+	docker exec -d web sleep 77
+	run -0 docker top web
+	[[ "$output" == *"sleep 77"* && "$output" != *berth-shim* ]] && [ "${#lines[@]}" -le 4 ]
+	run -0 "$BERTH" top web
+	[[ "$output" == *"sleep 77"* && "$output" != *berth-shim* ]]
 	run -1 docker top web -o pid,comm
 	[[ "$output" == *"ps options '-o pid,comm' are not supported"* ]]
 	[ "$(docker inspect -f '{{.State.Status}} {{.Id}}' web)" = "running $id" ]
