@@ -500,18 +500,6 @@ static void net_view(cJSON *n)
 	}
 }
 
-static bool labels_match(const cJSON *labels, const char *v)
-{
-	cleanup_free char *key = xstrdup(v);
-	char *eq = strchr(key, '=');
-	const cJSON *l;
-
-	if (eq)
-		*eq++ = '\0';
-	l = cJSON_GetObjectItemCaseSensitive(labels, key);
-	return l && (!eq || !strcmp(cJSON_GetStringValue(l) ?: "", eq));
-}
-
 /* Nothing uses it: a volume no container has, a network (not bridge, host or none) without any. */
 static bool dangling(const cJSON *o)
 {
@@ -540,7 +528,7 @@ static bool object_match(const cJSON *o, const char *kv, bool *known)
 	if (k == 2 && !strncmp(kv, "id", 2))
 		return *v && !strncmp(id, v, strlen(v));
 	if (k == 5 && !strncmp(kv, "label", 5))
-		return labels_match(cJSON_GetObjectItem(o, "Labels"), v);
+		return bc_labels_match(cJSON_GetObjectItem(o, "Labels"), v);
 	if (k == 6 && !strncmp(kv, "driver", 6))
 		return !strcmp(driver, v);
 	if (k == 8 && !strncmp(kv, "dangling", 8) && filter_bool(v) >= 0)

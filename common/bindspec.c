@@ -82,3 +82,13 @@ bool bind_spec_at(const char *spec, const char *dst)
 
 	return d && !strncmp(d + 1, dst, n) && (d[1 + n] == '\0' || d[1 + n] == ':');
 }
+
+bool binds_at(const cJSON *binds, const char *dst)
+{
+	const cJSON *b;
+
+	cJSON_ArrayForEach (b, binds)
+		if (bind_spec_at(cJSON_GetStringValue(b), dst))
+			return true;
+	return false;
+}

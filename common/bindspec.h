@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include <cjson/cJSON.h>
+
 #include "err.h"
 
 struct bind_spec {
@@ -25,5 +27,8 @@ int bind_spec_parse(const char *spec, struct bind_spec *b, struct err *err);
 void bind_spec_free(struct bind_spec *b);
 /* Whether spec binds something at dst (a -v or --mount target). */
 bool bind_spec_at(const char *spec, const char *dst);
+
+/* Whether any entry of binds (a HostConfig.Binds array) binds something at dst. */
+bool binds_at(const cJSON *binds, const char *dst);
 
 #endif

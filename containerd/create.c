@@ -200,16 +200,6 @@ static int merge_config(cJSON *cfg, const cJSON *image_config, const char *short
 	return 0;
 }
 
-static bool bind_covers(const cJSON *binds, const char *path)
-{
-	const cJSON *b;
-
-	cJSON_ArrayForEach (b, binds)
-		if (bind_spec_at(cJSON_GetStringValue(b), path))
-			return true;
-	return false;
-}
-
 /*
  * --volumes-from NAME[:ro|:rw]: the other container's binds and volumes at
  * the same paths (read-only or writable if asked, else as they are there),
@@ -247,7 +237,7 @@ static int volumes_from(struct cd *cd, cJSON *req, struct err *err)
 				continue;
 			}
 			ro = mode ? !strcmp(mode, "ro") : bs.ro;
-			if (!bind_covers(binds, bs.dst)) {
+			if (!binds_at(binds, bs.dst)) {
 				if (!binds)
 					binds = cJSON_AddArrayToObject(hc, "Binds");
 				bind = xasprintf("%s:%s%s", bs.src, bs.dst, ro ? ":ro" : "");
@@ -271,7 +261,7 @@ static int anonymous_volumes(struct cd *cd, cJSON *req, cJSON **made, struct err
 		char name[ID_LEN + 1];
 		char *bind;
 
-		if (!v->string || v->string[0] != '/' || bind_covers(binds, v->string))
+		if (!v->string || v->string[0] != '/' || binds_at(binds, v->string))
 			continue;
 		id_new(name);
 		if (volume_ensure(cd, name, NULL, true, err) < 0)

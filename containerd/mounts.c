@@ -37,22 +37,12 @@ static cJSON *child(cJSON *o, const char *key, bool array)
 	return array ? cJSON_AddArrayToObject(o, key) : cJSON_AddObjectToObject(o, key);
 }
 
-static bool bind_at(const cJSON *binds, const char *dst)
-{
-	const cJSON *b;
-
-	cJSON_ArrayForEach (b, binds)
-		if (bind_spec_at(cJSON_GetStringValue(b), dst))
-			return true;
-	return false;
-}
-
 /* No two mounts at one place (Docker: "Duplicate mount point"). */
 static int check_free(cJSON *req, const char *dst, struct err *err)
 {
 	cJSON *hc = item(req, "HostConfig");
 
-	if (bind_at(item(hc, "Binds"), dst) || item(item(hc, "Tmpfs"), dst) ||
+	if (binds_at(item(hc, "Binds"), dst) || item(item(hc, "Tmpfs"), dst) ||
 	    item(item(item(req, "Config"), "Volumes"), dst))
 		return err_set(err, EINVAL,
 			       "invalid --mount target=%s: duplicate mount point, something is "

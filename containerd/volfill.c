@@ -35,6 +35,19 @@ static int copy_meta(int fd, const struct stat *st, struct err *err, const char 
 	return 0;
 }
 
+/* A copy's end: the owner, mode and times of a copied file or directory; both closed. */
+static int copy_done(int in, int out, int rc, const struct stat *st, const char *name,
+		     struct err *err)
+{
+	if (rc == 0)
+		rc = copy_meta(out, st, err, name);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
 static int copy_by_hand(int in, int out, const char *name, struct err *err)
 {
 	char buf[65536];
@@ -86,13 +99,7 @@ static int copy_file(int from, int to, const char *name, const struct stat *st, 
 		}
 		left -= n;
 	}
-	if (rc == 0)
-		rc = copy_meta(out, st, err, name);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return rc;
+	return copy_done(in, out, rc, st, name, err);
 }
 
 static int copy_tree(int from, int to, int depth, struct err *err);
@@ -113,13 +120,7 @@ static int copy_dir(int from, int to, const char *name, const struct stat *st, i
 		rc = err_sys(err, "open %s", name);
 	else
 		rc = copy_tree(in, out, depth + 1, err);
-	if (rc == 0)
-		rc = copy_meta(out, st, err, name);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return rc;
+	return copy_done(in, out, rc, st, name, err);
 }
 
 static int copy_entry(int from, int to, const char *name, int depth, struct err *err)

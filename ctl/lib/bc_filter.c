@@ -193,7 +193,7 @@ int bc_filter_resolve(struct bc_filters *fs, const cJSON *all, struct err *err)
 	return 0;
 }
 
-static bool label_match(const cJSON *c, const char *v)
+bool bc_labels_match(const cJSON *labels, const char *v)
 {
 	cleanup_free char *key = xstrdup(v);
 	char *veq = strchr(key, '=');
@@ -201,7 +201,7 @@ static bool label_match(const cJSON *c, const char *v)
 
 	if (veq)
 		*veq++ = '\0';
-	l = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "Labels"), key);
+	l = cJSON_GetObjectItemCaseSensitive(labels, key);
 	return l && (!veq || !strcmp(cJSON_GetStringValue(l) ?: "", veq));
 }
 
@@ -276,7 +276,7 @@ static bool one_match(const struct bc_filters *fs, const cJSON *c, int k, const 
 			name++;
 		return name && strstr(name, *v == '/' ? v + 1 : v);
 	case K_LABEL:
-		return label_match(c, v);
+		return bc_labels_match(cJSON_GetObjectItemCaseSensitive(c, "Labels"), v);
 	case K_ANCESTOR:
 		return ancestor_match(c, v);
 	case K_ID:

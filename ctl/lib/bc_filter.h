@@ -30,6 +30,9 @@ int bc_filter_resolve(struct bc_filters *fs, const cJSON *all, struct err *err);
 /* Whether a container summary (a MSG_CONTAINER_LIST entry) passes every key. */
 bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr);
 
+/* label=KEY or label=KEY=VALUE's value against an object's Labels. */
+bool bc_labels_match(const cJSON *labels, const char *v);
+
 /* An image's tag ("repo:tag") against a reference= pattern (glob on the whole, or on the
  * repository). */
 bool bc_image_ref_match(const char *pattern, const char *tag);

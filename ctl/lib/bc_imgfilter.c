@@ -121,18 +121,6 @@ int bc_img_filter_resolve(struct bc_img_filters *fs, const cJSON *list, struct e
 	return 0;
 }
 
-static bool label_match(const cJSON *img, const char *v)
-{
-	cleanup_free char *key = xstrdup(v);
-	char *veq = strchr(key, '=');
-	const cJSON *l;
-
-	if (veq)
-		*veq++ = '\0';
-	l = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(img, "Labels"), key);
-	return l && (!veq || !strcmp(cJSON_GetStringValue(l) ?: "", veq));
-}
-
 bool bc_img_filter_image(const struct bc_img_filters *fs, const cJSON *img)
 {
 	long long at = created_ns(img);
@@ -142,7 +130,8 @@ bool bc_img_filter_image(const struct bc_img_filters *fs, const cJSON *img)
 		fs->dangling)
 		return false;
 	for (unsigned i = 0; i < fs->nlabels; i++)
-		if (!label_match(img, fs->labels[i]))
+		if (!bc_labels_match(cJSON_GetObjectItemCaseSensitive(img, "Labels"),
+				     fs->labels[i]))
 			return false;
 	if ((fs->before_ref && at >= fs->before_ns) || (fs->since_ref && at <= fs->since_ns) ||
 	    (fs->until_ns && at >= fs->until_ns))
