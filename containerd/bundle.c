@@ -59,6 +59,28 @@ static int mount_rootfs(struct ctr *k, const char *rootfs, struct err *err)
 }
 
 /*
+ * --ipc shareable: the container's /dev/shm is a tmpfs here, in the host's
+ * mount namespace, so that --ipc container:NAME can bind the same one (a
+ * mount inside another container's namespace cannot be bound), as Docker.
+ */
+static int mount_shareable_shm(struct ctr *k, const char *run, struct err *err)
+{
+	const char *mode = cJSON_GetStringValue(ctr_cfg(k, "HostConfig", "IpcMode"));
+	double size = cJSON_GetNumberValue(ctr_cfg(k, "HostConfig", "ShmSize"));
+	cleanup_free char *shm = xasprintf("%s/shm", run), *opts = NULL;
+
+	if (!mode || strcmp(mode, "shareable"))
+		return 0;
+	opts = xasprintf("mode=1777,size=%lld", size > 0 ? (long long)size : 67108864ll);
+	umount2(shm, MNT_DETACH); /* an earlier run's */
+	if (mkdir(shm, 0755) < 0 && errno != EEXIST)
+		return err_sys(err, "create %s", shm);
+	if (mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+		return err_sys(err, "mount the shareable /dev/shm at %s", shm);
+	return 0;
+}
+
+/*
  * Made again at every start, so no fsync: a temporary name and a rename keep
  * a running container from ever seeing half a file.
  */
@@ -205,7 +227,7 @@ int bundle_prepare(struct cd *cd, struct ctr *k, struct err *err)
 	cleanup_cjson cJSON *spec = NULL;
 
 	if (mkdir_secure(run, 0700, err) < 0 || mount_rootfs(k, rootfs, err) < 0 ||
-	    write_etc_files(k, err) < 0)
+	    mount_shareable_shm(k, run, err) < 0 || write_etc_files(k, err) < 0)
 		goto fail;
 	spec = spec_generate(cd, k, err);
 	if (!spec)
@@ -229,7 +251,9 @@ static void rm_run_dir(const char *dir)
 		unlink(p);
 		free(p);
 	}
-	for (const char *sub = "rootfs"; sub; sub = !strcmp(sub, "rootfs") ? "empty" : NULL) {
+	for (const char *sub = "rootfs"; sub; sub = !strcmp(sub, "rootfs")  ? "empty"
+						    : !strcmp(sub, "empty") ? "shm"
+									    : NULL) {
 		char *p = xasprintf("%s/%s", dir, sub);
 
 		rmdir(p);
@@ -249,8 +273,11 @@ static void rm_run_dir(const char *dir)
 void bundle_release(struct ctr *k)
 {
 	cleanup_free char *run = ctr_run_dir(k), *rootfs = xasprintf("%s/rootfs", run);
+	cleanup_free char *shm = xasprintf("%s/shm", run);
 
 	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warn("unmount %s", rootfs);
+	if (umount2(shm, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("unmount %s", shm);
 	rm_run_dir(run);
 }

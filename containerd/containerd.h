@@ -154,6 +154,15 @@ int mounts_normalize(cJSON *req, struct err *err);
 /* mounts.c: create the named volumes of Mounts that carry labels (after the policy). */
 int mounts_volume_labels(struct cd *cd, const cJSON *req, struct err *err);
 
+/* joins.c: --network, --pid, --ipc container:NAME: checked at create (there), by the policy
+ * (the requester may use it) and at start (running); the path of its namespace for the spec. */
+bool join_mode(const cJSON *hc, const char *key);
+int joins_check(struct cd *cd, const cJSON *hc, struct err *err);
+int joins_authorize(struct conn *c, const cJSON *hc, struct err *err);
+int joins_check_start(struct ctr *k, struct err *err);
+char *join_ns_path(struct cd *cd, const cJSON *hc, const char *key);
+struct ctr *join_target_ctr(struct cd *cd, const cJSON *hc, const char *key);
+
 /* links.c: --link NAME[:ALIAS], checked at create and at start, written into /etc/hosts. */
 int links_check(struct cd *cd, const cJSON *hc, struct err *err);
 int links_check_start(struct ctr *k, struct err *err);

@@ -331,21 +331,6 @@ static cJSON *make_record(struct cd *cd, const char *id, const char *name, cJSON
 	return rec;
 }
 
-/* --network container:X shares X's namespace: only one the requester could have made itself. */
-static int authorize_joined(struct conn *c, const cJSON *req, struct err *err)
-{
-	const char *net = cJSON_GetStringValue(item(item(req, "HostConfig"), "NetworkMode"));
-	struct ctr *other;
-
-	if (!c->profile || !net || strncmp(net, "container:", 10))
-		return 0;
-	if (!(other = ctr_find(cd_of(c), net + 10, err)))
-		return -err->code;
-	if (ctr_authorize(c, other, err) < 0)
-		return err_wrap(err, "--network %s", net);
-	return 0;
-}
-
 int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 {
 	struct cd *cd = cd_of(c);
@@ -367,7 +352,8 @@ int h_CONTAINER_CREATE(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	/* what the requester's profile allows (berth-policy(5)): nothing is made otherwise */
 	if (conn_authorize(c, policy_check_container, req, err) < 0 ||
-	    authorize_joined(c, req, err) < 0 || mounts_volume_labels(cd, req, err) < 0)
+	    joins_authorize(c, item(req, "HostConfig"), err) < 0 ||
+	    mounts_volume_labels(cd, req, err) < 0)
 		return -err->code;
 	name = given && *given ? xstrdup(given[0] == '/' ? given + 1 : given) : name_generate(cd);
 	id_new(id);

@@ -138,7 +138,7 @@ int ctr_start(struct ctr *k, int *attach_fd, uint32_t *attach_id, struct err *er
 	/* a shim of an earlier run that was not collected yet */
 	shim_finish(k, true);
 	unlink_exit_file(k);
-	if (links_check_start(k, err) < 0)
+	if (links_check_start(k, err) < 0 || joins_check_start(k, err) < 0)
 		return start_failed(k, 128, err);
 	if (bundle_prepare(k->cd, k, err) < 0)
 		return start_failed(k, 128, err);

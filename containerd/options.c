@@ -362,8 +362,11 @@ static int check_ns_modes(const cJSON *hc, struct err *err)
 		if (!m || !*m || !strcmp(m, "host") ||
 		    (i == 1 && (!strcmp(m, "private") || !strcmp(m, "shareable"))))
 			continue;
-		return err_set(err, EINVAL, "invalid %s '%s': the container's own, or host",
-			       modes[i].flag, m);
+		/* another container's (joins.c checks it is there) */
+		if (i < 2 && join_mode(hc, modes[i].key))
+			continue;
+		return err_set(err, EINVAL, "invalid %s '%s': the container's own, host%s",
+			       modes[i].flag, m, i < 2 ? " or container:NAME" : "");
 	}
 	return 0;
 }
@@ -399,7 +402,6 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 	    !n || !*n || (strcmp(n, "none") && strcmp(n, "host") && strncmp(n, "container:", 10));
 	/* a network made with network create, not the default bridge */
 	bool user_net = own && n && *n && strcmp(n, "default") && strcmp(n, "bridge");
-	struct ctr *other;
 
 	if (cJSON_GetArraySize(pb) > 0 && !own)
 		return err_set(err, EINVAL,
@@ -419,13 +421,6 @@ static int check_network(struct cd *cd, const cJSON *hc, struct err *err)
 				       "--mac-address needs a network of the container's own, not "
 				       "--network %s",
 				       n);
-	}
-	if (n && !strncmp(n, "container:", 10)) {
-		if (!(other = ctr_find(cd, n + 10, err))) {
-			err_clear(err);
-			return err_set(err, ENOENT, "invalid --network %s: no such container", n);
-		}
-		return 0;
 	}
 	if (!user_net)
 		return 0;
@@ -656,7 +651,7 @@ int options_check(struct cd *cd, cJSON *req, struct err *err)
 	    check_ns_modes(hc, err) < 0 || check_network(cd, hc, err) < 0 ||
 	    check_misc(cfg, hc, err) < 0 || check_etc(hc, err) < 0 || check_devices(hc, err) < 0 ||
 	    check_unsupported(hc, err) < 0 || resources_check(hc, err) < 0 ||
-	    links_check(cd, hc, err) < 0)
+	    links_check(cd, hc, err) < 0 || joins_check(cd, hc, err) < 0)
 		return -err->code;
 	return 0;
 }

@@ -424,7 +424,18 @@ static bool host_ns(const cJSON *hc, const char *key)
 	return m && !strcmp(m, "host");
 }
 
-static void add_default_mounts(cJSON *mounts, const cJSON *hc)
+/* The host side /dev/shm of a shareable container, this one's or the one it joins; or NULL. */
+static char *shareable_shm(struct ctr *k, const cJSON *hc)
+{
+	const char *mode = cJSON_GetStringValue(item(hc, "IpcMode"));
+	struct ctr *donor = join_target_ctr(k->cd, hc, "IpcMode");
+
+	if (mode && !strcmp(mode, "shareable"))
+		return xasprintf("%s/%s/shm", k->cd->run_dir, k->id);
+	return donor ? xasprintf("%s/%s/shm", k->cd->run_dir, donor->id) : NULL;
+}
+
+static void add_default_mounts(cJSON *mounts, const cJSON *hc, struct ctr *k)
 {
 	bool priv = cJSON_IsTrue(item(hc, "Privileged"));
 
@@ -442,12 +453,17 @@ static void add_default_mounts(cJSON *mounts, const cJSON *hc)
 		double shm = cJSON_GetNumberValue(item(hc, "ShmSize"));
 		char *opts = xasprintf("nosuid,noexec,nodev,mode=1777,size=%lld",
 				       shm > 0 ? (long long)shm : 67108864ll);
+		cleanup_free char *shared = shareable_shm(k, hc);
 
-		/* the host's IPC namespace: its /dev/shm too, as Docker does */
-		if (host_ns(hc, "IpcMode"))
+		/* the host's IPC namespace: its /dev/shm too, as Docker does; a shareable one's
+		 * or another container's: the tmpfs containerd mounted for it */
+		if (host_ns(hc, "IpcMode")) {
 			add_mount(mounts, "/dev/shm", "bind", "/dev/shm", "rbind,rprivate");
-		else
+		} else if (shared) {
+			add_mount(mounts, "/dev/shm", "bind", shared, "rbind,rprivate");
+		} else {
 			add_mount(mounts, "/dev/shm", "tmpfs", "shm", opts);
+		}
 		free(opts);
 	}
 }
@@ -527,39 +543,22 @@ static int add_user_mounts(cJSON *mounts, struct ctr *k, struct err *err)
 
 static void add_namespaces(cJSON *lx, const cJSON *hc, struct cd *cd)
 {
-	static const char *const kinds[] = {"pid", "ipc", "uts", "mount", "cgroup"};
-	static const char *const modes[] = {"PidMode", "IpcMode", "UTSMode", NULL, "CgroupnsMode"};
-	const char *net = cJSON_GetStringValue(item(hc, "NetworkMode"));
+	static const char *const kinds[] = {"pid", "ipc", "uts", "mount", "cgroup", "network"};
+	static const char *const modes[] = {"PidMode", "IpcMode",      "UTSMode",
+					    NULL,      "CgroupnsMode", "NetworkMode"};
 	cJSON *ns = cJSON_AddArrayToObject(lx, "namespaces");
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		cleanup_free char *path = modes[i] ? join_ns_path(cd, hc, modes[i]) : NULL;
 		cJSON *o;
 
 		if (modes[i] && host_ns(hc, modes[i]))
 			continue;
 		o = cJSON_CreateObject();
-
 		cJSON_AddStringToObject(o, "type", kinds[i]);
-		cJSON_AddItemToArray(ns, o);
-	}
-	if (net && !strcmp(net, "host"))
-		return;
-	{
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "type", "network");
-		if (net && !strncmp(net, "container:", 10)) {
-			struct err err = ERR_INIT;
-			struct ctr *other = ctr_find(cd, net + 10, &err);
-
-			err_clear(&err);
-			if (other && other->pid > 0) {
-				char *p = xasprintf("/proc/%d/ns/net", (int)other->pid);
-
-				cJSON_AddStringToObject(o, "path", p);
-				free(p);
-			}
-		}
+		/* another container's (--network/--pid/--ipc container:NAME, running: checked) */
+		if (path)
+			cJSON_AddStringToObject(o, "path", path);
 		cJSON_AddItemToArray(ns, o);
 	}
 }
@@ -716,7 +715,7 @@ cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err)
 			cJSON_AddStringToObject(spec, "domainname", dn);
 	}
 	mounts = cJSON_AddArrayToObject(spec, "mounts");
-	add_default_mounts(mounts, hc);
+	add_default_mounts(mounts, hc, k);
 	add_etc_mounts(mounts, k);
 	if (cJSON_IsTrue(item(hc, "Init"))) {
 		add_mount(mounts, "/sbin/berth-init", "bind", cd->init_path, "rbind,rprivate,ro");

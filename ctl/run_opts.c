@@ -188,6 +188,7 @@ const char run_options_help[] =
     "      --ip ADDR             the container's IPv4 address on its (user defined) network\n"
     "      --mac-address MAC     its MAC address there (default 02:42 and the IPv4 address)\n"
     "      --pid host, --ipc host, --uts host  share the host's pid, IPC or UTS namespace\n"
+    "      --pid container:NAME, --ipc container:NAME  another's (--ipc shareable there)\n"
     "      --detach-keys KEYS    keys that detach (default ctrl-p,ctrl-q)\n"
     "      --log-driver json-file|none  keep the output in a log (default), or not at all\n"
     "      --log-opt max-size=SIZE|max-file=N  log rotation (default 10m, 3 files)\n"

@@ -699,6 +699,28 @@ PY
 	[[ "$output" != *apinet* ]]
 }
 
+@test "--pid, --ipc and --network container:NAME join a running container's namespaces; /dev/shm of a shareable one" {
+	need_docker
+	docker run -d --name donor --ipc shareable --shm-size 8m "$IMG" sh -c 'echo from-donor >/dev/shm/x; sleep 100' >/dev/null
+	docker run -d --name private "$IMG" sleep 100 >/dev/null
+	for _ in $(seq 50); do docker exec donor sh -c 'test -e /dev/shm/x' 2>/dev/null && break; sleep 0.1; done
+	run -0 docker run --rm --pid container:donor --ipc container:donor --network container:donor "$IMG" sh -c \
+		'ps -o pid,args | grep -c "^ *1 sleep 100"; cat /dev/shm/x; echo back >/dev/shm/y; readlink /proc/1/ns/net; readlink /proc/self/ns/ipc'
+	[ "${lines[0]}" = 1 ] && [ "${lines[1]}" = from-donor ]
+	[ "$(docker exec donor cat /dev/shm/y)" = back ]
+	[ "$(docker exec donor sh -c 'readlink /proc/1/ns/net; readlink /proc/self/ns/ipc' | xargs)" = "$(echo ${lines[2]} ${lines[3]})" ]
+	run -125 docker run --rm --ipc container:private "$IMG" true
+	[[ "$output" == *"container private's IPC is not shareable (start it with --ipc shareable)"* ]]
+	run -125 docker run --rm --pid container:nosuch "$IMG" true
+	[[ "$output" == *"invalid --pid container:nosuch: no such container"* ]]
+	docker stop -t 0 private >/dev/null
+	run -125 timeout 30 docker run --rm --pid container:private "$IMG" true
+	[[ "$output" == *"cannot join the pid namespace of container private: it is not running"* ]]
+	[ "$(docker ps -aq | wc -l)" = 2 ]
+	docker rm -f donor private >/dev/null
+	[ -z "$(grep "$BERTH_RUN" /proc/mounts | grep ' tmpfs ' | grep /shm)" ]
+}
+
 @test "--link NAME:ALIAS: the linked container's address on a shared network in /etc/hosts; stopped or missing ones refused" {
 	need_docker
 	docker network create lnet >/dev/null
