@@ -373,7 +373,9 @@ cgfile() {
 	[ "$output" = "$(cat /proc/1/comm)" ]
 	b rm -f hostpid >/dev/null
 	run -125 b run --rm --pid container:x "$IMG" true
-	[[ "$output" == *"invalid --pid 'container:x': the container's own, or host"* ]]
+	[[ "$output" == *"invalid --pid container:x: no such container"* ]]
+	run -125 b run --rm --pid other "$IMG" true
+	[[ "$output" == *"invalid --pid 'other': the container's own, host or container:NAME"* ]]
 	run -125 b run --rm --uts private "$IMG" true
 	[ -z "$(b ps -aq)" ]
 }
