@@ -285,6 +285,23 @@ static char *resolv_conf(const char *dns)
 	return out;
 }
 
+/* Two endpoints with one MAC address on a bridge break both: the second is refused. */
+static int mac_check_free(const struct network *net, const struct lease *l, struct err *err)
+{
+	const struct lease *o;
+	char mac[18];
+
+	LIST_FOREACH (o, &net->leases, link) {
+		if (o == l || memcmp(o->mac, l->mac, sizeof(l->mac)))
+			continue;
+		mac_format(l->mac, mac);
+		return err_set(err, EADDRINUSE,
+			       "MAC address %s is in use on network %s (container %.12s)", mac,
+			       net->name, o->container);
+	}
+	return 0;
+}
+
 int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 {
 	struct netd *n = netd_of(c);
@@ -347,6 +364,8 @@ int h_NET_ATTACH(struct conn *c, struct frame *f, struct err *err)
 		l->mac[1] = 0x42;
 		memcpy(l->mac + 2, &l->ip.s_addr, 4);
 	}
+	if (r == 0)
+		r = mac_check_free(net, l, err);
 	if (r == 0)
 		r = ports_parse(n, cJSON_GetObjectItem(req, "Ports"), l, err);
 	if (r == 0)

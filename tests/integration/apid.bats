@@ -672,6 +672,12 @@ PY
 	[[ "$output" == *"inet $want/24"* ]] && [[ "$output" == *02:00:00:00:00:42* ]]
 	run -125 docker run --rm --ip "$want" "$IMG" true
 	[[ "$output" == *"a user specified IP address is supported on user defined networks only"* ]]
+	# one MAC address per network: a second endpoint with it is refused, the first goes on
+	docker run -d --name macholder --network ipapinet --mac-address 02:00:00:00:00:43 "$IMG" sleep 100 >/dev/null
+	run -125 docker run --rm --network ipapinet --mac-address 02:00:00:00:00:43 "$IMG" true
+	[[ "$output" == *"MAC address 02:00:00:00:00:43 is in use on network ipapinet"* ]]
+	[ "$(docker exec macholder cat /sys/class/net/eth0/address)" = 02:00:00:00:00:43 ]
+	docker rm -f macholder >/dev/null
 	# docker network connect --ip: the address on a second network
 	docker run -d --name ipconn "$IMG" sleep 1000 >/dev/null
 	run -0 docker network connect --ip "${sub%.0/24}.43" ipapinet ipconn
