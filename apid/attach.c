@@ -4,8 +4,9 @@
  * terminal); the client's half-close closes the container's stdin.
  *
  * docker run attaches before it starts the container. An attach to a
- * created container waits here; the start through apid then starts it with
- * its stream handed to that attach, so no output is lost.
+ * created (or exited: compose's up) container waits here; the start through
+ * apid then starts it with its stream handed to that attach, so no output is
+ * lost.
  */
 #include "config.h"
 
@@ -167,7 +168,7 @@ bool attach_hand_start(struct apid *a, const char *ref, struct err *err, bool *h
 }
 
 /* Is the container running now (started by someone else than apid)? */
-static bool started_elsewhere(struct apid *a, const char *id)
+static bool started_elsewhere(struct apid *a, const char *id, const char *was)
 {
 	cleanup_cjson cJSON *inspect = NULL;
 	struct err err = ERR_INIT;
@@ -179,15 +180,15 @@ static bool started_elsewhere(struct apid *a, const char *id)
 	}
 	state = cJSON_GetStringValue(
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(inspect, "State"), "Status"));
-	return !state || strcmp(state, "created");
+	return !state || strcmp(state, was);
 }
 
 /*
- * A created container: wait for its start through apid, which hands the
+ * A created or exited container: wait for its start through apid, which hands the
  * stream over; once a second, whether another client started it (then
  * attach as to a running one: 1).
  */
-static int wait_for_start(struct apid *a, const char *id, int *fd, cJSON **reply)
+static int wait_for_start(struct apid *a, const char *id, const char *was, int *fd, cJSON **reply)
 {
 	struct pending_attach *p;
 	unsigned waited = 0;
@@ -205,7 +206,7 @@ static int wait_for_start(struct apid *a, const char *id, int *fd, cJSON **reply
 			break;
 		waited++;
 		pthread_mutex_unlock(&a->lock);
-		bool elsewhere = started_elsewhere(a, id);
+		bool elsewhere = started_elsewhere(a, id, was);
 		pthread_mutex_lock(&a->lock);
 		if (elsewhere && !p->done)
 			break;
@@ -271,13 +272,15 @@ void h_ctr_attach(struct apid *a, struct resp *rs, const struct request *rq, cha
 			close(fd);
 			return;
 		}
-	} else if (!strcmp(state, "created")) {
+	} else if (!strcmp(state, "created") || !strcmp(state, "exited")) {
+		/* Docker's streams outlive a run: an attach to a stopped container gets its
+		 * next one (compose attaches, then starts, on every up) */
 		int w;
 
 		if (resp_hijack(rs, tty ? "application/vnd.docker.raw-stream"
 					: "application/vnd.docker.multiplexed-stream") < 0)
 			return;
-		w = wait_for_start(a, id, &fd, &out);
+		w = wait_for_start(a, id, state, &fd, &out);
 		if (w < 0)
 			return;
 		if (w == 1) {

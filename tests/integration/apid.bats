@@ -99,7 +99,7 @@ PY
 	[ "$output" = "1 overlay2" ]
 }
 
-@test "docker run: output, the exit code, stdin, --rm leaves nothing" {
+@test "docker run: output, the exit code, stdin, --rm leaves nothing; start -a runs an exited one again" {
 	need_docker
 	run -0 docker run --rm "$IMG" echo hello from docker
 	[ "$output" = "hello from docker" ]
@@ -112,6 +112,12 @@ PY
 	# the pid namespace is the container's own
 	run -0 docker run --rm "$IMG" sh -c 'echo $$'
 	[ "$output" = 1 ]
+	# start -a of an exited container (compose's up does the same): the attach waits for the
+	# start and gets that run's output and code
+	docker run --name again "$IMG" sh -c 'echo once more; exit 4' >/dev/null || true
+	run -4 timeout 30 docker start -a again
+	[ "$output" = "once more" ]
+	docker rm again >/dev/null
 }
 
 @test "docker run -d -p, ps, logs -f, exec, inspect, stop, rm" {
