@@ -122,20 +122,24 @@ static char *resolv_conf(void)
 
 char *etc_hosts(struct ctr *k, const char *ip, const char *host)
 {
+	const char *dn = cJSON_GetStringValue(ctr_cfg(k, "Config", "Domainname"));
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	const cJSON *e;
 
-	fprintf(f,
-		"127.0.0.1\tlocalhost\n"
-		"::1\tlocalhost ip6-localhost ip6-loopback\n"
-		"fe00::0\tip6-localnet\n"
-		"ff00::0\tip6-mcastprefix\n"
-		"ff02::1\tip6-allnodes\n"
-		"ff02::2\tip6-allrouters\n"
-		"%s\t%s\n",
-		ip, host ? host : k->id);
+	fputs("127.0.0.1\tlocalhost\n"
+	      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+	      "fe00::0\tip6-localnet\n"
+	      "ff00::0\tip6-mcastprefix\n"
+	      "ff02::1\tip6-allnodes\n"
+	      "ff02::2\tip6-allrouters\n",
+	      f);
+	/* with --domainname, the full name first and the short one, as Docker's */
+	if (dn && *dn)
+		fprintf(f, "%s\t%s.%s %s\n", ip, host ? host : k->id, dn, host ? host : k->id);
+	else
+		fprintf(f, "%s\t%s\n", ip, host ? host : k->id);
 	/* --add-host NAME:IP (checked at create: one word, an address) */
 	cJSON_ArrayForEach (e, ctr_cfg(k, "HostConfig", "ExtraHosts")) {
 		const char *s = cJSON_GetStringValue(e), *colon = s ? strchr(s, ':') : NULL;

@@ -278,9 +278,10 @@ PY
 	[ "$(docker run --rm "$IMG" sh -c 'cat /proc/timer_list | wc -c')" = 0 ]
 	[ "$(docker run --rm --security-opt systempaths=unconfined "$IMG" sh -c 'cat /proc/timer_list | wc -c')" != 0 ]
 	run -0 docker run --rm --security-opt apparmor=unconfined --security-opt label=disable "$IMG" echo fine
-	run -0 docker run --rm --hostname h1 --domainname example.org "$IMG" sh -c 'hostname; cat /proc/sys/kernel/domainname'
-	[ "$output" = "h1
-example.org" ]
+	run -0 docker run --rm --hostname h1 --domainname example.org "$IMG" sh -c 'hostname; cat /proc/sys/kernel/domainname; tail -1 /etc/hosts'
+	[[ "$output" =~ ^"h1
+example.org
+"[0-9.]+"	h1.example.org h1"$ ]]
 	before=$(docker ps -aq | wc -l)
 	for bad in "--runtime foo|unknown or invalid runtime name: foo" \
 		"--gpus all|--gpus and other device requests are not supported" \
