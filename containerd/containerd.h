@@ -223,6 +223,9 @@ int volume_fill(struct ctr *k, const char *name, const char *dst, struct err *er
 void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,
 		const char *value);
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value);
+/* A Docker event of a volume or network: Actor.ID id, Attributes name (and container). */
+void event_object(struct cd *cd, const char *type, const char *action, const char *id,
+		  const char *name, const char *container);
 void event_publish(struct cd *cd, cJSON *e);
 void events_conn_closed(struct cd *cd, struct conn *c);
 void events_free(struct cd *cd);

@@ -64,6 +64,21 @@ void event_publish(struct cd *cd, cJSON *e)
 	cd->ring_head = (cd->ring_head + 1) % EVENTS_KEPT;
 }
 
+void event_object(struct cd *cd, const char *type, const char *action, const char *id,
+		  const char *name, const char *container)
+{
+	cJSON *attrs, *e = event_new(type, action, id, &attrs);
+
+	cJSON_AddStringToObject(attrs, "name", name);
+	if (!strcmp(type, "network"))
+		cJSON_AddStringToObject(attrs, "type", "bridge");
+	else
+		cJSON_AddStringToObject(attrs, "driver", "local");
+	if (container)
+		cJSON_AddStringToObject(attrs, "container", container);
+	event_publish(cd, e);
+}
+
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value)
 {
 	char buf[32];
@@ -100,7 +115,14 @@ int h_EVENTS(struct conn *c, struct frame *f, struct err *err)
 	return 0;
 }
 
-/* imaged's and netd's audit records: their events are containerd's to give out. */
+/* What a daemon may hand over: its audit records, and the Docker events of its own objects. */
+static bool relayed_type(const struct conn *c, const char *type)
+{
+	return !strcmp(type, "audit") || (!strcmp(type, "image") && c->role == ROLE_IMAGED) ||
+	       (!strcmp(type, "network") && c->role == ROLE_NETD);
+}
+
+/* imaged's and netd's audit records and events: containerd's to keep and give out. */
 int h_AUDIT_RECORD(struct conn *c, struct frame *f, struct err *err)
 {
 	cleanup_free char *text = NULL;
@@ -110,9 +132,11 @@ int h_AUDIT_RECORD(struct conn *c, struct frame *f, struct err *err)
 	if (p_get_str(f->payload, f->len, TAG_JSON, &text, err) <= 0 ||
 	    !cJSON_IsObject(e = cJSON_Parse(text)))
 		return err_set(err, EINVAL, "audit.record needs the event as a JSON object");
-	if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "Type")) ?: "", "audit")) {
+	if (!relayed_type(c, cJSON_GetStringValue(cJSON_GetObjectItem(e, "Type")) ?: "")) {
 		cJSON_Delete(e);
-		return err_set(err, EINVAL, "audit.record carries only events of type audit");
+		return err_set(err, EINVAL,
+			       "audit.record carries audit records, and image events from imaged, "
+			       "network events from netd");
 	}
 	event_publish(cd_of(c), e);
 	pb_init(&pb);

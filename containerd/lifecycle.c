@@ -326,13 +326,14 @@ void ctr_exited(struct ctr *k)
 	if (k->timer_ready)
 		uv_timer_stop(&k->timer);
 	shim_finish(k, false);
-	net_detach(k);
-	bundle_release(k);
 	log_info("container %.12s (%s) exited with %d%s", k->id, k->name, k->exit_code,
 		 k->oom_killed ? " (OOM killed)" : "");
 	if (k->oom_killed)
 		event_emit(k->cd, k, "oom", NULL, NULL);
+	/* die, then the network disconnects: Docker's order */
 	event_emit_code(k->cd, k, "die", "exitCode", k->exit_code);
+	net_detach(k);
+	bundle_release(k);
 	if (k->stopped_by_user)
 		event_emit(k->cd, k, "stop", NULL, NULL);
 	if (cJSON_IsTrue(ctr_cfg(k, "HostConfig", "AutoRemove"))) {
@@ -386,9 +387,9 @@ int ctr_remove(struct ctr *k, bool force, bool volumes, struct err *err)
 		exit_unwatch(k);
 		shim_finish(k, true);
 		k->exit_code = 137;
-		net_detach(k);
 		event_emit_code(k->cd, k, "kill", "signal", SIGKILL);
 		event_emit_code(k->cd, k, "die", "exitCode", k->exit_code);
+		net_detach(k);
 	} else
 		shim_finish(k, true); /* a shim that outlived its container */
 	k->status = CS_REMOVING;

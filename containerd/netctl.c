@@ -213,6 +213,14 @@ static cJSON *req_aliases(cJSON *opts, struct err *err)
 }
 
 /* One network into the container's namespace; the result in *out. */
+/* Docker's network connect and disconnect events, of one attachment (netd's answer). */
+static void net_event(struct ctr *k, const char *action, const cJSON *att)
+{
+	event_object(k->cd, "network", action,
+		     cJSON_GetStringValue(cJSON_GetObjectItem(att, "NetworkID")) ?: "",
+		     cJSON_GetStringValue(cJSON_GetObjectItem(att, "Network")) ?: "", k->id);
+}
+
 static int attach_one(struct ctr *k, const char *network, const char *ifname, bool primary,
 		      cJSON **out, struct err *err)
 {
@@ -256,6 +264,7 @@ static int attach_one(struct ctr *k, const char *network, const char *ifname, bo
 	if (!*out)
 		return err_set(err, EPROTO, "berth-netd sent no attach result");
 	cJSON_AddStringToObject(*out, "Interface", ifname);
+	net_event(k, "connect", *out);
 	return 0;
 }
 
@@ -288,6 +297,7 @@ int net_disconnect_running(struct ctr *k, const char *network, struct err *err)
 		const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(e, "Network"));
 
 		if (n && !strcmp(n, network)) {
+			net_event(k, "disconnect", e);
 			cJSON_DeleteItemFromArray(k->extra, i);
 			break;
 		}
@@ -347,6 +357,14 @@ void net_detach(struct ctr *k)
 	if (netd_call(k->cd, MSG_NET_DETACH, &pb, NULL, 0, NULL, &err) < 0)
 		log_warnx("container %.12s: %s", k->id, err_msg(&err));
 	err_clear(&err);
+	{
+		const cJSON *e;
+
+		if (k->net)
+			net_event(k, "disconnect", k->net);
+		cJSON_ArrayForEach (e, k->extra)
+			net_event(k, "disconnect", e);
+	}
 	cJSON_Delete(k->net);
 	k->net = NULL;
 	cJSON_Delete(k->extra);

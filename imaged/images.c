@@ -405,9 +405,14 @@ int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err)
 	full = ref_full(&r);
 	ref_free(&r);
 	names[0] = full;
-	return store_add_image(s, manifest, names, 1, NULL, err) < 0
-		   ? -err->code
-		   : reply_json(c, f, cJSON_GetObjectItem(refs, "refs"));
+	if (store_add_image(s, manifest, names, 1, NULL, err) < 0)
+		return -err->code;
+	{
+		cleanup_free char *fam = ref_familiar_of(full);
+
+		server_event(c->srv, "image", "tag", manifest, fam);
+	}
+	return reply_json(c, f, cJSON_GetObjectItem(refs, "refs"));
 }
 
 /* True when an active snapshot (a container) uses the image. */
@@ -485,6 +490,21 @@ static int count_names(const cJSON *refs, const char *manifest)
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(refs, "refs"))
 		n += cJSON_IsString(it) && !strcmp(it->valuestring, manifest);
 	return n;
+}
+
+/* Docker's events of a removal, from its report: untag for each name, delete for the image. */
+static void removal_events(struct conn *c, const cJSON *report, const char *manifest)
+{
+	const cJSON *l;
+
+	cJSON_ArrayForEach (l, report) {
+		const char *line = cJSON_GetStringValue(l) ?: "";
+
+		if (!strncmp(line, "Untagged: ", 10))
+			server_event(c->srv, "image", "untag", manifest, line + 10);
+		else if (!strncmp(line, "Deleted: ", 9))
+			server_event(c->srv, "image", "delete", line + 9, line + 9);
+	}
 }
 
 int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err)
@@ -574,6 +594,8 @@ int h_IMAGE_REMOVE(struct conn *c, struct frame *f, struct err *err)
 out:
 	cJSON_Delete(refs);
 	refs_unlock(lock);
+	if (r >= 0)
+		removal_events(c, out, manifest);
 	return r < 0 ? r : reply_json(c, f, out);
 }
 

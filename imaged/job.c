@@ -30,6 +30,7 @@ struct job {
 	char *buf;
 	size_t len, cap;
 	bool finished;
+	char *kind, *target; /* what ran and on what: the image event of a success */
 	struct job *next;
 };
 
@@ -39,6 +40,8 @@ static void job_free(uv_handle_t *h)
 
 	close(j->fd);
 	free(j->buf);
+	free(j->kind);
+	free(j->target);
 	free(j);
 }
 
@@ -68,6 +71,35 @@ static void job_finish(struct job *j)
 	uv_close((uv_handle_t *)&j->poll, job_free);
 }
 
+/*
+ * Docker's image events of a finished pull, push, load or import: Actor.ID
+ * the reference asked for (pull, push) or each image the result names.
+ */
+static void job_event(struct job *j, const char *result)
+{
+	static const char *const kinds[] = {"pull", "push", "load", "import"};
+	cleanup_cjson cJSON *doc = NULL;
+	const cJSON *it;
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		known = known || !strcmp(j->kind, kinds[i]);
+	if (!known || !j->c)
+		return;
+	if (j->target && *j->target) {
+		server_event(j->c->srv, "image", j->kind, j->target, j->target);
+		return;
+	}
+	doc = cJSON_Parse(result);
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(doc, "loaded"))
+		if (cJSON_GetStringValue(it))
+			server_event(j->c->srv, "image", j->kind, it->valuestring, it->valuestring);
+	if (cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")))
+		server_event(j->c->srv, "image", j->kind,
+			     cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")),
+			     cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")));
+}
+
 static void job_line(struct job *j, char *line)
 {
 	struct frame req = {.type = j->type, .id = j->id};
@@ -85,6 +117,7 @@ static void job_line(struct job *j, char *line)
 		pb_put_str(&pb, TAG_JSON, line + 1);
 		conn_stream(j->c, &req, &pb, true);
 		j->finished = true;
+		job_event(j, line + 1);
 		break;
 	case 'E': {
 		char *msg = NULL;
@@ -177,6 +210,14 @@ int job_start(struct conn *c, const struct frame *req, const struct store *s, in
 	j->c = c;
 	j->type = req->type;
 	j->id = req->id;
+	j->kind = xstrdup(kind);
+	{
+		struct err ignore = ERR_INIT;
+
+		if (p_get_str(req->payload, req->len, TAG_REF, &j->target, &ignore) <= 0)
+			j->target = NULL;
+		err_clear(&ignore);
+	}
 	j->pid = pid;
 	j->fd = pipefd[0];
 	uv_poll_init(c->srv->loop, &j->poll, j->fd);

@@ -295,6 +295,20 @@ cJSON *event_new(const char *type, const char *action, const char *id, cJSON **a
 	return e;
 }
 
+void server_event(struct server *s, const char *type, const char *action, const char *id,
+		  const char *name)
+{
+	cJSON *attrs, *e;
+
+	if (!s->ops->audit)
+		return;
+	e = event_new(type, action, id ? id : "", &attrs);
+	cJSON_AddStringToObject(attrs, "name", name ? name : "");
+	if (!strcmp(type, "network"))
+		cJSON_AddStringToObject(attrs, "type", "bridge");
+	s->ops->audit(s, e);
+}
+
 static cJSON *audit_event(struct conn *c, struct frame *f, const char *target,
 			  const struct err *err)
 {

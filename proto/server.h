@@ -127,5 +127,13 @@ int conn_deny(struct conn *c, struct err *err);
 cJSON *event_new(const char *type, const char *action, const char *id, cJSON **attrs);
 /* What the audit record names as the object (a name, an image). */
 void conn_audit_target(struct conn *c, const char *target);
+/*
+ * A Docker event of imaged's or netd's objects (image pull, tag, untag,
+ * delete, load, import, push; network create, destroy): Actor.ID id,
+ * Attributes.name name, delivered as the audit records are (to containerd,
+ * which keeps and streams the events).
+ */
+void server_event(struct server *s, const char *type, const char *action, const char *id,
+		  const char *name);
 
 #endif

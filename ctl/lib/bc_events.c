@@ -9,7 +9,8 @@
 #include "common/cleanup.h"
 #include "proto/tags.h"
 
-static const char *const event_keys[] = {"container", "event", "type", "image", "label"};
+static const char *const event_keys[] = {"container", "event",	 "type",  "image",
+					 "label",     "network", "volume"};
 #define NKEYS (sizeof(event_keys) / sizeof(event_keys[0]))
 
 static const char *sget(const cJSON *o, const char *k)
@@ -32,7 +33,9 @@ int bc_event_filter_add(struct bc_filters *fs, const char *kv, struct err *err)
 	if (!strchr(kv, '=') || key_of(kv) < 0)
 		return err_set(
 		    err, BC_BADARG,
-		    "invalid filter '%s': container=, event=, type=, image= or label=", kv);
+		    "invalid filter '%s': container=, event=, type=, image=, label=, network= or "
+		    "volume=",
+		    kv);
 	if (fs->n == BC_FILTER_MAX)
 		return err_set(err, BC_BADARG, "more than %d filters", BC_FILTER_MAX);
 	fs->f[fs->n++] = kv;
@@ -53,7 +56,14 @@ static bool one_match(const cJSON *e, int k, const char *v)
 	case 2:
 		return !strcmp(sget(e, "Type"), v);
 	case 3:
-		return !strcmp(sget(attrs, "image"), v) || !strcmp(sget(e, "from"), v);
+		return !strcmp(sget(attrs, "image"), v) || !strcmp(sget(e, "from"), v) ||
+		       (!strcmp(sget(e, "Type"), "image") &&
+			(!strcmp(sget(attrs, "name"), v) || !strcmp(sget(e, "id"), v)));
+	case 5:
+	case 6: /* a network's or volume's events, by name or id (prefix) */
+		return !strcmp(sget(e, "Type"), k == 5 ? "network" : "volume") &&
+		       (!strcmp(sget(attrs, "name"), v) ||
+			(*v && !strncmp(sget(e, "id"), v, strlen(v))));
 	default:
 		eq = strchr(v, '=');
 		if (!eq)

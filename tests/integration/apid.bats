@@ -355,7 +355,7 @@ deep" ]
 
 @test "docker events: live, replayed with since/until and filters (label, event, container); the stream ends with its client" {
 	need_docker
-	timeout 6 docker events --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' >"$BERTH_TMP/ev" 2>&1 &
+	timeout 6 docker events --filter type=container --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}' >"$BERTH_TMP/ev" 2>&1 &
 	track_pid $!
 	sleep 0.5
 	docker run --rm --name evx --label team=blue "$IMG" sh -c 'exit 3' || true
@@ -377,8 +377,23 @@ container destroy evy" ]
 	run -0 docker events --since 1m --until 0s --filter container=evy --format '{{.Action}}'
 	[ "$(echo $output)" = "create start die destroy" ]
 	# since=0 (the SDKs send it): every event kept, not "from now"
-	[ "$(curl -s --unix-socket "$BERTH_RUN/docker.sock" "http://x/v1.45/events?since=0&until=$(date +%s)" | grep -c '"Action":"destroy"')" = 2 ]
-	[ "$("$BERTH" events --since 0 --until 0s | grep -c ' destroy ')" = 2 ]
+	[ "$(curl -s --unix-socket "$BERTH_RUN/docker.sock" "http://x/v1.45/events?since=0&until=$(date +%s)" | grep -c '"Type":"container","Action":"destroy"')" = 2 ]
+	[ "$("$BERTH" events --since 0 --until 0s --filter type=container | grep -c ' destroy ')" = 2 ]
+	# images, networks and volumes have theirs, from imaged, netd and containerd
+	docker tag "$IMG" evtag:1
+	docker rmi evtag:1 >/dev/null
+	docker network create evnet >/dev/null
+	docker run --rm --network evnet -v evvol:/x "$IMG" true
+	docker network rm evnet >/dev/null
+	docker volume rm evvol >/dev/null
+	sleep 1.1
+	[ "$(docker events --since 1m --until 0s --filter image=evtag:1 --format '{{.Type}} {{.Action}}' | xargs)" = "image tag image untag" ]
+	[ "$(docker events --since 1m --until 0s --filter network=evnet --format '{{.Action}}' | xargs)" = "create connect disconnect destroy" ]
+	[ "$(docker events --since 1m --until 0s --filter volume=evvol --format '{{.Action}}' | xargs)" = "create destroy" ]
+	run -0 docker events --since 1m --until 0s --filter network=evnet --filter event=connect \
+		--format '{{.Actor.Attributes.container}}'
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	[ "$("$BERTH" events --since 1m --until 0s --filter volume=evvol | grep -c ' volume ')" = 2 ]
 	run -1 docker events --until 0s --filter bogus=1
 	[[ "$output" == *"invalid filter 'bogus=1'"* ]]
 	# the live stream's client is gone (timeout): apid's thread for it ends too
@@ -608,6 +623,7 @@ PY
 	start_registry
 	run -0 docker pull "$REG/test/busybox:1"
 	[[ "$output" == *"Pull complete"* || "$output" == *"Download complete"* || "$output" == *"Status:"* ]]
+	[ "$(docker events --since 1m --until "$(($(date +%s) + 1))" --filter event=pull --format '{{.Actor.Attributes.name}}')" = "$REG/test/busybox:1" ]
 	run -0 docker images --format '{{.Repository}}:{{.Tag}}'
 	[[ "$output" == *"$REG/test/busybox:1"* ]]
 	docker rmi "$REG/test/busybox:1" >/dev/null

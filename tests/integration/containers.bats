@@ -179,7 +179,7 @@ sentinel_ok() {
 }
 
 @test "events: a live stream and a replay with filters" {
-	b events --format json >"$BERTH_TMP/events" &
+	b events --filter type=container --format json >"$BERTH_TMP/events" &
 	track_pid $!
 	sleep 0.3
 	b run --rm --name ev1 "$IMG" sh -c 'exit 3' || true
