@@ -105,16 +105,6 @@ static cJSON *img_summary(const cJSON *i, cJSON *tags, cJSON *digests)
 	return o;
 }
 
-/* A filter's boolean as Docker reads it: 1, 0, or -1 when it is neither. */
-static int filter_bool(const char *v)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "1"))
-		return 1;
-	if (!strcmp(v, "false") || !strcmp(v, "0"))
-		return 0;
-	return -1;
-}
-
 void h_img_list(struct apid *a, struct resp *rs, const struct request *rq, char **arg)
 {
 	cleanup_cjson cJSON *all = NULL, *out = cJSON_CreateArray();
@@ -531,8 +521,8 @@ static bool object_match(const cJSON *o, const char *kv, bool *known)
 		return bc_labels_match(cJSON_GetObjectItem(o, "Labels"), v);
 	if (k == 6 && !strncmp(kv, "driver", 6))
 		return !strcmp(driver, v);
-	if (k == 8 && !strncmp(kv, "dangling", 8) && filter_bool(v) >= 0)
-		return dangling(o) == filter_bool(v);
+	if (k == 8 && !strncmp(kv, "dangling", 8) && bc_filter_bool(v) >= 0)
+		return dangling(o) == bc_filter_bool(v);
 	if (k == 5 && !strncmp(kv, "scope", 5))
 		return !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "Scope")) ?: "local", v);
 	/* networks: the ones every engine has (bridge, host, none), or those made */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "apid.h"
+#include "ctl/lib/bc_filter.h"
 #include "common/cleanup.h"
 #include "ctl/lib/bclient.h"
 #include "proto/tags.h"
@@ -26,11 +27,11 @@ static int prune_filter(struct resp *rs, const struct request *rq, const char *k
 		return -1;
 	for (unsigned i = 0; i < f.n && r == 0; i++) {
 		const char *kv = f.kv[i];
+		int b =
+		    key && !strncmp(kv, key, n) && kv[n] == '=' ? bc_filter_bool(kv + n + 1) : -1;
 
-		if (key && !strncmp(kv, key, n) && kv[n] == '=' &&
-		    (!strcmp(kv + n + 1, "true") || !strcmp(kv + n + 1, "1") ||
-		     !strcmp(kv + n + 1, "false") || !strcmp(kv + n + 1, "0")))
-			*on = !strcmp(kv + n + 1, "true") || !strcmp(kv + n + 1, "1");
+		if (b >= 0)
+			*on = b;
 		else {
 			resp_error(rs, 400, "invalid filter '%s' for a prune%s%s%s", kv,
 				   key ? " (only " : "", key ? key : "", key ? "=BOOL)" : "");

@@ -128,6 +128,9 @@ const cJSON *ctr_cfg(const struct ctr *k, const char *section, const char *key);
 /* names.c */
 char *name_generate(struct cd *cd);
 int name_check(const char *name, struct err *err);
+/* A host name (--hostname, --domainname, a --link alias): at most max letters, digits, '.', '-'
+ * and '_', not starting with '.' or '-'. */
+bool host_name_valid(const char *s, size_t max);
 
 /* specgen.c: the OCI runtime spec for a container. */
 cJSON *spec_generate(struct cd *cd, struct ctr *k, struct err *err);
@@ -223,15 +226,18 @@ int volume_fill(struct ctr *k, const char *name, const char *dst, struct err *er
 void event_emit(struct cd *cd, struct ctr *k, const char *action, const char *key,
 		const char *value);
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value);
-/* A Docker event of a volume or network: Actor.ID id, Attributes name (and container). */
-void event_object(struct cd *cd, const char *type, const char *action, const char *id,
-		  const char *name, const char *container);
+
 void event_publish(struct cd *cd, cJSON *e);
 void events_conn_closed(struct cd *cd, struct conn *c);
 void events_free(struct cd *cd);
 
 /* netctl.c: networks through berth-netd. */
 const char *ctr_network(const struct ctr *k);
+/* The networks a container is on, running or not: its NetworkMode (not container:NAME), then
+ * those connected later; a new array of names. */
+cJSON *ctr_networks(const struct ctr *k);
+/* What netd gave a running container for network (its address, ...), or NULL. */
+const cJSON *ctr_attachment(const struct ctr *k, const char *network);
 /* The aliases a container has on network (primary: its NetworkMode), a new array. */
 cJSON *ctr_aliases(const struct ctr *k, const char *network, bool primary);
 bool ctr_uses_netd(const struct ctr *k);

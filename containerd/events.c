@@ -64,21 +64,6 @@ void event_publish(struct cd *cd, cJSON *e)
 	cd->ring_head = (cd->ring_head + 1) % EVENTS_KEPT;
 }
 
-void event_object(struct cd *cd, const char *type, const char *action, const char *id,
-		  const char *name, const char *container)
-{
-	cJSON *attrs, *e = event_new(type, action, id, &attrs);
-
-	cJSON_AddStringToObject(attrs, "name", name);
-	if (!strcmp(type, "network"))
-		cJSON_AddStringToObject(attrs, "type", "bridge");
-	else
-		cJSON_AddStringToObject(attrs, "driver", "local");
-	if (container)
-		cJSON_AddStringToObject(attrs, "container", container);
-	event_publish(cd, e);
-}
-
 void event_emit_code(struct cd *cd, struct ctr *k, const char *action, const char *key, long value)
 {
 	char buf[32];

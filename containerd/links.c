@@ -9,11 +9,11 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "containerd.h"
 
 /* "NAME", "NAME:ALIAS", or Docker's stored form "/NAME:/THIS/ALIAS", into name and alias. */
@@ -36,39 +36,16 @@ static bool link_parse(const char *spec, char name[256], char alias[256])
 	return true;
 }
 
-static bool host_name_ok(const char *s)
-{
-	if (!*s || strlen(s) > 253 || *s == '-' || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("-._", *s))
-			return false;
-	return true;
-}
-
-/* The address of other on network net, or NULL. */
-static const char *address_on(const struct ctr *other, const char *net)
-{
-	const cJSON *e;
-
-	if (other->net && !strcmp(ctr_network(other), net))
-		return cJSON_GetStringValue(cJSON_GetObjectItem(other->net, "IPAddress"));
-	cJSON_ArrayForEach (e, other->extra)
-		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "Network")) ?: "", net))
-			return cJSON_GetStringValue(cJSON_GetObjectItem(e, "IPAddress"));
-	return NULL;
-}
-
 /* The address of other on a network k is on too, or NULL. */
 static const char *shared_address(const struct ctr *k, const struct ctr *other)
 {
-	const char *ip = address_on(other, ctr_network(k));
-	const cJSON *n;
+	cleanup_cjson cJSON *names = ctr_networks(k);
+	const cJSON *n, *att;
 
-	cJSON_ArrayForEach (n, ctr_cfg(k, "HostConfig", "ExtraNetworks"))
-		if (!ip && cJSON_GetStringValue(n))
-			ip = address_on(other, n->valuestring);
-	return ip;
+	cJSON_ArrayForEach (n, names)
+		if ((att = ctr_attachment(other, n->valuestring)))
+			return cJSON_GetStringValue(cJSON_GetObjectItem(att, "IPAddress"));
+	return NULL;
 }
 
 int links_check(struct cd *cd, const cJSON *hc, struct err *err)
@@ -88,7 +65,7 @@ int links_check(struct cd *cd, const cJSON *hc, struct err *err)
 				       "--link %s needs a network: it is not possible with "
 				       "--network %s",
 				       l->valuestring, net);
-		if (!host_name_ok(alias))
+		if (!host_name_valid(alias, 253))
 			return err_set(err, EINVAL,
 				       "invalid --link %s: the alias '%s' is not a host name "
 				       "(letters, digits, '.', '-' and '_')",

@@ -48,6 +48,14 @@ char *name_generate(struct cd *cd)
 	}
 }
 
+bool host_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && s[0] != '-' && s[0] != '.' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+}
+
 int name_check(const char *name, struct err *err)
 {
 	const char *p = name[0] == '/' ? name + 1 : name;

@@ -29,6 +29,32 @@ const char *ctr_network(const struct ctr *k)
 	return m;
 }
 
+cJSON *ctr_networks(const struct ctr *k)
+{
+	cJSON *l = cJSON_CreateArray();
+	const char *mode = ctr_network(k);
+	const cJSON *n;
+
+	if (strncmp(mode, "container:", 10))
+		cJSON_AddItemToArray(l, cJSON_CreateString(mode));
+	cJSON_ArrayForEach (n, ctr_cfg(k, "HostConfig", "ExtraNetworks"))
+		if (cJSON_GetStringValue(n))
+			cJSON_AddItemToArray(l, cJSON_CreateString(n->valuestring));
+	return l;
+}
+
+const cJSON *ctr_attachment(const struct ctr *k, const char *network)
+{
+	const cJSON *e;
+
+	if (k->net && !strcmp(ctr_network(k), network))
+		return k->net;
+	cJSON_ArrayForEach (e, k->extra)
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "Network")) ?: "", network))
+			return e;
+	return NULL;
+}
+
 bool ctr_uses_netd(const struct ctr *k)
 {
 	const char *m = ctr_network(k);
@@ -216,7 +242,7 @@ static cJSON *req_aliases(cJSON *opts, struct err *err)
 /* Docker's network connect and disconnect events, of one attachment (netd's answer). */
 static void net_event(struct ctr *k, const char *action, const cJSON *att)
 {
-	event_object(k->cd, "network", action,
+	server_event(&k->cd->d->srv, "network", action,
 		     cJSON_GetStringValue(cJSON_GetObjectItem(att, "NetworkID")) ?: "",
 		     cJSON_GetStringValue(cJSON_GetObjectItem(att, "Network")) ?: "", k->id);
 }

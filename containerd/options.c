@@ -497,10 +497,7 @@ static int check_uts_names(const cJSON *cfg, struct err *err)
 
 		if (!v || !*v)
 			continue;
-		if (strlen(v) > 64 ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			      "0123456789.-_") != strlen(v) ||
-		    v[0] == '-' || v[0] == '.')
+		if (!host_name_valid(v, 64))
 			return err_set(err, EINVAL,
 				       "invalid %s '%s': at most 64 letters, digits, '.', '-' and "
 				       "'_', not starting with '.' or '-'",

@@ -161,12 +161,12 @@ static void add_network_settings(cJSON *ns, const struct ctr *k)
 	}
 	if (!n) {
 		/* not running: the networks it will join, without addresses (as Docker's) */
+		cleanup_cjson cJSON *names = ctr_networks(k);
 		cJSON *x;
 
-		if (ctr_uses_netd(k))
-			cJSON_AddObjectToObject(nets, ctr_network(k));
-		cJSON_ArrayForEach (x, ctr_cfg(k, "HostConfig", "ExtraNetworks"))
-			if (cJSON_GetStringValue(x) && !cJSON_GetObjectItem(nets, x->valuestring))
+		cJSON_ArrayForEach (x, names)
+			if (strcmp(x->valuestring, "host") && strcmp(x->valuestring, "none") &&
+			    !cJSON_GetObjectItem(nets, x->valuestring))
 				cJSON_AddObjectToObject(nets, x->valuestring);
 		cJSON_ArrayForEach (x, nets) {
 			cJSON_AddStringToObject(x, "NetworkID", "");
@@ -256,22 +256,12 @@ static void add_net_entry(cJSON *list, const char *name, const cJSON *att)
 /* The networks a container is on, running or not: its NetworkMode, then those connected later. */
 static cJSON *networks_list(const struct ctr *k)
 {
+	cleanup_cjson cJSON *names = ctr_networks(k);
 	cJSON *l = cJSON_CreateArray();
-	const char *mode = ctr_network(k);
-	const cJSON *n, *e;
+	const cJSON *n;
 
-	if (strncmp(mode, "container:", 10))
-		add_net_entry(l, mode, k->net);
-	cJSON_ArrayForEach (n, ctr_cfg(k, "HostConfig", "ExtraNetworks")) {
-		const cJSON *att = NULL;
-
-		if (!cJSON_GetStringValue(n))
-			continue;
-		cJSON_ArrayForEach (e, k->extra)
-			if (!strcmp(sval(e, "Network"), n->valuestring))
-				att = e;
-		add_net_entry(l, n->valuestring, att);
-	}
+	cJSON_ArrayForEach (n, names)
+		add_net_entry(l, n->valuestring, ctr_attachment(k, n->valuestring));
 	return l;
 }
 

@@ -157,18 +157,25 @@ static int copy_entry(int from, int to, const char *name, int depth, struct err 
 	}
 }
 
+/* A stream of directory fd's entries, fd itself left open for the *at calls. */
+static DIR *dir_of(int fd)
+{
+	int copy = dup(fd);
+	DIR *d = copy < 0 ? NULL : fdopendir(copy);
+
+	if (!d && copy >= 0)
+		close(copy);
+	return d;
+}
+
 static int copy_tree(int from, int to, int depth, struct err *err)
 {
-	int fd = dup(from);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = dir_of(from);
 	struct dirent *e;
 	int rc = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return err_sys(err, "read a directory of the image");
-	}
 	while (rc == 0 && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			rc = copy_entry(from, to, e->d_name, depth, err);
@@ -179,15 +186,11 @@ static int copy_tree(int from, int to, int depth, struct err *err)
 /* What a failed fill left, removed: the volume is empty again. */
 static void empty_dir(int fd, int depth)
 {
-	int dup_fd = dup(fd);
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	DIR *d = dir_of(fd);
 	struct dirent *e;
 
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
 		int sub;
 
@@ -207,16 +210,12 @@ static void empty_dir(int fd, int depth)
 
 static bool dir_empty(int fd)
 {
-	int dup_fd = dup(fd);
-	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	DIR *d = dir_of(fd);
 	struct dirent *e;
 	bool empty = true;
 
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	if (!d)
 		return false;
-	}
 	while (empty && (e = readdir(d)))
 		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
 	closedir(d);

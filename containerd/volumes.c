@@ -78,7 +78,7 @@ int volume_ensure(struct cd *cd, const char *name, const cJSON *labels, bool ano
 	if (atomic_write_file(meta, text, strlen(text), 0600, err) < 0)
 		return -err->code;
 	log_info("created volume %s", name);
-	event_object(cd, "volume", "create", name, name, NULL);
+	server_event(&cd->d->srv, "volume", "create", name, name, NULL);
 	return 0;
 }
 
@@ -118,7 +118,7 @@ static int volume_delete(struct cd *cd, const char *name, struct err *err)
 	if (nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
 		return err_sys(err, "remove %s", dir);
 	log_info("removed volume %s", name);
-	event_object(cd, "volume", "destroy", name, name, NULL);
+	server_event(&cd->d->srv, "volume", "destroy", name, name, NULL);
 	return 0;
 }
 

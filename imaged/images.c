@@ -410,7 +410,7 @@ int h_IMAGE_TAG(struct conn *c, struct frame *f, struct err *err)
 	{
 		cleanup_free char *fam = ref_familiar_of(full);
 
-		server_event(c->srv, "image", "tag", manifest, fam);
+		server_event(c->srv, "image", "tag", manifest, fam, NULL);
 	}
 	return reply_json(c, f, cJSON_GetObjectItem(refs, "refs"));
 }
@@ -501,9 +501,9 @@ static void removal_events(struct conn *c, const cJSON *report, const char *mani
 		const char *line = cJSON_GetStringValue(l) ?: "";
 
 		if (!strncmp(line, "Untagged: ", 10))
-			server_event(c->srv, "image", "untag", manifest, line + 10);
+			server_event(c->srv, "image", "untag", manifest, line + 10, NULL);
 		else if (!strncmp(line, "Deleted: ", 9))
-			server_event(c->srv, "image", "delete", line + 9, line + 9);
+			server_event(c->srv, "image", "delete", line + 9, line + 9, NULL);
 	}
 }
 

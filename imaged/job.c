@@ -87,17 +87,18 @@ static void job_event(struct job *j, const char *result)
 	if (!known || !j->c)
 		return;
 	if (j->target && *j->target) {
-		server_event(j->c->srv, "image", j->kind, j->target, j->target);
+		server_event(j->c->srv, "image", j->kind, j->target, j->target, NULL);
 		return;
 	}
 	doc = cJSON_Parse(result);
 	cJSON_ArrayForEach (it, cJSON_GetObjectItem(doc, "loaded"))
 		if (cJSON_GetStringValue(it))
-			server_event(j->c->srv, "image", j->kind, it->valuestring, it->valuestring);
+			server_event(j->c->srv, "image", j->kind, it->valuestring, it->valuestring,
+				     NULL);
 	if (cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")))
 		server_event(j->c->srv, "image", j->kind,
 			     cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")),
-			     cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")));
+			     cJSON_GetStringValue(cJSON_GetObjectItem(doc, "id")), NULL);
 }
 
 static void job_line(struct job *j, char *line)

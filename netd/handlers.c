@@ -95,7 +95,7 @@ int h_NETWORK_CREATE(struct conn *c, struct frame *f, struct err *err)
 		return -err->code;
 	}
 	log_info("created network %s (%s)", net->name, net->bridge);
-	server_event(c->srv, "network", "create", net->id, net->name);
+	server_event(c->srv, "network", "create", net->id, net->name, NULL);
 	conn_reply_json(c, f, net_json(net), NULL, 0);
 	return 0;
 }
@@ -151,7 +151,7 @@ static int remove_net(struct netd *n, struct network *net, struct err *err)
 			       net->name, l->container, l->name ? l->name : "");
 	bridge_remove(net);
 	log_info("removed network %s", net->name);
-	server_event(&n->d->srv, "network", "destroy", net->id, net->name);
+	server_event(&n->d->srv, "network", "destroy", net->id, net->name, NULL);
 	net_free(net);
 	return commit(n, err);
 }

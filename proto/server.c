@@ -296,7 +296,7 @@ cJSON *event_new(const char *type, const char *action, const char *id, cJSON **a
 }
 
 void server_event(struct server *s, const char *type, const char *action, const char *id,
-		  const char *name)
+		  const char *name, const char *container)
 {
 	cJSON *attrs, *e;
 
@@ -306,6 +306,10 @@ void server_event(struct server *s, const char *type, const char *action, const 
 	cJSON_AddStringToObject(attrs, "name", name ? name : "");
 	if (!strcmp(type, "network"))
 		cJSON_AddStringToObject(attrs, "type", "bridge");
+	else if (!strcmp(type, "volume"))
+		cJSON_AddStringToObject(attrs, "driver", "local");
+	if (container)
+		cJSON_AddStringToObject(attrs, "container", container);
 	s->ops->audit(s, e);
 }
 

@@ -128,12 +128,12 @@ cJSON *event_new(const char *type, const char *action, const char *id, cJSON **a
 /* What the audit record names as the object (a name, an image). */
 void conn_audit_target(struct conn *c, const char *target);
 /*
- * A Docker event of imaged's or netd's objects (image pull, tag, untag,
- * delete, load, import, push; network create, destroy): Actor.ID id,
- * Attributes.name name, delivered as the audit records are (to containerd,
- * which keeps and streams the events).
+ * A Docker event of an image, network or volume (pull, tag, untag, delete,
+ * load, import, push; create, connect, disconnect, destroy): Actor.ID id,
+ * Attributes name (and container, when not NULL), delivered as the audit
+ * records are: by imaged and netd to containerd, by containerd to its stream.
  */
 void server_event(struct server *s, const char *type, const char *action, const char *id,
-		  const char *name);
+		  const char *name, const char *container);
 
 #endif

@@ -193,6 +193,15 @@ int bc_filter_resolve(struct bc_filters *fs, const cJSON *all, struct err *err)
 	return 0;
 }
 
+int bc_filter_bool(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "false") || !strcmp(v, "0"))
+		return 0;
+	return -1;
+}
+
 bool bc_labels_match(const cJSON *labels, const char *v)
 {
 	cleanup_free char *key = xstrdup(v);

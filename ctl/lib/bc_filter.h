@@ -30,6 +30,9 @@ int bc_filter_resolve(struct bc_filters *fs, const cJSON *all, struct err *err);
 /* Whether a container summary (a MSG_CONTAINER_LIST entry) passes every key. */
 bool bc_filter_match(const struct bc_filters *fs, const cJSON *ctr);
 
+/* A filter's boolean as Docker reads it (true, 1, false, 0): 1, 0, or -1 when it is neither. */
+int bc_filter_bool(const char *v);
+
 /* label=KEY or label=KEY=VALUE's value against an object's Labels. */
 bool bc_labels_match(const cJSON *labels, const char *v);
 

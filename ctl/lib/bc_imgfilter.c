@@ -42,11 +42,7 @@ int bc_img_filter_add(struct bc_img_filters *fs, const char *kv, struct err *err
 	if (n == 5 && !strncmp(kv, "label", n))
 		return add_to(fs->labels, &fs->nlabels, v, kv, err);
 	if (n == 8 && !strncmp(kv, "dangling", n)) {
-		if (!strcmp(v, "true") || !strcmp(v, "1"))
-			fs->dangling = 1;
-		else if (!strcmp(v, "false") || !strcmp(v, "0"))
-			fs->dangling = 0;
-		else
+		if ((fs->dangling = bc_filter_bool(v)) < 0)
 			return err_set(err, EINVAL,
 				       "invalid filter '%s': dangling is true or false", kv);
 		return 0;
