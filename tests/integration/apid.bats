@@ -232,9 +232,7 @@ PY
 		"--log-opt max-size=12q|invalid --log-opt max-size=12q: a size of at least 4096 bytes" \
 		"--log-opt max-file=3x|invalid --log-opt max-file=3x: 1 to 100" \
 		"--log-opt compress=true|unknown log opt 'compress' for the json-file log driver"; do
-		run docker run --rm ${bad%%|*} "$IMG" true
-		[ "$status" -eq 125 ]
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 125 "${bad#*|}" docker run --rm ${bad%%|*} "$IMG" true
 	done
 	[ "$(docker ps -aq | wc -l)" -eq 1 ]
 	docker rm "$id" >/dev/null
@@ -300,9 +298,7 @@ example.org
 		"--volumes-from vsrc:rx|invalid --volumes-from vsrc:rx: the mode is ro or rw" \
 		"--hostname $(printf 'h%.0s' $(seq 65))|invalid --hostname" \
 		"--domainname -bad|invalid --domainname '-bad'"; do
-		run docker run --rm ${bad%%|*} "$IMG" true
-		[ "$status" -eq 125 ]
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 125 "${bad#*|}" docker run --rm ${bad%%|*} "$IMG" true
 	done
 	[ "$(docker ps -aq | wc -l)" -eq "$before" ]
 	docker rm -f vsrc >/dev/null
@@ -574,10 +570,8 @@ PY
 	[ "$("$BERTH" ps --filter name=f4 --format '{{.Networks}} {{.Mounts}}')" = "fnet fvol" ]
 	for bad in "status=bogus|a status is created" "health=x|a health is starting" \
 		"publish=abc|expected PORT[/PROTO]" "before=nope|no such container: nope" "is-task=maybe|expected true or false"; do
-		run -1 docker ps --filter "${bad%%|*}"
-		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
-		run -125 "$BERTH" ps --filter "${bad%%|*}"
-		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+		refused 1 "invalid filter '${bad%%|*}': ${bad#*|}" docker ps --filter "${bad%%|*}"
+		refused 125 "invalid filter '${bad%%|*}': ${bad#*|}" "$BERTH" ps --filter "${bad%%|*}"
 	done
 	docker rm -f f4 f5 >/dev/null
 	docker network rm fnet >/dev/null
@@ -601,10 +595,8 @@ PY
 	done
 	for bad in "before=nope|no such image: nope" "until=xyz|a time (RFC 3339" "dangling=maybe|dangling is true or false" \
 		"colour=1|use reference, dangling, label, before, since or until"; do
-		run -1 docker images --filter "${bad%%|*}"
-		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
-		run -125 "$BERTH" images --filter "${bad%%|*}"
-		[[ "$output" == *"invalid filter '${bad%%|*}': ${bad#*|}"* ]]
+		refused 1 "invalid filter '${bad%%|*}': ${bad#*|}" docker images --filter "${bad%%|*}"
+		refused 125 "invalid filter '${bad%%|*}': ${bad#*|}" "$BERTH" images --filter "${bad%%|*}"
 	done
 	# networks: type and scope
 	docker network create tnet >/dev/null
@@ -670,8 +662,7 @@ PY
 		"--aux-address a=10.254.2.5 --subnet 10.254.2.0/24|--aux-address is not supported" \
 		"-o com.docker.network.bridge.name=x|network options (--opt) are not supported" \
 		"--subnet 10.254.3.0/24 --subnet 10.254.4.0/24|one subnet per network" "-d overlay|only bridge networks"; do
-		run -1 docker network create ${bad%%|*} badnet
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 1 "${bad#*|}" docker network create ${bad%%|*} badnet
 	done
 	[[ "$(docker network ls --format '{{.Name}}')" != *badnet* ]]
 	run -0 docker network ls --format '{{.Name}}'
@@ -817,10 +808,8 @@ PY
 		"type=bind,src=/etc,dst=/x,bind-propagation=rshared|bind-propagation=rshared is not supported" \
 		"type=volume,src=v,dst=/x,volume-driver=nfs|volume-driver=nfs is not supported" \
 		"type=tmpfs,src=x,dst=/x|a tmpfs has no source" "type=volume,src=v,dst=rel|target=rel: it must be an absolute path"; do
-		run -125 docker run --rm --mount ${bad%%|*} "$IMG" true
-		[[ "$output" == *"${bad#*|}"* ]]
-		run -125 "$BERTH" run --rm --mount ${bad%%|*} "$IMG" true
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 125 "${bad#*|}" docker run --rm --mount ${bad%%|*} "$IMG" true
+		refused 125 "${bad#*|}" "$BERTH" run --rm --mount ${bad%%|*} "$IMG" true
 	done
 	run -125 "$BERTH" run --rm --mount type=tmpfs,dst=/x,tmpfs-mode=999 "$IMG" true
 	[[ "$output" == *"tmpfs-mode an octal mode"* ]]

@@ -433,9 +433,7 @@ cgfile() {
 	sentinel
 	for bad in "max-size=12q|max-size must be a size such as 10m" "max-size=2k|max-size=2048: a size of at least 4096 bytes" \
 		"max-file=0|max-file must be a positive number" "compress=true|json-file logs take max-size= and max-file="; do
-		run b run --rm --log-opt "${bad%%|*}" "$IMG" true
-		[ "$status" -eq 125 ]
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 125 "${bad#*|}" b run --rm --log-opt "${bad%%|*}" "$IMG" true
 	done
 	[ "$(b ps -aq | wc -l)" -eq 2 ]
 	sentinel_ok

@@ -27,6 +27,15 @@ berth_setup() {
 }
 
 # Remember a pid this test started, so teardown ends it.
+# refused CODE MESSAGE CMD...: CMD fails with exit status CODE and says MESSAGE (a bad-input case).
+refused() {
+	local code=$1 msg=$2
+	shift 2
+	run "$@"
+	[ "$status" -eq "$code" ] || { echo "exit $status, not $code: $*" >&2; echo "$output" >&2; return 1; }
+	[[ "$output" == *"$msg"* ]] || { echo "not said: $msg" >&2; echo "$output" >&2; return 1; }
+}
+
 track_pid() {
 	BG_PIDS="$BG_PIDS $1"
 }

@@ -200,9 +200,7 @@ PY
 		"--network ipnet --ip nope|invalid --ip 'nope'" \
 		"--mac-address 01:00:00:00:00:01|invalid --mac-address '01:00:00:00:00:01'" \
 		"--network none --mac-address 02:00:00:00:00:01|--mac-address needs a network of the container's own"; do
-		run b run --rm ${bad%%|*} "$IMG" true
-		[ "$status" -eq 125 ]
-		[[ "$output" == *"${bad#*|}"* ]]
+		refused 125 "${bad#*|}" b run --rm ${bad%%|*} "$IMG" true
 	done
 	[ "$(b ps -q | wc -l)" -eq "$sentinel" ]
 	[ "$(b exec fixed cat /sys/class/net/eth0/address)" = 02:11:22:33:44:55 ]
